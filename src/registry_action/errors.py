@@ -1,0 +1,47 @@
+"""The project's exceptions: one root, each subclass carrying text a user can act on."""
+
+from __future__ import annotations
+
+
+class RegistryActionError(Exception):
+    """Root of every error this program reports to its user.
+
+    ``str(error)`` is the one line shown (as an ``::error::`` annotation in Actions); ``title``
+    names the kind of problem for the annotation's title.
+    """
+
+    title = "registry-action failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(RegistryActionError):
+    """An input (or flag) is missing or has a value that cannot be used."""
+
+    title = "Invalid input"
+
+
+class TemplateError(InputError):
+    """The manifest template cannot be read, parsed or rendered."""
+
+    title = "Invalid manifest template"
+
+
+class DamagedFileError(RegistryActionError):
+    """A file already in the registry is not valid JSON or breaks its schema; never overwritten."""
+
+    title = "Damaged registry file"
+
+
+class GitHubError(RegistryActionError):
+    """GitHub refused a request for a reason that retrying will not fix."""
+
+    title = "GitHub refused the request"
+
+
+class GaveUpError(RegistryActionError):
+    """Retries ran out (conflicts, rate limits or server faults)."""
+
+    title = "Gave up after retries"

@@ -1,0 +1,70 @@
+"""The one interface every registry store implements.
+
+A store holds files addressed by a slash-separated path relative to the registry root.
+Every file comes with an opaque version token (the git blob sha on GitHub, a content hash
+on a local folder); writes and deletes happen only if the caller's token still holds, which
+is what makes concurrent registrations safe.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from registry_action.errors import RegistryActionError
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file's bytes and the version token they were read at."""
+
+    path: str
+    content: bytes
+    version: str
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a successful write or delete left behind."""
+
+    path: str
+    version: str | None  # the file's new version; None after a delete
+    commit_sha: str | None  # the commit that recorded it, where the store makes commits
+    commit_url: str | None = None
+
+
+class StoreError(RegistryActionError):
+    """Base error of every store."""
+
+
+class ConflictError(StoreError):
+    """The file changed since it was read: re-read, re-merge and try again."""
+
+
+class RegistryStore(ABC):
+    """Read a file with its version; write or delete it only if that version still holds."""
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """Where the registry lives, for messages (``org/plugin-registry@main``, a folder)."""
+
+    @abstractmethod
+    def read(self, path: str) -> StoredFile | None:
+        """Return the file at ``path``, or None when there is none."""
+
+    @abstractmethod
+    def list_dir(self, path: str) -> list[str]:
+        """Return the paths of the files directly inside the folder ``path`` (empty if none)."""
+
+    @abstractmethod
+    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+        """Create or replace ``path``.
+
+        ``expected`` is the version the caller read, or None when it found no file. Raises
+        ConflictError when the file's current version is not ``expected``.
+        """
+
+    @abstractmethod
+    def delete(self, path: str, expected: str, message: str) -> WriteResult:
+        """Delete ``path`` if its version is still ``expected``; ConflictError otherwise."""
