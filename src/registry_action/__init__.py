@@ -1,0 +1,3 @@
+"""registry-action: register dashboard plugins in a plugin-registry repository."""
+
+__version__ = "1.0.0"

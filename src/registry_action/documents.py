@@ -1,0 +1,194 @@
+"""Reading and writing the registry's JSON documents: parse, validate, serialise.
+
+Every document read from a registry and every document about to be written goes through
+``load_*`` / ``check_*`` here: JSON syntax, UTF-8, the JSON schema (jsonschema), the pydantic
+model, and the rules a schema cannot say (unique plugin ids).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from registry_action.errors import DamagedFileError
+from registry_action.models import Manifest, Registry
+
+Kind = Literal["registry", "manifest"]
+REGISTRY_PATH = "registry.json"
+PLUGINS_DIR = "plugins"
+_SCHEMA_FILES: dict[Kind, str] = {
+    "registry": "registry.schema.json",
+    "manifest": "plugin-manifest.schema.json",
+}
+
+
+def manifest_path(plugin_id: str) -> str:
+    """Path of a plugin's manifest inside the registry."""
+    return f"{PLUGINS_DIR}/{plugin_id}.json"
+
+
+@cache
+def schema(kind: Kind) -> dict[str, Any]:
+    """The JSON schema of a document kind, as shipped in the package."""
+    text = (
+        resources.files("registry_action")
+        .joinpath("schema", _SCHEMA_FILES[kind])
+        .read_text(encoding="utf-8")
+    )
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator(kind: Kind) -> Any:
+    # jsonschema is imported here so that runs that never validate do not pay for it.
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(kind))
+
+
+def schema_problems(kind: Kind, document: object) -> list[str]:
+    """Every schema violation of ``document``, each as ``at <pointer>: <message>``."""
+    errors = sorted(
+        _validator(kind).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    return [f"at {_pointer(e.absolute_path)}: {_explain(e)}" for e in errors]
+
+
+def _explain(error: Any) -> str:
+    # A pattern's regex tells a user little; the schema's description of the value says more.
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and description:
+        return _short(f"{error.instance!r} is not valid: {description}")
+    return _short(error.message)
+
+
+def _pointer(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return "/" + "/".join(parts) if parts else "the top level"
+
+
+def _short(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def parse_json(path: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON, raising DamagedFileError that names the file and the position."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DamagedFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise DamagedFileError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except _DuplicateKeyError as exc:
+        raise DamagedFileError(f"{path} is not valid JSON: the key {exc} appears twice") from None
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(json.dumps(key))
+            seen.add(key)
+    return result
+
+
+def check_registry(path: str, document: object) -> Registry:
+    """Validate a registry document; DamagedFileError names the first problems."""
+    problems = registry_problems(document)
+    if problems:
+        raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
+    return Registry.model_validate(document)
+
+
+def registry_problems(document: object) -> list[str]:
+    """Schema violations, model violations and duplicated ids of a registry document."""
+    problems = schema_problems("registry", document)
+    if problems:
+        return problems
+    try:
+        model = Registry.model_validate(document)
+    except ValidationError as exc:
+        return [_pydantic_problem(exc)]
+    return duplicate_id_problems([entry.id for entry in model.plugins])
+
+
+def duplicate_id_problems(ids: list[str]) -> list[str]:
+    """One problem for each plugin id listed more than once."""
+    positions: dict[str, list[int]] = {}
+    for index, plugin_id in enumerate(ids):
+        positions.setdefault(plugin_id, []).append(index)
+    return [
+        f"the plugin id {plugin_id!r} is listed more than once (at /plugins/"
+        + ", /plugins/".join(map(str, where))
+        + ")"
+        for plugin_id, where in positions.items()
+        if len(where) > 1
+    ]
+
+
+def check_manifest(path: str, document: object) -> Manifest:
+    """Validate a manifest document; DamagedFileError names the first problems."""
+    problems = manifest_problems(document)
+    if problems:
+        raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
+    return Manifest.model_validate(document)
+
+
+def manifest_problems(document: object) -> list[str]:
+    """Schema and model violations of a manifest document."""
+    problems = schema_problems("manifest", document)
+    if problems:
+        return problems
+    try:
+        Manifest.model_validate(document)
+    except ValidationError as exc:
+        return [_pydantic_problem(exc)]
+    return []
+
+
+def _pydantic_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = "/" + "/".join(str(p) for p in first["loc"])
+    return f"at {where}: {first['msg']}"
+
+
+def _join(problems: list[str], limit: int = 3) -> str:
+    shown = "; ".join(problems[:limit])
+    more = len(problems) - limit
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def load_registry(path: str, data: bytes) -> dict[str, Any]:
+    """Parse and validate ``registry.json``; returns the document with every field kept."""
+    document = parse_json(path, data)
+    check_registry(path, document)
+    result: dict[str, Any] = document
+    return result
+
+
+def load_manifest(path: str, data: bytes) -> dict[str, Any]:
+    """Parse and validate a manifest; returns the document with every field kept."""
+    document = parse_json(path, data)
+    check_manifest(path, document)
+    result: dict[str, Any] = document
+    return result
+
+
+def dumps(document: object) -> bytes:
+    """Deterministic output: 2-space indent, UTF-8 characters as themselves, final newline."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
