@@ -1,0 +1,16 @@
+"""The registry's timestamp format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def timestamp(moment: datetime) -> str:
+    """UTC, ISO 8601 with milliseconds and ``Z``: ``2024-01-20T12:00:00.000Z``."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def now() -> str:
+    """The current time in the registry's format."""
+    return timestamp(datetime.now(UTC))

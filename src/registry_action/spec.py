@@ -1,0 +1,140 @@
+"""What one registration is about: the plugin's identity and its rendered field values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from registry_action.errors import InputError
+from registry_action.models import is_http_url
+from registry_action.template import render_value, substitute
+
+
+@dataclass(frozen=True)
+class RepositoryContext:
+    """Names known about the calling and the registry repositories (placeholder values)."""
+
+    repository: str  # owner/name of the plugin's repository
+    registry_repository: str
+    registry_branch: str
+
+    @property
+    def repository_owner(self) -> str:
+        return self.repository.partition("/")[0]
+
+    @property
+    def repository_name(self) -> str:
+        return self.repository.partition("/")[2]
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    """A plugin as the inputs describe it, every placeholder already substituted."""
+
+    id: str
+    name: str
+    version: str
+    description: str
+    ui_remote_entry: str
+    ui_expose: str
+    server_route_base: str
+    server_deployment_url: str
+    server_health_check: str
+    manifest_url: str
+    template: Mapping[str, Any] | None = None  # rendered template, when one was given
+
+    def built_in(self) -> dict[str, Any]:
+        """The manifest the built-in template gives, without the program-set fields."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "ui": {"remoteEntry": self.ui_remote_entry, "expose": self.ui_expose},
+            "server": {
+                "routeBase": self.server_route_base,
+                "deploymentUrl": self.server_deployment_url,
+                "healthCheck": self.server_health_check,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SpecInputs:
+    """The raw (unsubstituted) inputs a PluginSpec is built from."""
+
+    plugin_id: str
+    plugin_name: str | None
+    version: str
+    description: str
+    ui_remote_entry: str
+    ui_expose: str
+    server_route_base: str
+    server_deployment_url: str
+    server_health_check: str
+    manifest_base_url: str
+    template: Mapping[str, Any] | None = None
+
+
+def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) -> dict[str, str]:
+    """Placeholder values known before the plugin's name is."""
+    return {
+        "id": plugin_id,
+        "version": version,
+        "repository": repos.repository,
+        "repository_owner": repos.repository_owner,
+        "repository_name": repos.repository_name,
+        "registry_repository": repos.registry_repository,
+        "registry_branch": repos.registry_branch,
+    }
+
+
+def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
+    """Substitute placeholders in every input and check the results; InputError if wrong."""
+    context = placeholder_context(raw.plugin_id, raw.version, repos)
+    name_input = raw.plugin_name or repos.repository_name or raw.plugin_id
+    name = substitute(name_input, context, "input `plugin-name`")
+    context["name"] = name
+
+    def value(text: str, input_name: str) -> str:
+        return substitute(text, context, f"input `{input_name}`")
+
+    def url(text: str, input_name: str) -> str:
+        result = value(text, input_name)
+        if not is_http_url(result):
+            raise InputError(
+                f"input `{input_name}` {result!r} is not an absolute http(s) URL "
+                "(such as https://example.com/path)"
+            )
+        return result
+
+    def path(text: str, input_name: str) -> str:
+        result = value(text, input_name)
+        if (
+            not result.startswith("/")
+            or result.startswith("//")
+            or any(c.isspace() for c in result)
+        ):
+            raise InputError(f"input `{input_name}` {result!r} must be a path starting with '/'")
+        return result
+
+    base = url(raw.manifest_base_url, "manifest-base-url").rstrip("/")
+    template = (
+        render_value(raw.template, context, "manifest template")
+        if raw.template is not None
+        else None
+    )
+    return PluginSpec(
+        id=raw.plugin_id,
+        name=name,
+        version=raw.version,
+        description=value(raw.description, "description"),
+        ui_remote_entry=url(raw.ui_remote_entry, "ui-remote-entry"),
+        ui_expose=value(raw.ui_expose, "ui-expose"),
+        server_route_base=path(raw.server_route_base, "server-route-base"),
+        server_deployment_url=url(raw.server_deployment_url, "server-deployment-url"),
+        server_health_check=path(raw.server_health_check, "server-health-check"),
+        manifest_url=f"{base}/plugins/{raw.plugin_id}.json",
+        template=template,
+    )

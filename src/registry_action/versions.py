@@ -1,0 +1,64 @@
+"""Which version is being registered: the input, else the version file, else the tag."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from registry_action.errors import InputError
+from registry_action.models import is_semver
+
+_TAG = re.compile(r"^refs/tags/v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
+
+
+def normalise(version: str, source: str) -> str:
+    """``v1.2.3`` -> ``1.2.3``; anything that is not a semantic version is an InputError."""
+    candidate = version[1:] if re.match(r"^[vV]\d", version) else version
+    if not is_semver(candidate):
+        raise InputError(
+            f"{source} {version!r} is not a semantic version (MAJOR.MINOR.PATCH such as 1.2.3, "
+            "optionally with -prerelease or +build)"
+        )
+    return candidate
+
+
+def resolve_version(
+    given: str | None, version_file: Path, file_is_default: bool, ref: str | None
+) -> str:
+    """The version input, else ``version`` in the version file, else a ``vX.Y.Z`` tag."""
+    if given:
+        return normalise(given, "input `version`")
+    from_file = _from_file(version_file, required=not file_is_default)
+    if from_file is not None:
+        return normalise(from_file, f"the version in {version_file.name}")
+    match = _TAG.match(ref or "")
+    if match:
+        return normalise(match.group(1), f"the tag in GITHUB_REF {ref}")
+    raise InputError(
+        'no version to register: set the `version` input, put a "version" in '
+        f"{version_file.name}, or run on a tag such as v1.2.3"
+    )
+
+
+def _from_file(path: Path, *, required: bool) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise InputError(f"input `version-file`: {path} does not exist") from None
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"input `version-file`: cannot read {path}: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"input `version-file`: {path} is not valid JSON: {exc.msg}") from None
+    version = document.get("version") if isinstance(document, dict) else None
+    if version is None:
+        if required:
+            raise InputError(f'input `version-file`: {path} has no "version" field')
+        return None
+    if not isinstance(version, str):
+        raise InputError(f'input `version-file`: "version" in {path} is not a string')
+    return version
