@@ -1,0 +1,11 @@
+"""Registry stores: where the registry's files live (a GitHub repository or a local folder)."""
+
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    StoreError,
+    WriteResult,
+)
+
+__all__ = ["ConflictError", "RegistryStore", "StoreError", "StoredFile", "WriteResult"]
