@@ -1,0 +1,141 @@
+"""The console script ``registry-action``.
+
+With no arguments it does exactly what the container does: read ``INPUT_*`` and ``GITHUB_*``
+from the environment. With a command (``register``, ...) it takes flags that mirror the
+inputs, and ``--registry-dir`` works on a local folder with no GitHub at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from registry_action import __version__
+from registry_action.actions import Reporter, write_outputs, write_summary
+from registry_action.errors import RegistryActionError
+
+# Flags that mirror inputs: (input name, help). Booleans are flags without a value.
+_VALUE_FLAGS: tuple[tuple[str, str], ...] = (
+    ("registry-repository", "owner/name of the registry repository"),
+    ("registry-branch", "branch to write (default: the repository's default branch)"),
+    ("plugin-id", "the plugin's id and file name (default: the repository name, lowercased)"),
+    ("plugin-name", "display name (default: the repository name)"),
+    ("version", "semantic version to register"),
+    ("version-file", 'JSON file whose "version" is used (default: package.json)'),
+    ("description", "the plugin's description"),
+    ("ui-remote-entry", "URL of the Module Federation remoteEntry.js"),
+    ("ui-expose", "the exposed module (default: ./PluginApp)"),
+    ("server-route-base", "route base of the backend (default: /api/integrations/{id})"),
+    ("server-deployment-url", "URL of the backend deployment (default: https://{id}.fly.dev)"),
+    ("server-health-check", "health-check path (default: /api/health)"),
+    ("manifest-template", "JSON manifest template file"),
+    ("manifest-base-url", "where dashboards fetch plugins/<id>.json from"),
+    ("commit-message", "commit message (placeholders allowed)"),
+    ("api-url", "GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)"),
+    ("max-attempts", "attempts before giving up on conflicts (default: 8)"),
+)
+_BOOLEAN_FLAGS = (
+    ("dry-run", "compute and show the change, write nothing"),
+    ("allow-downgrade", "permit registering a lower version than the registered one"),
+)
+COMMAND_HELP = {
+    "register": "render the plugin's manifest and register it",
+    "unregister": "remove a plugin from the registry",
+    "validate": "check the registry and every manifest, reporting every problem",
+    "reindex": "rebuild registry.json from plugins/*.json",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="registry-action",
+        description="Register dashboard plugins in a plugin-registry repository. With no "
+        "command, read the action's INPUT_* variables from the environment, as the container does.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMAND_HELP.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--registry-dir", help="a registry folder on disk instead of GitHub")
+        sub.add_argument(
+            "--token-env",
+            default="GITHUB_TOKEN",
+            help="environment variable holding the GitHub token (default: GITHUB_TOKEN); "
+            "a token is never taken on the command line, where other users could see it",
+        )
+        for flag, flag_help in _VALUE_FLAGS:
+            sub.add_argument(f"--{flag}", help=flag_help)
+        for flag, flag_help in _BOOLEAN_FLAGS:
+            sub.add_argument(f"--{flag}", action="store_true", default=None, help=flag_help)
+    return parser
+
+
+def _values_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {"command": args.command}
+    for flag, _ in (*_VALUE_FLAGS, *_BOOLEAN_FLAGS, ("registry-dir", "")):
+        value = getattr(args, flag.replace("-", "_"))
+        if value not in (None, ""):
+            values[flag.replace("-", "_")] = value
+    token = env.get(args.token_env) or env.get("INPUT_TOKEN")
+    if token and args.registry_dir is None:
+        values["token"] = token
+    return values
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run the program; returns the exit status."""
+    env = os.environ if env is None else env
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    reporter = Reporter(in_actions=env.get("GITHUB_ACTIONS") == "true")
+    # The token is masked before anything else is printed.
+    for name in ("INPUT_TOKEN", "INPUT_token"):
+        reporter.mask(env.get(name, ""))
+    args = _parser().parse_args(arguments)
+    debug = env.get("RUNNER_DEBUG") == "1"
+    try:
+        return _run(args, env, reporter)
+    except RegistryActionError as exc:
+        if debug:
+            traceback.print_exc()
+        reporter.error(exc.message, title=exc.title)
+        from registry_action.inputs import Runner
+
+        runner = Runner.from_env(env)
+        write_summary(runner.step_summary, f"### registry-action failed\n\n{exc.message}\n")
+        return 1
+    except KeyboardInterrupt:
+        reporter.error("interrupted")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        reporter.error(
+            f"unexpected error: {type(exc).__name__}: {exc} (set RUNNER_DEBUG=1 for a traceback)",
+            title="registry-action crashed",
+        )
+        return 2
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -> int:
+    from registry_action.commands import run
+    from registry_action.inputs import Inputs, Runner
+    from registry_action.report import headline, outputs, summary
+
+    if args.command is None:
+        inputs = Inputs.from_env(env)
+    else:
+        values = _values_from_args(args, env)
+        reporter.mask(values.get("token", ""))
+        inputs = Inputs.build(values)
+    runner = Runner.from_env(env)
+    result = run(inputs, runner, reporter.info)
+    for warning in result.outcome.warnings:
+        reporter.warning(warning)
+    reporter.info(headline(result))
+    write_outputs(runner.output, outputs(result))
+    write_summary(runner.step_summary, summary(result))
+    return 0

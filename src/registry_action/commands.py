@@ -1,0 +1,195 @@
+"""The commands as library functions: settings in, an Outcome out.
+
+This is where the outside world is read (the workspace's files, the event payload) and where
+the store is chosen; everything below works on values and on the store interface.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from registry_action.clock import now
+from registry_action.errors import InputError, TemplateError
+from registry_action.inputs import Inputs, Runner
+from registry_action.manifest import insecure_urls
+from registry_action.models import is_plugin_id
+from registry_action.publish import Outcome, Publisher, RetryPolicy
+from registry_action.spec import RepositoryContext, SpecInputs, build_spec, placeholder_context
+from registry_action.store.interface import RegistryStore
+from registry_action.template import parse_template, substitute
+from registry_action.versions import resolve_version
+
+DEFAULT_MESSAGES = {"register": "Update plugin: {id}", "unregister": "Remove plugin: {id}"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command did, with the URLs the outputs report."""
+
+    outcome: Outcome
+    command: str
+    registry: str  # where the registry is, for messages
+    manifest_url: str | None
+    registry_url: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The registry a run writes: its store, and the names placeholders and URLs use."""
+
+    store: RegistryStore
+    repository: str  # owner/name, or "" for a folder with no repository named
+    branch: str
+    base_url: str | None  # where dashboards fetch files from (manifest-base-url)
+
+
+def plugin_id(inputs: Inputs, runner: Runner) -> str:
+    """The plugin-id input, else the calling repository's name, lowercased; checked."""
+    if inputs.plugin_id:
+        chosen, source = inputs.plugin_id, "input `plugin-id`"
+    elif runner.repository:
+        chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
+    else:
+        raise InputError("input `plugin-id` is required when GITHUB_REPOSITORY is not set")
+    if not is_plugin_id(chosen):
+        hint = "" if inputs.plugin_id else "; set `plugin-id`"
+        raise InputError(
+            f"{source} {chosen!r} is not a valid plugin id: use lowercase letters, digits, "
+            f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
+            f"characters{hint}"
+        )
+    return chosen
+
+
+def raw_base_url(runner: Runner, repository: str, branch: str) -> str:
+    """The raw-file URL of a branch: raw.githubusercontent.com, or the server's /raw/ form."""
+    if runner.is_enterprise:
+        return f"{runner.server_url.rstrip('/')}/{repository}/raw/{branch}"
+    return f"https://raw.githubusercontent.com/{repository}/{branch}"
+
+
+def open_target(inputs: Inputs, runner: Runner) -> Target:
+    """The store named by the inputs: a local folder, or a GitHub repository."""
+    if inputs.registry_dir is not None:
+        from registry_action.store.local import LocalStore
+
+        repository = inputs.registry_repository or ""
+        branch = inputs.registry_branch or "main"
+        base = inputs.manifest_base_url or (
+            raw_base_url(runner, repository, branch) if repository else None
+        )
+        return Target(LocalStore(inputs.registry_dir), repository, branch, base)
+    if inputs.token is None:
+        raise InputError(
+            "input `token` is required (a token with `contents: write` on the registry)"
+        )
+    if inputs.registry_repository is None:
+        raise InputError("input `registry-repository` is required (owner/name of the registry)")
+    # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
+    from registry_action.store.github import GitHubStore, make_client
+
+    client = make_client(inputs.token.get_secret_value(), inputs.api_url or runner.api_url)
+    store = GitHubStore(client, inputs.registry_repository, inputs.registry_branch)
+    repository, branch = inputs.registry_repository, store.branch
+    base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
+    return Target(store, repository, branch, base)
+
+
+def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
+    if inputs.manifest_template is None:
+        return None
+    path = runner.workspace / inputs.manifest_template
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TemplateError(f"input `manifest-template`: cannot read {path}: {reason}") from None
+    return parse_template(str(inputs.manifest_template), text)
+
+
+def _event_description(runner: Runner) -> str:
+    """The calling repository's description from the event payload, if it has one."""
+    if runner.event_path is None:
+        return ""
+    try:
+        payload = json.loads(runner.event_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    repository = payload.get("repository") if isinstance(payload, dict) else None
+    description = repository.get("description") if isinstance(repository, dict) else None
+    return description if isinstance(description, str) else ""
+
+
+def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
+    text = inputs.commit_message or DEFAULT_MESSAGES.get(inputs.command, "Update registry")
+    return substitute(text, context, "input `commit-message`")
+
+
+def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Publisher:
+    return Publisher(
+        target.store,
+        clock=now,
+        policy=RetryPolicy(max_attempts=inputs.max_attempts),
+        dry_run=inputs.dry_run,
+        log=log,
+    )
+
+
+def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Render the plugin's manifest and register it; bad input fails before any request."""
+    chosen_id = plugin_id(inputs, runner)
+    version_file = runner.workspace / inputs.version_file
+    version = resolve_version(
+        inputs.version, version_file, "version_file" not in inputs.model_fields_set, runner.ref
+    )
+    template = _template(inputs, runner)
+    target = open_target(inputs, runner)
+    if target.base_url is None:
+        raise InputError(
+            "input `manifest-base-url` (or `registry-repository`) is required to compute the "
+            "manifest URL of a local registry"
+        )
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    spec = build_spec(
+        SpecInputs(
+            plugin_id=chosen_id,
+            plugin_name=inputs.plugin_name,
+            version=version,
+            description=inputs.description
+            if inputs.description is not None
+            else _event_description(runner),
+            ui_remote_entry=inputs.ui_remote_entry,
+            ui_expose=inputs.ui_expose,
+            server_route_base=inputs.server_route_base,
+            server_deployment_url=inputs.server_deployment_url,
+            server_health_check=inputs.server_health_check,
+            manifest_base_url=target.base_url,
+            template=template,
+        ),
+        repos,
+    )
+    context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
+    outcome = _publisher(inputs, target, log).register(spec, _commit_message(inputs, context))
+    warnings = [
+        f"{url} is plain http: dashboards served over https cannot load it"
+        for url in insecure_urls(outcome.manifest or {})
+    ]
+    if warnings:
+        outcome = replace(outcome, warnings=outcome.warnings + tuple(warnings))
+    return Result(
+        outcome,
+        "register",
+        target.store.description,
+        spec.manifest_url,
+        f"{target.base_url.rstrip('/')}/registry.json",
+    )
+
+
+def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Run the command the inputs name."""
+    if inputs.command == "register":
+        return register(inputs, runner, log)
+    raise InputError(f"input `command`: {inputs.command!r} is not available in this version")

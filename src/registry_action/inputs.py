@@ -1,0 +1,169 @@
+"""The action's inputs and the runner's context, as one validated settings model.
+
+A Docker action receives each input as ``INPUT_<NAME>`` with the name upper-cased and its
+hyphens kept (``INPUT_REGISTRY-REPOSITORY``); the underscore form is accepted too. An input set
+to an empty string counts as not given, because the runner passes every declared input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from registry_action.errors import InputError
+
+Command = Literal["register", "unregister", "validate", "reindex"]
+COMMANDS: tuple[str, ...] = ("register", "unregister", "validate", "reindex")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+# Inputs whose surrounding white space matters; every other input is stripped.
+_VERBATIM = {"commit_message", "description"}
+
+
+def input_name(field: str) -> str:
+    """The kebab-case input name of a field: ``registry_branch`` -> ``registry-branch``."""
+    return field.replace("_", "-")
+
+
+class Inputs(BaseModel):
+    """Every input of the action (and flag of the CLI), validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command: Command = "register"
+    token: SecretStr | None = None
+    registry_repository: str | None = None
+    registry_branch: str | None = None
+    registry_dir: Path | None = None  # CLI only: a registry folder instead of GitHub
+    plugin_id: str | None = None
+    plugin_name: str | None = None
+    version: str | None = None
+    version_file: str = "package.json"
+    description: str | None = None
+    ui_remote_entry: str = "https://{id}-ui.pages.dev/assets/remoteEntry.js"
+    ui_expose: str = "./PluginApp"
+    server_route_base: str = "/api/integrations/{id}"
+    server_deployment_url: str = "https://{id}.fly.dev"
+    server_health_check: str = "/api/health"
+    manifest_template: str | None = None
+    manifest_base_url: str | None = None
+    commit_message: str | None = None
+    dry_run: bool = False
+    allow_downgrade: bool = False
+    api_url: str | None = None
+    max_attempts: int = Field(default=8, ge=1, le=50)
+
+    @field_validator("registry_repository")
+    @classmethod
+    def _owner_and_name(cls, value: str | None) -> str | None:
+        if value is not None and not _REPOSITORY.match(value):
+            raise ValueError(f"must be owner/name, such as org/plugin-registry, not {value!r}")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(
+                f"must be an http(s) URL such as https://api.github.com, not {value!r}"
+            )
+        return value
+
+    @field_validator("dry_run", "allow_downgrade", mode="before")
+    @classmethod
+    def _boolean(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value in _TRUE:
+                return True
+            if value in _FALSE:
+                return False
+            raise ValueError(f"must be true or false, not {value!r}")
+        return value
+
+    @field_validator("max_attempts", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError(f"must be a whole number, not {value!r}")
+        return value
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Inputs:
+        """Read ``INPUT_*`` variables (hyphen or underscore form); empty means not given."""
+        values: dict[str, Any] = {}
+        for field in cls.model_fields:
+            if field == "registry_dir":
+                continue
+            for key in (f"INPUT_{input_name(field).upper()}", f"INPUT_{field.upper()}"):
+                raw = env.get(key)
+                if raw is None:
+                    continue
+                value = raw if field in _VERBATIM else raw.strip()
+                if value.strip():
+                    values[field] = value
+                break
+        return cls.build(values)
+
+    @classmethod
+    def build(cls, values: Mapping[str, Any]) -> Inputs:
+        """Validate ``values``; the first problem becomes one InputError line."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = input_name(str(error["loc"][0])) if error["loc"] else "inputs"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "literal_error" and name == "command":
+                message = f"must be one of {', '.join(COMMANDS)}, not {error['input']!r}"
+            raise InputError(f"input `{name}` {message}") from None
+
+
+class Runner(BaseModel):
+    """What the runner tells the program besides inputs (GITHUB_* variables)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    repository: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    ref: str | None = None
+    event_path: Path | None = None
+    workspace: Path = Path()
+    output: Path | None = None
+    step_summary: Path | None = None
+    debug: bool = False
+    in_actions: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Runner:
+        """Read the runner's variables; unset or empty ones take their defaults."""
+
+        def get(name: str) -> str | None:
+            return env.get(name) or None
+
+        values: dict[str, Any] = {
+            "repository": get("GITHUB_REPOSITORY"),
+            "server_url": get("GITHUB_SERVER_URL"),
+            "api_url": get("GITHUB_API_URL"),
+            "ref": get("GITHUB_REF"),
+            "event_path": get("GITHUB_EVENT_PATH"),
+            "workspace": get("GITHUB_WORKSPACE"),
+            "output": get("GITHUB_OUTPUT"),
+            "step_summary": get("GITHUB_STEP_SUMMARY"),
+            "debug": env.get("RUNNER_DEBUG") == "1",
+            "in_actions": env.get("GITHUB_ACTIONS") == "true",
+        }
+        return cls.model_validate({k: v for k, v in values.items() if v is not None})
+
+    @property
+    def is_enterprise(self) -> bool:
+        """GitHub Enterprise Server, known from a server URL other than github.com."""
+        return self.server_url.rstrip("/").lower() not in (
+            "https://github.com",
+            "http://github.com",
+        )
