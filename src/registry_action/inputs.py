@@ -57,6 +57,11 @@ class Inputs(BaseModel):
     allow_downgrade: bool = False
     api_url: str | None = None
     max_attempts: int = Field(default=8, ge=1, le=50)
+    pull_request: bool = False
+    health_check: bool = False
+    health_check_timeout: float = Field(default=120, ge=0, le=3600)
+    committer_name: str | None = None
+    committer_email: str | None = None
 
     @field_validator("registry_repository")
     @classmethod
@@ -74,7 +79,7 @@ class Inputs(BaseModel):
             )
         return value
 
-    @field_validator("dry_run", "allow_downgrade", mode="before")
+    @field_validator("dry_run", "allow_downgrade", "pull_request", "health_check", mode="before")
     @classmethod
     def _boolean(cls, value: object) -> object:
         if isinstance(value, str):
@@ -90,6 +95,16 @@ class Inputs(BaseModel):
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().isdigit():
             raise ValueError(f"must be a whole number, not {value!r}")
+        return value
+
+    @field_validator("health_check_timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"must be a number of seconds, not {value!r}") from None
         return value
 
     @classmethod
@@ -118,6 +133,7 @@ class Inputs(BaseModel):
             error = exc.errors()[0]
             name = input_name(str(error["loc"][0])) if error["loc"] else "inputs"
             message = str(error["msg"]).removeprefix("Value error, ")
+            message = message.replace("Input should be", "must be")
             if error["type"] == "literal_error" and name == "command":
                 message = f"must be one of {', '.join(COMMANDS)}, not {error['input']!r}"
             raise InputError(f"input `{name}` {message}") from None
