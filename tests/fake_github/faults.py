@@ -1,0 +1,167 @@
+"""Faults the fake can inject into matching requests, deterministically.
+
+Build one with the functions below and hand it to ``FakeGitHub.inject``::
+
+    gh.inject(method="PUT", path_regex=r"/contents/registry\\.json$", fault=faults.status(502))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = frozenset(
+    {
+        "status",
+        "branch_race",
+        "secondary_rate_limit",
+        "too_many_requests",
+        "primary_rate_limit",
+        "latency",
+        "reset",
+        "hang",
+        "stale_reads",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What goes wrong. Use the constructor functions rather than building one by hand.
+
+    ``apply`` (for ``status`` and ``reset``) means the request is carried out first, so a write
+    really happens although the client sees the failure.
+    """
+
+    kind: str
+    status: int = 0
+    message: str | None = None
+    apply: bool = False
+    seconds: float = 0.0
+    retry_after: int | None = None
+    reset_in: int = 60
+    count: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(KINDS)}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def status(code: int, message: str | None = None, *, apply: bool = False) -> Fault:
+    """Answer ``code`` with a GitHub-style JSON error.
+
+    Without a message, 409 says the branch moved (``is at X but expected Y``), as GitHub does
+    when another commit lands during the write; other codes get GitHub's generic text.
+    ``apply=True`` performs the request first (a 502 after the write was applied).
+    """
+    return Fault("status", status=code, message=message, apply=apply)
+
+
+def branch_race() -> Fault:
+    """409 ``is at <head> but expected <other>``: the branch moved while the write was made."""
+    return Fault("branch_race", status=409)
+
+
+def secondary_rate_limit(retry_after: int | None = 1) -> Fault:
+    """403 with ``retry-after`` and "You have exceeded a secondary rate limit..."."""
+    return Fault("secondary_rate_limit", status=403, retry_after=retry_after)
+
+
+def too_many_requests(retry_after: int | None = 1) -> Fault:
+    """429 with ``retry-after`` and the secondary rate limit message."""
+    return Fault("too_many_requests", status=429, retry_after=retry_after)
+
+
+def primary_rate_limit(reset_in: int = 60) -> Fault:
+    """403 "API rate limit exceeded for ..." with ``x-ratelimit-remaining: 0`` and a reset epoch."""
+    return Fault("primary_rate_limit", status=403, reset_in=reset_in)
+
+
+def latency(seconds: float) -> Fault:
+    """Wait ``seconds``, then answer normally."""
+    return Fault("latency", seconds=seconds)
+
+
+def reset(*, apply: bool = False) -> Fault:
+    """Close the connection with no response (a connection reset)."""
+    return Fault("reset", apply=apply)
+
+
+def hang(seconds: float) -> Fault:
+    """Sleep ``seconds`` (longer than the client's timeout), then answer normally."""
+    return Fault("hang", seconds=seconds)
+
+
+def stale_reads(count: int) -> Fault:
+    """Carry out a write normally, then serve the previous version to the next ``count`` reads.
+
+    Models GitHub's eventually consistent reads: ``GET .../contents/{path}`` on the branch
+    returns the content and sha from before the write, ``count`` times, then the new one.
+    """
+    return Fault("stale_reads", count=count)
+
+
+@dataclass
+class Injection:
+    """A fault armed for requests matching ``method`` and ``path_regex`` (``re.search``).
+
+    It lets ``skip`` matching requests through, then fires ``times`` times (``None``: forever).
+    """
+
+    id: int
+    fault: Fault
+    method: str | None = None
+    path_regex: str = ".*"
+    times: int | None = 1
+    skip: int = 0
+    fired: int = 0
+    _pattern: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.path_regex)
+        if self.method:
+            self.method = self.method.upper()
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method and self.method != method:
+            return False
+        return self._pattern.search(path) is not None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "fault": self.fault.to_json(),
+            "method": self.method,
+            "path_regex": self.path_regex,
+            "times": self.times,
+            "skip": self.skip,
+            "fired": self.fired,
+        }
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A record that a fault fired (or that a stale read was served)."""
+
+    kind: str
+    method: str
+    path: str
+    injection_id: int | None
+    status: int | None
+    time: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

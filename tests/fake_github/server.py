@@ -1,0 +1,611 @@
+"""``FakeGitHub``: a local GitHub REST server for tests, with state, a request log and faults."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import control, pulls, routes
+from .core import Api, ApiError, ApiRequest, ApiResponse
+from .faults import Fault, Fired, Injection
+from .model import Repo, State, Token
+from .records import CommitInfo, PullInfo, RequestRecord
+from .repos import rate_limit_json
+from .transport import Exchange, Server
+
+AUTH_RE = re.compile(r"(?i)^\s*(?:token|bearer)\s+(\S+)\s*$")
+RATE_DOC = "overview/rate-limits-for-the-rest-api"
+STATUS_TEXT = {
+    500: "Server Error",
+    502: "Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+CONTENTS_PATH = re.compile(r"/repos/([^/]+)/([^/]+)/contents/")
+
+
+class FakeGitHub:
+    """A GitHub REST API on 127.0.0.1, in-process (``with FakeGitHub() as gh``) or standalone.
+
+    Point PyGithub at ``gh.api_url`` with ``base_url``. Seed repositories, tokens and files with
+    the methods below, read back files and commits, count ``gh.requests`` and inject faults.
+    The control API for other processes lives under ``/_fake/`` at the server root.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        prefix: str = "",
+        default_branch: str = "main",
+        state_file: str | Path | None = None,
+    ) -> None:
+        self.host = host
+        self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+        self.default_branch = default_branch
+        self.state_file = Path(state_file) if state_file else None
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._state = State()
+        self._api = Api(self._state, self._record_fired)
+        self._log: list[RequestRecord] = []
+        self._injections: list[Injection] = []
+        self._fired: list[Fired] = []
+        self._next_injection = 1
+        self._server = Server((host, port), self)
+        self.port: int = self._server.server_address[1]
+        self._api.web_base = self.root_url
+        self._api.api_base = self.api_url
+        self._thread: threading.Thread | None = None
+        if self.state_file and self.state_file.exists():
+            control.load_state(self, json.loads(self.state_file.read_text()))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def root_url(self) -> str:
+        """``http://127.0.0.1:PORT``; ``/_fake/`` lives here."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The ``base_url`` for PyGithub: the root URL plus the prefix (``/api/v3`` for GHES)."""
+        return self.root_url + self.prefix
+
+    def start(self) -> FakeGitHub:
+        """Serve in a background thread; returns ``self``."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, daemon=True, name="fake-github"
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake hung requests and close every open connection."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.close_connections()
+        self._server.server_close()
+        self.save_state()
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- seeding and inspection ---------------------------------------------------------------
+
+    def add_repo(
+        self,
+        full_name: str,
+        *,
+        default_branch: str | None = None,
+        description: str = "",
+        private: bool = False,
+    ) -> None:
+        """Create ``owner/name`` with one empty initial commit on its default branch."""
+        owner, _, name = full_name.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError(f"repository must be owner/name, got {full_name!r}")
+        with self._lock:
+            branch = default_branch or self.default_branch
+            repo = Repo(self._state.new_id(), owner, name, branch, description, private)
+            repo.commit(branch, {}, "Initial commit")
+            self._state.repos[full_name.lower()] = repo
+
+    def add_token(
+        self,
+        token: str,
+        *,
+        permission: str = "write",
+        repos: Iterable[str] | None = None,
+        kind: str = "app",
+        login: str = "registry-bot[bot]",
+    ) -> None:
+        """Accept ``token`` (``write`` or ``read``) for ``repos`` (``None``: all of them).
+
+        ``kind`` ``"app"`` answers refusals as GitHub does for App tokens ("by integration"),
+        ``"user"`` as for personal access tokens. A token never added gets 401.
+        """
+        if permission not in ("write", "read"):
+            raise ValueError("permission must be 'write' or 'read'")
+        scope = frozenset(r.lower() for r in repos) if repos is not None else None
+        with self._lock:
+            self._state.tokens[token] = Token(token, permission, scope, kind, login)
+
+    def _repo(self, full_name: str) -> Repo:
+        repo = self._state.repo(full_name)
+        if repo is None:
+            raise KeyError(f"no repository {full_name!r}; add it with add_repo()")
+        return repo
+
+    def _branch(self, repo: Repo, branch: str | None) -> str:
+        name = branch or repo.default_branch
+        if name not in repo.branches:
+            raise KeyError(f"no branch {name!r} in {repo.full_name}")
+        return name
+
+    def put_file(
+        self,
+        repo: str,
+        path: str,
+        content: bytes | str,
+        *,
+        branch: str | None = None,
+        message: str | None = None,
+    ) -> str:
+        """Commit ``content`` at ``path`` (seeding, no checks); returns the commit sha."""
+        data = content.encode() if isinstance(content, str) else content
+        with self._lock:
+            r = self._repo(repo)
+            name = self._branch(r, branch)
+            return r.commit(name, {path: data}, message or f"Add {path}").sha
+
+    def remove_file(
+        self, repo: str, path: str, *, branch: str | None = None, message: str | None = None
+    ) -> str:
+        """Commit the removal of ``path``; returns the commit sha."""
+        with self._lock:
+            r = self._repo(repo)
+            return r.commit(self._branch(r, branch), {path: None}, message or f"Remove {path}").sha
+
+    def get_file(self, repo: str, path: str, *, branch: str | None = None) -> bytes | None:
+        """The bytes at ``path`` on ``branch`` (or a commit sha), ``None`` if absent."""
+        with self._lock:
+            r = self._repo(repo)
+            commit = r.resolve(branch)
+            if commit is None:
+                raise KeyError(f"no branch or commit {branch!r} in {r.full_name}")
+            sha = commit.files.get(path)
+            return r.blobs[sha] if sha else None
+
+    def list_files(self, repo: str, *, branch: str | None = None) -> list[str]:
+        """Every file path on ``branch``, sorted."""
+        with self._lock:
+            r = self._repo(repo)
+            return sorted(r.head(self._branch(r, branch)).files)
+
+    def branches(self, repo: str) -> list[str]:
+        """The branch names of ``repo``, sorted."""
+        with self._lock:
+            return sorted(self._repo(repo).branches)
+
+    def head(self, repo: str, branch: str | None = None) -> str:
+        """The commit sha ``branch`` points at."""
+        with self._lock:
+            r = self._repo(repo)
+            return r.branches[self._branch(r, branch)]
+
+    def commits(self, repo: str, *, branch: str | None = None) -> list[CommitInfo]:
+        """The commits of ``branch`` (first parents), oldest first, the initial one included."""
+        with self._lock:
+            r = self._repo(repo)
+            return [
+                CommitInfo(
+                    c.sha,
+                    c.message,
+                    c.changed,
+                    c.given_author,
+                    c.given_committer,
+                    c.verified,
+                    c.parents,
+                    c.committer["date"],
+                )
+                for c in r.history(self._branch(r, branch))
+            ]
+
+    def create_branch(self, repo: str, name: str, from_branch: str | None = None) -> str:
+        """Create branch ``name`` at the head of ``from_branch``; returns its sha."""
+        with self._lock:
+            r = self._repo(repo)
+            r.branches[name] = r.branches[self._branch(r, from_branch)]
+            return r.branches[name]
+
+    def protect_branch(self, repo: str, branch: str, *, protected: bool = True) -> None:
+        """Require pull requests on ``branch``: direct writes get GitHub's rule-violation 409."""
+        with self._lock:
+            r = self._repo(repo)
+            (r.protected.add if protected else r.protected.discard)(self._branch(r, branch))
+
+    def pulls(self, repo: str) -> list[PullInfo]:
+        """Every pull request of ``repo``, by number."""
+        with self._lock:
+            r = self._repo(repo)
+            return [
+                PullInfo(
+                    p.number, p.title, p.body, p.head, p.base, p.state, p.merged, p.merge_commit_sha
+                )
+                for p in sorted(r.pulls.values(), key=lambda p: p.number)
+            ]
+
+    def merge_pull(self, repo: str, number: int) -> str:
+        """Merge pull request ``number`` as if from the web UI; returns the merge commit sha."""
+        with self._lock:
+            r = self._repo(repo)
+            try:
+                return pulls.merge(r, r.pulls[number]).sha
+            except ApiError as error:
+                raise RuntimeError(error.message) from None
+
+    # -- knobs --------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds every API request waits before it is served."""
+        return self._state.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        with self._lock:
+            self._state.latency = float(seconds)
+
+    @property
+    def stale_read_count(self) -> int:
+        """After every commit to a path, this many reads of it still see the previous version."""
+        return self._state.stale_read_count
+
+    @stale_read_count.setter
+    def stale_read_count(self, count: int) -> None:
+        with self._lock:
+            self._state.stale_read_count = int(count)
+
+    @property
+    def rate_limit(self) -> int:
+        """Requests per hour for each token; past it, GitHub's primary rate-limit 403."""
+        return self._state.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, limit: int) -> None:
+        with self._lock:
+            self._state.rate_limit = int(limit)
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def inject(
+        self,
+        *,
+        fault: Fault,
+        method: str | None = None,
+        path_regex: str = ".*",
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Injection:
+        """Arm ``fault`` for requests whose method and prefix-less path (``re.search``) match.
+
+        It lets ``skip`` matches through, then fires ``times`` times (``None``: every time).
+        Injections are tried in the order they were added; one fault fires per request.
+        """
+        with self._lock:
+            injection = Injection(self._next_injection, fault, method, path_regex, times, skip)
+            self._next_injection += 1
+            self._injections.append(injection)
+            return injection
+
+    def clear_faults(self) -> None:
+        """Disarm every injected fault (the record of fired ones stays)."""
+        with self._lock:
+            self._injections.clear()
+
+    @property
+    def injections(self) -> list[Injection]:
+        with self._lock:
+            return list(self._injections)
+
+    @property
+    def fired(self) -> list[Fired]:
+        """Every fault that fired, and every stale read served, in order."""
+        with self._lock:
+            return list(self._fired)
+
+    def _record_fired(self, fired: Fired) -> None:
+        self._fired.append(fired)
+
+    def _take_fault(self, method: str, path: str) -> Injection | None:
+        for injection in self._injections:
+            if injection.exhausted or not injection.matches(method, path):
+                continue
+            if injection.skip > 0:
+                injection.skip -= 1
+                continue
+            injection.fired += 1
+            return injection
+        return None
+
+    # -- request log --------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request to the API (not ``/_fake/``), in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    @property
+    def writes(self) -> list[RequestRecord]:
+        """The PUT, POST, PATCH and DELETE requests."""
+        return [r for r in self.requests if r.is_write]
+
+    def reset_log(self) -> None:
+        """Forget the request log and the fired faults."""
+        with self._lock:
+            self._log.clear()
+            self._fired.clear()
+
+    # -- state file ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Repositories, branches, files and commits as JSON (tokens are never included)."""
+        with self._lock:
+            return control.dump_state(self)
+
+    def save_state(self) -> None:
+        if self.state_file is not None:
+            data = self.snapshot()
+            tmp = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
+            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+            tmp.replace(self.state_file)
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def serve(self, exchange: Exchange) -> None:
+        """Answer one request (called on the connection's thread)."""
+        target = exchange.path
+        split = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        if split.path == "/_fake" or split.path.startswith("/_fake/"):
+            exchange.reply(control.handle(self, exchange.command, split.path, query, exchange.body))
+            return
+        path, is_api = self._strip_prefix(split.path)
+        record = RequestRecord(
+            exchange.command,
+            path,
+            query,
+            dict(exchange.headers.items()),
+            exchange.body,
+            target,
+            exchange.requestline,
+            time.time(),
+        )
+        req = ApiRequest(
+            exchange.command,
+            path,
+            query,
+            {k.lower(): v for k, v in record.headers.items()},
+            exchange.body,
+        )
+        req.client = exchange.client_address[0]
+        with self._lock:
+            self._log.append(record)
+            early = self._authenticate(req)
+            injection = None if early else self._take_fault(req.method, path)
+            fault = injection.fault if injection else None
+            if injection is not None and fault is not None:
+                record.fault = fault.kind
+            latency = self._state.latency
+        self._sleep(latency + (fault.seconds if fault and fault.kind in ("latency", "hang") else 0))
+        response = early or self._respond(req, is_api, fault, injection)
+        if response is None:
+            record.status = None
+            exchange.drop()
+        else:
+            self._finish(req, response, record, exchange)
+        if req.method != "GET" and response is not None and response.status < 300:
+            self.save_state()
+
+    def _strip_prefix(self, path: str) -> tuple[str, bool]:
+        if not self.prefix:
+            return path, True
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            return path[len(self.prefix) :] or "/", True
+        return path, False
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    def _authenticate(self, req: ApiRequest) -> ApiResponse | None:
+        header = req.headers.get("authorization")
+        if header is not None:
+            match = AUTH_RE.match(header)
+            token = self._state.tokens.get(match.group(1)) if match else None
+            if token is None:
+                return ApiError(401, "Bad credentials", "").response()
+            req.token = token
+        if req.path == "/rate_limit":
+            return None
+        key, limit = self._rate_key(req)
+        self._roll_window()
+        self._state.usage[key] = self._state.usage.get(key, 0) + 1
+        if self._state.usage[key] > limit:
+            return self._primary_limit(req, int(self._state.window_start) + 3600)
+        return None
+
+    def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
+        if req.token is None:
+            return f"anonymous:{req.client}", 60
+        return (
+            f"token:{hashlib.sha256(req.token.value.encode()).hexdigest()}",
+            self._state.rate_limit,
+        )
+
+    def _roll_window(self) -> None:
+        if time.time() >= self._state.window_start + 3600:
+            self._state.window_start = time.time()
+            self._state.usage.clear()
+
+    def _respond(
+        self, req: ApiRequest, is_api: bool, fault: Fault | None, injection: Injection | None
+    ) -> ApiResponse | None:
+        kind = fault.kind if fault else None
+        if fault is not None and not fault.apply:
+            if kind == "reset":
+                self._fire(req, injection, None)
+                return None
+            early = self._fault_response(req, fault)
+            if early is not None:
+                self._fire(req, injection, early.status)
+                return early
+        if kind == "stale_reads" and fault is not None:
+            req.stale_reads = fault.count
+        with self._lock:
+            response = self._dispatch(req, is_api)
+            if fault is None or kind in ("latency", "hang", "stale_reads"):
+                if fault is not None:
+                    self._fire(req, injection, response.status)
+                return response
+            if kind == "reset":
+                self._fire(req, injection, None)
+                return None
+            failure = self._fault_response(req, fault) or response
+            self._fire(req, injection, failure.status)
+            return failure
+
+    def _dispatch(self, req: ApiRequest, is_api: bool) -> ApiResponse:
+        if not is_api:
+            return routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response()
+        if req.path == "/rate_limit" and req.method == "GET":
+            key, limit = self._rate_key(req)
+            used = self._state.usage.get(key, 0)
+            return ApiResponse.json(
+                200, rate_limit_json(limit, used, int(self._state.window_start) + 3600)
+            )
+        return (
+            routes.dispatch(self._api, req)
+            if req.path.startswith("/repos/")
+            else (routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response())
+        )
+
+    def _fire(self, req: ApiRequest, injection: Injection | None, status: int | None) -> None:
+        if injection is not None:
+            with self._lock:
+                self._fired.append(
+                    Fired(
+                        injection.fault.kind,
+                        req.method,
+                        req.path,
+                        injection.id,
+                        status,
+                        time.time(),
+                    )
+                )
+
+    def _fault_response(self, req: ApiRequest, fault: Fault) -> ApiResponse | None:
+        rid = secrets.token_hex(8).upper()
+        secondary = (
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+            "again. If you reach out to GitHub Support for help, please include the request ID "
+            f"{rid}."
+        )
+        retry = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
+        if fault.kind in ("secondary_rate_limit", "too_many_requests"):
+            doc = f"{RATE_DOC}#about-secondary-rate-limits"
+            return ApiError(fault.status, secondary, doc, headers=retry).response()
+        if fault.kind == "primary_rate_limit":
+            return self._primary_limit(req, int(time.time()) + fault.reset_in)
+        if fault.kind == "branch_race" or (
+            fault.kind == "status" and fault.status == 409 and not fault.message
+        ):
+            return ApiError(
+                409, self._race_message(req), "repos/contents#create-or-update-file-contents"
+            ).response()
+        if fault.kind == "status":
+            return ApiError(
+                fault.status, fault.message or STATUS_TEXT.get(fault.status, "Error")
+            ).response()
+        return None
+
+    def _primary_limit(self, req: ApiRequest, reset: int) -> ApiResponse:
+        if req.token is None:
+            who = (
+                f"{req.client}. (But here's the good news: Authenticated requests get a higher "
+                "rate limit. Check out the documentation for more details.)"
+            )
+        elif req.token.kind == "app":
+            who = "installation ID 1."
+        else:
+            who = "user ID 1."
+        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+        doc = f"{RATE_DOC}#about-primary-rate-limits"
+        return ApiError(403, f"API rate limit exceeded for {who}", doc, headers=headers).response()
+
+    def _race_message(self, req: ApiRequest) -> str:
+        """``is at <head> but expected <other>``, GitHub's text when the branch moved mid-write."""
+        with self._lock:
+            match = CONTENTS_PATH.match(req.path)
+            repo = self._state.repo(f"{match.group(1)}/{match.group(2)}") if match else None
+            try:
+                branch = str(req.json().get("branch") or "") or req.query.get("ref")
+            except ApiError:
+                branch = None
+            if repo is not None and (branch or repo.default_branch) in repo.branches:
+                head = repo.head(branch or repo.default_branch)
+                other = head.parents[0] if head.parents else secrets.token_hex(20)
+                return f"is at {head.sha} but expected {other}"
+        return f"is at {secrets.token_hex(20)} but expected {secrets.token_hex(20)}"
+
+    def _finish(
+        self, req: ApiRequest, response: ApiResponse, record: RequestRecord, exchange: Exchange
+    ) -> None:
+        with self._lock:
+            key, limit = self._rate_key(req)
+            used = self._state.usage.get(key, 0)
+            reset = int(self._state.window_start) + 3600
+        headers = {
+            "x-ratelimit-limit": str(limit),
+            "x-ratelimit-remaining": str(max(limit - used, 0)),
+            "x-ratelimit-reset": str(reset),
+            "x-ratelimit-used": str(used),
+            "x-ratelimit-resource": "core",
+            "x-github-request-id": f"{secrets.token_hex(2).upper()}:{secrets.token_hex(4).upper()}",
+            "x-github-media-type": "github.v3; format=json",
+            "x-github-api-version-selected": "2022-11-28",
+            "content-type": "application/json; charset=utf-8",
+        }
+        headers.update(response.headers)
+        status = response.status
+        if response.body and 200 <= status < 300:
+            etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+            headers["etag"] = etag
+            if req.method == "GET" and req.headers.get("if-none-match") == etag:
+                status = 304
+        record.status = status
+        exchange.reply(ApiResponse(status, response.body, headers))
+
+    def __repr__(self) -> str:
+        return f"FakeGitHub({self.api_url!r})"
