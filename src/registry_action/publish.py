@@ -6,6 +6,11 @@ Ordering keeps the registry referentially sound: a registration writes the manif
 then the index; an unregistration removes the index entry first and then the manifest. Every
 write carries the version it read, so a concurrent writer makes it fail with ConflictError
 instead of being overwritten; the whole step is then re-read, re-merged and retried.
+
+Reads may be stale (GitHub's reads lag its writes for a moment), so no decision to write one
+file rests on an unchecked read of the other: a registration writes both files or neither,
+each write checked against the version read. A run that wrote a manifest owes the index a
+write until one lands, so a run that dies half-way is completed by the next one.
 """
 
 from __future__ import annotations
@@ -77,12 +82,23 @@ class Outcome:
         return shas[-1] if shas else None
 
 
+# The version recorded in ``_Attempt.outdated`` for a file that was absent when read.
+ABSENT = ""
+
+
 @dataclass
 class _Attempt:
     """What one run has learnt across its attempts."""
 
-    written: set[bytes] = field(default_factory=set)  # every manifest body this run sent
-    conflicts: int = 0
+    # Every body this run sent, per path, including writes whose answer was lost (a 502 after
+    # GitHub applied it): reading one back proves that write landed.
+    sent: dict[str, set[bytes]] = field(default_factory=dict)
+    # Versions a write of this run was refused against: reading one again is a stale read.
+    outdated: dict[str, set[str]] = field(default_factory=dict)
+    # A manifest went out and no index write was confirmed after it: the index is still owed.
+    index_owed: bool = False
+    changes: dict[str, FileChange] = field(default_factory=dict)  # committed, across attempts
+    previous_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -108,21 +124,34 @@ class Publisher:
             try:
                 return step(attempt)
             except ConflictError as exc:
+                reason = " ".join(str(exc).split())  # one log line, whatever GitHub's text
                 if attempt == self.policy.max_attempts:
                     raise GaveUpError(
                         f"gave up after {attempt} attempts: {self.store.description} kept "
-                        f"changing under this run (last: {exc}); raise `max-attempts` or retry"
+                        f"changing under this run (last: {reason}); raise `max-attempts` or retry"
                     ) from None
                 pause = self.policy.delay(attempt, self.rng)
                 self.log(
                     f"Attempt {attempt}/{self.policy.max_attempts} met a concurrent change "
-                    f"({exc}); re-reading and retrying in {pause:.1f}s"
+                    f"({reason}); re-reading and retrying in {pause:.1f}s"
                 )
                 self.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read_registry(self) -> tuple[StoredFile | None, dict[str, Any]]:
-        stored = self.store.read(REGISTRY_PATH)
+    def _read(self, path: str, state: _Attempt) -> StoredFile | None:
+        """Read ``path``; a version this run already saw replaced is a stale read: retry."""
+        stored = self.store.read(path)
+        version = stored.version if stored else ABSENT
+        if version in state.outdated.get(path, ()):
+            raise ConflictError(f"{path} was read at a version already replaced (a stale read)")
+        if stored is not None and stored.content in state.sent.get(path, ()):
+            state.changes.setdefault(path, FileChange(path, None, stored.content))
+            if path == REGISTRY_PATH:
+                state.index_owed = False  # a write whose answer was lost did land
+        return stored
+
+    def _read_registry(self, state: _Attempt) -> tuple[StoredFile | None, dict[str, Any]]:
+        stored = self._read(REGISTRY_PATH, state)
         if stored is None:
             return None, new_registry(self.clock())
         return stored, load_registry(REGISTRY_PATH, stored.content)
@@ -131,7 +160,7 @@ class Publisher:
         self, plugin_id: str, state: _Attempt
     ) -> tuple[StoredFile | None, dict[str, Any] | None]:
         path = manifest_path(plugin_id)
-        stored = self.store.read(path)
+        stored = self._read(path, state)
         if stored is None:
             return None, None
         try:
@@ -146,58 +175,61 @@ class Publisher:
         self, spec: PluginSpec, message: str, state: _Attempt, attempt: int
     ) -> Outcome:
         # The index is read first so that a damaged registry stops the run before any write.
-        index_file, index = self._read_registry()
+        index_file, index = self._read_registry(state)
         manifest_file, current = self._read_manifest(spec.id, state)
         listed = find_entry(index, spec.id)
+        if attempt == 1:
+            state.previous_version = listed["version"] if listed else None
         now = self.clock()
         manifest = render_manifest(spec, now)
-        changes: list[FileChange] = []
-        if current is not None and self._keeps(current, manifest_file, manifest, state, attempt):
-            manifest = current
-        else:
-            changes.append(self._write(manifest_file, manifest_path(spec.id), manifest, message))
-            state.written.add(dumps(manifest))
-        # A replaced manifest that the index did not point at means another registration is
-        # in flight (or died half-way): touching the index makes its index write conflict.
-        in_flight = bool(changes) and current is not None and listed != entry_for(current)
         updated = upsert(index, entry_for(manifest), now)
-        if updated is None and in_flight:
-            updated = {**index, "lastUpdated": now}
-        if updated is not None:
-            changes.append(self._write(index_file, REGISTRY_PATH, updated, message))
+        unchanged = current is not None and same_content(current, manifest) and updated is None
+        if unchanged and current is not None and not state.index_owed:
+            return self._outcome(spec.id, current, state, attempt)
+        # Both files are written, each carrying the version read, or neither: a stale read of
+        # either one then conflicts, instead of leaving the index pointing at a manifest that
+        # another run replaced meanwhile (or a new manifest that no index lists).
+        state.index_owed = True
+        self._write(manifest_file, manifest_path(spec.id), manifest, message, state)
+        document = updated if updated is not None else {**index, "lastUpdated": now}
+        self._write(index_file, REGISTRY_PATH, document, message, state)
+        state.index_owed = False
+        return self._outcome(spec.id, manifest, state, attempt)
+
+    def _outcome(
+        self, plugin_id: str, manifest: dict[str, Any], state: _Attempt, attempt: int
+    ) -> Outcome:
         return Outcome(
-            plugin_id=spec.id,
-            changes=tuple(changes),
+            plugin_id=plugin_id,
+            changes=tuple(state.changes.values()),
             manifest=manifest,
-            previous_version=listed["version"] if listed else None,
+            previous_version=state.previous_version,
             warnings=tuple(state.warnings),
             attempts=attempt,
             dry_run=self.dry_run,
         )
 
-    @staticmethod
-    def _keeps(
-        current: dict[str, Any],
-        stored: StoredFile | None,
-        rendered: dict[str, Any],
-        state: _Attempt,
-        attempt: int,
-    ) -> bool:
-        """Whether the manifest on the branch already says what this run would write.
-
-        After a conflict a read may be stale, so only a manifest this run itself wrote is
-        trusted then; otherwise the write goes ahead and its version check settles it.
-        """
-        if stored is None or not same_content(current, rendered):
-            return False
-        return attempt == 1 or stored.content in state.written
-
     def _write(
-        self, stored: StoredFile | None, path: str, document: dict[str, Any], message: str
-    ) -> FileChange:
+        self,
+        stored: StoredFile | None,
+        path: str,
+        document: dict[str, Any],
+        message: str,
+        state: _Attempt,
+    ) -> None:
         body = dumps(document)
         before = stored.content if stored else None
+        earlier = state.changes.get(path)
+        if earlier is not None:
+            before = earlier.before  # what the file held before this run touched it
         if self.dry_run:
-            return FileChange(path, before, body)
-        result = self.store.write(path, body, stored.version if stored else None, message)
-        return FileChange(path, before, body, result.commit_sha, result.commit_url)
+            state.changes[path] = FileChange(path, before, body)
+            return
+        version = stored.version if stored else None
+        state.sent.setdefault(path, set()).add(body)
+        try:
+            result = self.store.write(path, body, version, message)
+        except ConflictError:
+            state.outdated.setdefault(path, set()).add(version or ABSENT)
+            raise
+        state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
