@@ -93,7 +93,8 @@ class _Attempt:
     # Every body this run sent, per path, including writes whose answer was lost (a 502 after
     # GitHub applied it): reading one back proves that write landed.
     sent: dict[str, set[bytes]] = field(default_factory=dict)
-    # Versions a write of this run was refused against: reading one again is a stale read.
+    # Versions a write of this run was refused against: reading one again is a stale read. Each
+    # is believed once only, so that a wrong refusal cannot hold a run until it gives up.
     outdated: dict[str, set[str]] = field(default_factory=dict)
     # A manifest went out and no index write was confirmed after it: the index is still owed.
     index_owed: bool = False
@@ -143,6 +144,7 @@ class Publisher:
         stored = self.store.read(path)
         version = stored.version if stored else ABSENT
         if version in state.outdated.get(path, ()):
+            state.outdated[path].discard(version)
             raise ConflictError(f"{path} was read at a version already replaced (a stale read)")
         if stored is not None and stored.content in state.sent.get(path, ()):
             state.changes.setdefault(path, FileChange(path, None, stored.content))
@@ -229,7 +231,8 @@ class Publisher:
         state.sent.setdefault(path, set()).add(body)
         try:
             result = self.store.write(path, body, version, message)
-        except ConflictError:
-            state.outdated.setdefault(path, set()).add(version or ABSENT)
+        except ConflictError as exc:
+            if exc.outdated:
+                state.outdated.setdefault(path, set()).add(version or ABSENT)
             raise
         state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)

@@ -267,7 +267,10 @@ def translate(exc: GithubException, repository: str, branch: str | None, doing: 
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
     if _is_conflict(exc):
-        return ConflictError(f"could not {doing}: {where} changed meanwhile ({message})")
+        return ConflictError(
+            f"could not {doing}: {where} changed meanwhile ({message})",
+            outdated=not message.startswith("is at "),
+        )
     if _rate_limited(exc):
         return GaveUpError(
             f"could not {doing}: GitHub's rate limit for this token is used up ({status} "
