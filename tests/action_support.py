@@ -46,6 +46,8 @@ def docker_env(fake: FakeGitHub, workdir: Path, **inputs: str) -> dict[str, str]
         "INPUT_REGISTRY-REPOSITORY": REPO,
         "INPUT_REGISTRY-BRANCH": "main",
         "INPUT_VERSION": "1.0.0",
+        # The same full-jitter backoff, from a smaller base, so contention tests finish quickly.
+        "REGISTRY_ACTION_RETRY_BASE_DELAY": "0.05",
     }
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
     return env

@@ -128,11 +128,13 @@ def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
     return substitute(text, context, "input `commit-message`")
 
 
-def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Publisher:
+def _publisher(
+    inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float = 0.5
+) -> Publisher:
     return Publisher(
         target.store,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts),
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
         dry_run=inputs.dry_run,
         log=log,
     )
@@ -172,7 +174,8 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         repos,
     )
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
-    outcome = _publisher(inputs, target, log).register(spec, _commit_message(inputs, context))
+    publisher = _publisher(inputs, target, log, runner.retry_base_delay)
+    outcome = publisher.register(spec, _commit_message(inputs, context))
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
         for url in insecure_urls(outcome.manifest or {})

@@ -27,6 +27,7 @@ from registry_action.documents import (
     load_manifest,
     load_registry,
     manifest_path,
+    prepare_validators,
 )
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.manifest import render_manifest, same_content
@@ -98,6 +99,10 @@ class _Attempt:
     outdated: dict[str, set[str]] = field(default_factory=dict)
     # A manifest went out and no index write was confirmed after it: the index is still owed.
     index_owed: bool = False
+    # Files as this run last wrote them. Reading one back could return the version before the
+    # write (a stale read, and a needless conflict); the next write carries the version the
+    # write produced instead, so a change by anyone else still makes it conflict.
+    held: dict[str, StoredFile] = field(default_factory=dict)
     changes: dict[str, FileChange] = field(default_factory=dict)  # committed, across attempts
     previous_version: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -117,6 +122,10 @@ class Publisher:
 
     def register(self, spec: PluginSpec, message: str) -> Outcome:
         """Write ``plugins/<id>.json``, then point ``registry.json`` at it."""
+        # The slow part of an attempt (importing and building the validators) happens before the
+        # first read: the shorter the time from reading the index to writing it, the fewer
+        # concurrent runs conflict.
+        prepare_validators()
         state = _Attempt()
         return self._retrying(lambda attempt: self._register_once(spec, message, state, attempt))
 
@@ -162,7 +171,7 @@ class Publisher:
         self, plugin_id: str, state: _Attempt
     ) -> tuple[StoredFile | None, dict[str, Any] | None]:
         path = manifest_path(plugin_id)
-        stored = self._read(path, state)
+        stored = state.held.get(path) or self._read(path, state)
         if stored is None:
             return None, None
         try:
@@ -176,18 +185,21 @@ class Publisher:
     def _register_once(
         self, spec: PluginSpec, message: str, state: _Attempt, attempt: int
     ) -> Outcome:
-        # The index is read first so that a damaged registry stops the run before any write.
-        index_file, index = self._read_registry(state)
+        # Both files are read before any write, so a damaged registry stops the run with nothing
+        # written; the index is read last, to keep the time until its write short.
         manifest_file, current = self._read_manifest(spec.id, state)
+        index_file, index = self._read_registry(state)
         listed = find_entry(index, spec.id)
         if attempt == 1:
             state.previous_version = listed["version"] if listed else None
         now = self.clock()
         manifest = render_manifest(spec, now)
         updated = upsert(index, entry_for(manifest), now)
-        unchanged = current is not None and same_content(current, manifest) and updated is None
-        if unchanged and current is not None and not state.index_owed:
+        same = current is not None and same_content(current, manifest)
+        if same and current is not None and updated is None and not state.index_owed:
             return self._outcome(spec.id, current, state, attempt)
+        if same and current is not None and manifest_file in state.held.values():
+            manifest = current  # written again as this run wrote it, not re-stamped
         # Both files are written, each carrying the version read, or neither: a stale read of
         # either one then conflicts, instead of leaving the index pointing at a manifest that
         # another run replaced meanwhile (or a new manifest that no index lists).
@@ -232,7 +244,10 @@ class Publisher:
         try:
             result = self.store.write(path, body, version, message)
         except ConflictError as exc:
+            state.held.pop(path, None)
             if exc.outdated:
                 state.outdated.setdefault(path, set()).add(version or ABSENT)
             raise
+        if result.version is not None:
+            state.held[path] = StoredFile(path, body, result.version)
         state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
