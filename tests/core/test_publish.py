@@ -8,8 +8,8 @@ import random
 from typing import Any
 
 import pytest
-from memory_store import MemoryStore
 
+from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.publish import Publisher, RetryPolicy

@@ -86,7 +86,7 @@ class FakeGitHub:
         """Serve in a background thread; returns ``self``."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, daemon=True, name="fake-github"
+                target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-github"
             )
             self._thread.start()
         return self

@@ -46,7 +46,7 @@ def test_nothing_found_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_explicit_version_file_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="input `version-file`: .*ver.json does not exist"):
+    with pytest.raises(InputError, match=r"input `version-file`: .*ver\.json does not exist"):
         resolve_version(None, tmp_path / "ver.json", False, None)
 
 
