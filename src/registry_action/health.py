@@ -47,7 +47,7 @@ class Answer:
     """What a URL answered: a status, or why there was none."""
 
     status: int | None
-    text: str  # "500 Internal Server Error", "connection refused", ...
+    text: str  # "answered 500 Internal Server Error", "could not be reached (...)", ...
 
 
 Fetch = Callable[[str, float], Answer]
@@ -88,27 +88,31 @@ def fetch(url: str, timeout: float) -> Answer:
     try:
         with _OPENER.open(url, timeout=timeout) as response:
             response.read(BODY_BYTES)
-            return Answer(response.status, f"{response.status} {response.reason}".strip())
+            return Answer(response.status, _answered(response.status, response.reason))
     except urllib.error.HTTPError as exc:
-        return Answer(exc.code, f"{exc.code} {exc.reason}".strip())
+        return Answer(exc.code, _answered(exc.code, exc.reason))
     except urllib.error.URLError as exc:
         return Answer(None, _no_answer(exc.reason, timeout))
     except (OSError, http.client.HTTPException) as exc:
         return Answer(None, _no_answer(exc, timeout))
 
 
+def _answered(status: int, reason: object) -> str:
+    return f"answered {status} {reason or ''}".strip()
+
+
 def _no_answer(reason: object, timeout: float) -> str:
     if isinstance(reason, TimeoutError | socket.timeout):
-        return f"no answer within {timeout:g}s"
-    if isinstance(reason, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(reason, socket.gaierror):
-        return f"host not found ({reason.strerror or reason})"
+        return f"did not answer within {timeout:g}s"
     if isinstance(reason, http.client.RemoteDisconnected):
-        return "connection closed without an answer"
+        return "closed the connection without an answer"
+    if isinstance(reason, socket.gaierror):
+        return f"could not be reached (host not found: {reason.strerror or reason})"
+    if isinstance(reason, ConnectionRefusedError):
+        return "could not be reached (connection refused)"
     if isinstance(reason, OSError) and reason.strerror:
-        return f"connection failed ({reason.strerror})"
-    return f"connection failed ({reason})"
+        return f"could not be reached ({reason.strerror})"
+    return f"could not be reached ({reason})"
 
 
 @dataclass
@@ -142,7 +146,7 @@ class HealthGate:
                 raise HealthCheckError(_failure(probe, answer, self.clock() - started))
             wait = min(pause, remaining)
             self.log(
-                f"Health check: {probe.url} answered {answer.text} (expected {probe.expected}); "
+                f"Health check: {probe.url} {answer.text} (expected {probe.expected}); "
                 f"trying again in {wait:.0f}s"
             )
             self.sleep(wait)
@@ -151,7 +155,7 @@ class HealthGate:
 
 def _failure(probe: Probe, answer: Answer, waited: float) -> str:
     return (
-        f"the deployment is not healthy: {probe.label} {probe.url} answered {answer.text} "
+        f"the deployment is not healthy: {probe.label} {probe.url} {answer.text} "
         f"(expected {probe.expected}) after {waited:.0f}s of waiting; nothing was registered. "
         "Check the deployment, or raise `health-check-timeout` if it needs longer to go live"
     )
