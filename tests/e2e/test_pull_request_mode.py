@@ -166,3 +166,30 @@ def test_pull_request_mode_needs_a_github_registry(action: Action) -> None:
         "::error title=Invalid input::input `pull-request` needs a registry on GitHub: a local "
         "registry folder has no pull requests"
     ]
+
+
+def test_dry_run_proposes_nothing(github: FakeGitHub, action: Action) -> None:
+    github.protect_branch(REGISTRY, "main")
+    run = action.run({**PROPOSE, "dry-run": "true"})
+    assert run.status == 0, run.stdout + run.stderr
+    assert github.writes == []
+    assert github.branches(REGISTRY) == ["main"]
+    assert "calendar2 1.2.3 would be proposed in a pull request (plugins/calendar2.json)" in (
+        run.stdout
+    )
+    assert (run.outputs["changed"], run.outputs["pull-request-url"]) == ("true", "")
+
+
+def test_a_token_that_cannot_open_pull_requests_is_explained(
+    github: FakeGitHub, action: Action
+) -> None:
+    refusal = "Resource not accessible by integration"
+    github.inject(method="POST", path_regex=r"/pulls$", fault=faults.status(403, refusal))
+    run = action.run(PROPOSE)
+    assert run.status == 1
+    assert run.errors == [
+        "::error title=GitHub refused the request::the token cannot open a pull request in "
+        f"org/plugin-registry (403 {refusal}): give it `pull-requests: write` as well as "
+        "`contents: write` on org/plugin-registry"
+    ]
+    assert github.pulls(REGISTRY) == []
