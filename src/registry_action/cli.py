@@ -37,10 +37,15 @@ _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
     ("commit-message", "commit message (placeholders allowed)"),
     ("api-url", "GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)"),
     ("max-attempts", "attempts before giving up on conflicts (default: 8)"),
+    ("health-check-timeout", "seconds --health-check waits for the deployment (default: 120)"),
+    ("committer-name", "custom committer name (makes the commits unverified)"),
+    ("committer-email", "custom committer email (makes the commits unverified)"),
 )
 _BOOLEAN_FLAGS = (
     ("dry-run", "compute and show the change, write nothing"),
     ("allow-downgrade", "permit registering a lower version than the registered one"),
+    ("pull-request", "propose the manifest as a pull request instead of writing the branch"),
+    ("health-check", "register only once the deployment's health endpoint and UI answer"),
 )
 COMMAND_HELP = {
     "register": "render the plugin's manifest and register it",

@@ -14,11 +14,19 @@ from typing import Any
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs, Runner
-from registry_action.manifest import insecure_urls
+from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
+from registry_action.proposal import Proposer
 from registry_action.publish import Outcome, Publisher, RetryPolicy
-from registry_action.spec import RepositoryContext, SpecInputs, build_spec, placeholder_context
+from registry_action.spec import (
+    PluginSpec,
+    RepositoryContext,
+    SpecInputs,
+    build_spec,
+    placeholder_context,
+)
 from registry_action.store.interface import RegistryStore
+from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_action.template import parse_template, substitute
 from registry_action.versions import resolve_version
 
@@ -34,6 +42,8 @@ class Result:
     registry: str  # where the registry is, for messages
     manifest_url: str | None
     registry_url: str | None
+    pull_request: PullRequest | None = None  # opened or updated in pull-request mode
+    proposed: bool = False  # pull-request mode: changes were proposed, not written
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class Target:
     repository: str  # owner/name, or "" for a folder with no repository named
     branch: str
     base_url: str | None  # where dashboards fetch files from (manifest-base-url)
+    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
 
 
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
@@ -76,6 +87,11 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     if inputs.registry_dir is not None:
         from registry_action.store.local import LocalStore
 
+        if inputs.pull_request:
+            raise InputError(
+                "input `pull-request` needs a registry on GitHub: a local registry folder has "
+                "no pull requests"
+            )
         repository = inputs.registry_repository or ""
         branch = inputs.registry_branch or "main"
         base = inputs.manifest_base_url or (
@@ -92,10 +108,18 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     from registry_action.store.github import GitHubStore, make_client
 
     client = make_client(inputs.token.get_secret_value(), inputs.api_url or runner.api_url)
-    store = GitHubStore(client, inputs.registry_repository, inputs.registry_branch)
+    # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
+    store = GitHubStore(
+        client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
+    )
     repository, branch = inputs.registry_repository, store.branch
     base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
-    return Target(store, repository, branch, base)
+    proposals = None
+    if inputs.pull_request:
+        from registry_action.store.github_proposals import GitHubProposals
+
+        proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
+    return Target(store, repository, branch, base, proposals)
 
 
 def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
@@ -138,6 +162,40 @@ def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Pu
     )
 
 
+def _proposer(
+    inputs: Inputs, target: Target, proposals: ProposalHost, log: Callable[[str], None]
+) -> Proposer:
+    return Proposer(
+        target.store,
+        proposals,
+        clock=now,
+        policy=RetryPolicy(max_attempts=inputs.max_attempts),
+        dry_run=inputs.dry_run,
+        log=log,
+    )
+
+
+def _register_or_propose(
+    inputs: Inputs, target: Target, spec: PluginSpec, message: str, log: Callable[[str], None]
+) -> tuple[Outcome, PullRequest | None]:
+    """Write the registry branch, or, in pull-request mode, propose the manifest."""
+    if target.proposals is None:
+        return _publisher(inputs, target, log).register(spec, message), None
+    proposal = _proposer(inputs, target, target.proposals, log).propose(spec, message)
+    return proposal.outcome, proposal.pull_request
+
+
+def _health_gate(inputs: Inputs, spec: PluginSpec, log: Callable[[str], None]) -> None:
+    """With `health-check`, wait until the deployment the manifest names answers."""
+    if not inputs.health_check:
+        return
+    from registry_action.health import HealthGate, probes_for
+
+    probes = probes_for(render_manifest(spec, now()))
+    log(f"Health check: waiting up to {inputs.health_check_timeout:g}s for the deployment")
+    HealthGate(inputs.health_check_timeout, log=log).wait(probes)
+
+
 def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
     chosen_id = plugin_id(inputs, runner)
@@ -172,7 +230,10 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         repos,
     )
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
-    outcome = _publisher(inputs, target, log).register(spec, _commit_message(inputs, context))
+    _health_gate(inputs, spec, log)
+    outcome, pull_request = _register_or_propose(
+        inputs, target, spec, _commit_message(inputs, context), log
+    )
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
         for url in insecure_urls(outcome.manifest or {})
@@ -185,6 +246,8 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         target.store.description,
         spec.manifest_url,
         f"{target.base_url.rstrip('/')}/registry.json",
+        pull_request,
+        proposed=target.proposals is not None,
     )
 
 

@@ -45,3 +45,9 @@ class GaveUpError(RegistryActionError):
     """Retries ran out (conflicts, rate limits or server faults)."""
 
     title = "Gave up after retries"
+
+
+class HealthCheckError(RegistryActionError):
+    """The deployment did not answer as a live plugin must; nothing was registered."""
+
+    title = "Deployment not healthy"

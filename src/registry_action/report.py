@@ -18,6 +18,8 @@ def outputs(result: Result) -> dict[str, str]:
         "changed": "true" if outcome.changed else "false",
         "commit-sha": outcome.commit_sha or "",
         "manifest": json.dumps(manifest, indent=2, ensure_ascii=False) if manifest else "",
+        "pull-request-url": result.pull_request.url if result.pull_request else "",
+        "pull-request-number": str(result.pull_request.number) if result.pull_request else "",
     }
 
 
@@ -27,9 +29,15 @@ def headline(result: Result) -> str:
     would = "would be " if outcome.dry_run else ""
     version = (outcome.manifest or {}).get("version")
     label = f"{outcome.plugin_id} {version}" if version else outcome.plugin_id
+    pull = result.pull_request
     if not outcome.changed:
+        if pull is not None:
+            return f"{label} is already proposed in pull request #{pull.number}: nothing written"
         return f"{label} is already up to date in {result.registry}: nothing written"
     files = ", ".join(change.path for change in outcome.changes)
+    if result.proposed:
+        where = f"pull request #{pull.number} ({pull.url})" if pull else "a pull request"
+        return f"{label} {would}proposed in {where} ({files})"
     verb = {"register": "registered", "unregister": "unregistered"}.get(result.command, "updated")
     return f"{label} {would}{verb} in {result.registry} ({files})"
 
@@ -51,6 +59,8 @@ def summary(result: Result) -> str:
                 else (change.commit_sha or ("dry run" if outcome.dry_run else "—"))
             )
             lines.append(f"| `{change.path}` | {commit} |")
+    if result.pull_request:
+        lines += ["", f"Pull request: {result.pull_request.url}"]
     if result.manifest_url:
         lines += ["", f"Manifest: {result.manifest_url}"]
     for warning in outcome.warnings:

@@ -31,6 +31,11 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 120
 # A secondary rate limit without Retry-After: GitHub asks for at least a minute; we wait less
 # because each run makes only a handful of requests.
 SECONDARY_RATE_WAIT_SECONDS = 30
+# What to do when branch protection refuses a direct write to the registry branch.
+PULL_REQUEST_HINT = (
+    "set `pull-request: true` to propose the change as a pull request instead, or let the "
+    "token bypass the rule"
+)
 
 
 def make_client(token: str, api_url: str) -> Github:
@@ -65,8 +70,10 @@ class GitHubStore(RegistryStore):
         repository: str,
         branch: str | None,
         committer: tuple[str, str] | None = None,
+        protected_hint: str = PULL_REQUEST_HINT,
     ) -> None:
         self._repository_name = repository
+        self._protected_hint = protected_hint
         self._repo: Repository = client.get_repo(repository, lazy=True)
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
@@ -144,7 +151,9 @@ class GitHubStore(RegistryStore):
         return WriteResult(path, None, None)
 
     def _fail(self, exc: GithubException, doing: str) -> NoReturn:
-        raise translate(exc, self._repository_name, self._branch, doing) from None
+        raise translate(
+            exc, self._repository_name, self._branch, doing, self._protected_hint
+        ) from None
 
 
 def _message(exc: GithubException) -> str:
@@ -156,17 +165,53 @@ def _is_missing_ref(exc: GithubException) -> bool:
     return "No commit found for the ref" in _message(exc)
 
 
+# How GitHub words a write refused by branch protection or a repository ruleset. Rulesets:
+# 409 "Repository rule violations found\n\nChanges must be made through a pull request.";
+# classic protection on the Contents API: 409 "Could not update file: Changes must be made
+# through a pull request." or "Could not create file: 2 of 2 required status checks are
+# expected."; git references: 422 "Protected branch update failed for refs/heads/main." or
+# "Cannot delete a protected branch".
+_PROTECTION_SIGNS = (
+    "repository rule violation",
+    "protected branch",
+    "must be made through a pull request",
+    "required status check",
+    "could not create file:",
+    "could not update file:",
+    "could not delete file:",
+)
+
+
+def _is_protection(exc: GithubException) -> bool:
+    message = _message(exc).lower()
+    return exc.status in (403, 409, 422) and any(sign in message for sign in _PROTECTION_SIGNS)
+
+
 def _is_conflict(exc: GithubException) -> bool:
     message = _message(exc).lower()
+    if _is_protection(exc):
+        return False
     if exc.status == 409:
         return "rule" not in message and "protected" not in message
     return exc.status == 422 and "sha" in message
 
 
-def translate(exc: GithubException, repository: str, branch: str | None, doing: str) -> Exception:
+def translate(
+    exc: GithubException,
+    repository: str,
+    branch: str | None,
+    doing: str,
+    protected_hint: str = PULL_REQUEST_HINT,
+) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it."""
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
+    if _is_protection(exc):
+        flat = " ".join(message.split())
+        return GitHubError(
+            f"branch protection or a repository rule on {where} refused to {doing} "
+            f"({status} {flat}): {protected_hint}"
+        )
     if _is_conflict(exc):
         return ConflictError(f"could not {doing}: {where} changed meanwhile ({message})")
     if status == 401:
