@@ -135,6 +135,7 @@ def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Pu
         policy=RetryPolicy(max_attempts=inputs.max_attempts),
         dry_run=inputs.dry_run,
         log=log,
+        allow_downgrade=inputs.allow_downgrade,
     )
 
 

@@ -28,6 +28,7 @@ from registry_action.manifest import render_manifest, same_content
 from registry_action.registry import entry_for, find_entry, new_registry, upsert
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
+from registry_action.versions import guard_version
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Publisher:
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    allow_downgrade: bool = False
 
     def register(self, spec: PluginSpec, message: str) -> Outcome:
         """Write ``plugins/<id>.json``, then point ``registry.json`` at it."""
@@ -149,6 +151,7 @@ class Publisher:
         index_file, index = self._read_registry()
         manifest_file, current = self._read_manifest(spec.id, state)
         listed = find_entry(index, spec.id)
+        self._guard_version(spec, listed, current, state)
         now = self.clock()
         manifest = render_manifest(spec, now)
         changes: list[FileChange] = []
@@ -174,6 +177,26 @@ class Publisher:
             attempts=attempt,
             dry_run=self.dry_run,
         )
+
+    def _guard_version(
+        self,
+        spec: PluginSpec,
+        listed: dict[str, Any] | None,
+        current: dict[str, Any] | None,
+        state: _Attempt,
+    ) -> None:
+        # Both the index and the manifest count: after a half-finished registration, or in
+        # pull-request mode before a reindex, the manifest can be ahead of the index. The check
+        # runs on every attempt's fresh reads, so a higher version registered concurrently
+        # stops a retry as well.
+        registered = {REGISTRY_PATH: listed["version"]} if listed else {}
+        if current is not None:
+            registered[manifest_path(spec.id)] = current["version"]
+        warning = guard_version(
+            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+        )
+        if warning and warning not in state.warnings:
+            state.warnings.append(warning)
 
     @staticmethod
     def _keeps(
