@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import github
@@ -164,6 +165,30 @@ def test_custom_committer_is_recorded_and_unverified(gh: FakeGitHub) -> None:
     last = gh.commits(REPO)[-1]
     assert last.committer == {"name": "Ci", "email": "ci@example.com"}
     assert not last.verified and last.paths == ("a",)
+
+
+def test_concurrent_writers_lose_nothing_when_they_retry_on_conflict(gh: FakeGitHub) -> None:
+    gh.put_file(REPO, "registry.json", "[]")
+
+    def register(name: str) -> None:
+        repo = client(gh).get_repo(REPO)
+        for _ in range(50):
+            current = repo.get_contents("registry.json")
+            assert not isinstance(current, list)
+            names = [*json.loads(current.decoded_content), name]
+            try:
+                repo.update_file("registry.json", f"Add {name}", json.dumps(names), current.sha)
+                return
+            except GithubException as error:
+                assert error.status == 409
+        raise AssertionError(f"{name} never got in")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(register, [f"p{i}" for i in range(8)]))
+    assert sorted(json.loads(gh.get_file(REPO, "registry.json") or b"")) == [
+        f"p{i}" for i in range(8)
+    ]
+    assert len(gh.commits(REPO)) == 2 + 8
 
 
 # -- access -----------------------------------------------------------------------------------
