@@ -159,7 +159,7 @@ def test_validate_in_actions_checks_the_workspace_checkout(tmp_path: Path) -> No
     }
     run = run_console([], env, tmp_path / "run")
     assert run.status == 1
-    assert run.lines("::error") == [
+    assert run.errors == [
         "::error title=Registry problem,file=registry.json,line=5::the entry 'calendar' points "
         "at plugins/calendar.json, which does not exist: register the plugin again or remove "
         "the entry (unregister)"
