@@ -12,11 +12,14 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry_action import __version__
 from registry_action.actions import Reporter, write_outputs, write_summary
 from registry_action.errors import RegistryActionError
+
+if TYPE_CHECKING:
+    from registry_action.commands import Result
 
 # Flags that mirror inputs: (input name, help). Booleans are flags without a value.
 _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
@@ -138,9 +141,22 @@ def _run(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -
         inputs = Inputs.build(values)
     runner = Runner.from_env(env)
     result = run(inputs, runner, reporter.info)
-    for warning in result.outcome.warnings:
-        reporter.warning(warning)
+    _tell(result, reporter)
     reporter.info(headline(result))
     write_outputs(runner.output, outputs(result))
     write_summary(runner.step_summary, summary(result))
-    return 0
+    return 1 if result.failed else 0
+
+
+def _tell(result: Result, reporter: Reporter) -> None:
+    """Annotate each problem and warning; print what a dry run would change."""
+    from registry_action.diffs import unified_diff
+
+    for problem in result.problems:
+        annotate = reporter.error if problem.severity == "error" else reporter.warning
+        annotate(problem.message, title="Registry problem", file=problem.path, line=problem.line)
+    for warning in result.outcome.warnings:
+        reporter.warning(warning)
+    if result.outcome.dry_run:
+        for change in result.outcome.changes:
+            reporter.info(unified_diff(change).rstrip("\n"))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from registry_action.clock import now
@@ -28,9 +29,14 @@ from registry_action.spec import (
 from registry_action.store.interface import RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_action.template import parse_template, substitute
+from registry_action.validation import Problem, find_problems, read_registry
 from registry_action.versions import resolve_version
 
-DEFAULT_MESSAGES = {"register": "Update plugin: {id}", "unregister": "Remove plugin: {id}"}
+DEFAULT_MESSAGES = {
+    "register": "Update plugin: {id}",
+    "unregister": "Remove plugin: {id}",
+    "reindex": "Reindex registry",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,12 @@ class Result:
     registry_url: str | None
     pull_request: PullRequest | None = None  # opened or updated in pull-request mode
     proposed: bool = False  # pull-request mode: changes were proposed, not written
+    problems: tuple[Problem, ...] = field(default=())  # what validate found
+
+    @property
+    def failed(self) -> bool:
+        """Whether validate found an error."""
+        return any(problem.severity == "error" for problem in self.problems)
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,7 @@ def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Pu
         policy=RetryPolicy(max_attempts=inputs.max_attempts),
         dry_run=inputs.dry_run,
         log=log,
+        allow_downgrade=inputs.allow_downgrade,
     )
 
 
@@ -171,6 +184,7 @@ def _proposer(
         clock=now,
         policy=RetryPolicy(max_attempts=inputs.max_attempts),
         dry_run=inputs.dry_run,
+        allow_downgrade=inputs.allow_downgrade,
         log=log,
     )
 
@@ -251,8 +265,79 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     )
 
 
+def _registry_url(target: Target) -> str | None:
+    return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
+
+
+def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Remove the plugin's entry from the index, then its manifest."""
+    chosen_id = plugin_id(inputs, runner)
+    target = open_target(inputs, runner)
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    # The version is not known before the registry is read, so {version} is empty here.
+    context = {**placeholder_context(chosen_id, "", repos), "name": chosen_id}
+    message = _commit_message(inputs, context)
+    outcome = _publisher(inputs, target, log).unregister(chosen_id, message)
+    base = target.base_url.rstrip("/") if target.base_url else None
+    manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
+    return Result(
+        outcome, "unregister", target.store.description, manifest_url, _registry_url(target)
+    )
+
+
+def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Rebuild ``registry.json`` from the manifests under ``plugins/``."""
+    target = open_target(inputs, runner)
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    context = {**placeholder_context("", "", repos), "name": ""}
+    outcome = _publisher(inputs, target, log).reindex(_commit_message(inputs, context))
+    return Result(outcome, "reindex", target.store.description, None, _registry_url(target))
+
+
+def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Find every problem of the registry; writes nothing."""
+    from registry_action.store.local import LocalStore
+
+    folder = inputs.registry_dir
+    if folder is None and inputs.registry_repository is None:
+        if not (runner.workspace / "registry.json").is_file():
+            raise InputError(
+                "input `registry-repository` is required, unless validate runs in a checkout "
+                f"of the registry (there is no registry.json in {runner.workspace})"
+            )
+        folder = runner.workspace  # the workflow's checkout, such as a pull request's head
+    if folder is not None:
+        store: RegistryStore = LocalStore(folder, create=False)
+        where, registry_url = str(folder), None
+    else:
+        target = open_target(inputs, runner)
+        store, where, registry_url = target.store, target.store.description, _registry_url(target)
+    index, manifests = read_registry(store)
+    prefix = _annotation_prefix(folder, runner.workspace)
+    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
+    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
+    return Result(Outcome(plugin_id=""), "validate", where, None, registry_url, problems=problems)
+
+
+def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
+    """What makes a registry path relative to the workspace, where annotations point."""
+    if folder is None:
+        return ""
+    try:
+        relative = folder.resolve().relative_to(workspace.resolve())
+    except ValueError:
+        return f"{folder}/"  # outside the workspace: the folder as given, for a terminal
+    return "" if relative == Path() else f"{relative.as_posix()}/"
+
+
+COMMANDS = {
+    "register": register,
+    "unregister": unregister,
+    "validate": validate,
+    "reindex": reindex,
+}
+
+
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    if inputs.command == "register":
-        return register(inputs, runner, log)
-    raise InputError(f"input `command`: {inputs.command!r} is not available in this version")
+    return COMMANDS[inputs.command](inputs, runner, log)

@@ -25,6 +25,7 @@ from registry_action.publish import FileChange, Outcome, RetryPolicy
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
 from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_action.versions import guard_version
 
 BRANCH_PREFIX = "registry/"
 
@@ -104,6 +105,7 @@ class Proposer:
     clock: Callable[[], str]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     dry_run: bool = False
+    allow_downgrade: bool = False
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
@@ -132,6 +134,13 @@ class Proposer:
         base_file, on_base = _read(self.base, path, warnings)
         manifest = render_manifest(spec, self.clock())
         previous = on_base.get("version") if on_base else None
+        # The registry branch's manifest is what a merge would replace: never go below it.
+        registered = {path: previous} if isinstance(previous, str) else {}
+        allowed = guard_version(
+            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+        )
+        if allowed and allowed not in warnings:
+            warnings.append(allowed)
         draft = _Draft(
             spec.id,
             manifest,

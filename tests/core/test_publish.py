@@ -176,7 +176,10 @@ def test_two_versions_of_one_plugin_racing_end_in_agreement() -> None:
     def rival(operation: str, path: str) -> None:
         if path == "registry.json" and rival.armed:  # type: ignore[attr-defined]
             rival.armed = False  # type: ignore[attr-defined]
-            publisher(MemoryStore(files=store.files))[0].register(spec(version="1.0.0"), "m")
+            # W's manifest already says 2.0.0, so O's 1.0.0 is a downgrade it must allow.
+            rival_publisher = publisher(MemoryStore(files=store.files))[0]
+            rival_publisher.allow_downgrade = True
+            rival_publisher.register(spec(version="1.0.0"), "m")
 
     rival.armed = True  # type: ignore[attr-defined]
     store.before_write = rival

@@ -193,3 +193,27 @@ def test_a_token_that_cannot_open_pull_requests_is_explained(
         "`contents: write` on org/plugin-registry"
     ]
     assert github.pulls(REGISTRY) == []
+
+
+def test_a_lower_version_than_the_merged_one_is_not_proposed(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    assert action.run({**PROPOSE, "version": "2.0.0"}).status == 0
+    github.merge_pull(REGISTRY, 1)
+    github.reset_log()
+
+    lower = action.run({**PROPOSE, "version": "1.9.0"})
+    assert lower.status == 1
+    assert lower.errors == [
+        "::error title=Version downgrade refused::refusing to register calendar2 1.9.0: "
+        "plugins/calendar2.json already has the higher version 2.0.0; register 2.0.0 or "
+        "later, or set `allow-downgrade: true` to go back"
+    ]
+    assert github.writes == []
+    assert len(github.pulls(REGISTRY)) == 1
+
+    allowed = action.run({**PROPOSE, "version": "1.9.0", "allow-downgrade": "true"})
+    assert allowed.status == 0, allowed.stdout + allowed.stderr
+    assert manifest_on(github, BRANCH)["version"] == "1.9.0"
+    assert "goes down from 2.0.0" in allowed.stdout

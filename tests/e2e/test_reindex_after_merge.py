@@ -1,27 +1,15 @@
-"""The whole pull-request flow: proposals merged, then `command: reindex` builds the index.
-
-It needs the reindex command. Until that command exists the test is a strict expected
-failure: it still runs, must fail, and starts counting as soon as reindex is there.
-"""
+"""The whole pull-request flow: proposals merged, then `command: reindex` builds the index."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 from conftest import REGISTRY, Action
 from fake_github import FakeGitHub
-from registry_action import commands
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 
 
-@pytest.mark.xfail(
-    not hasattr(commands, "reindex"),
-    reason="the reindex command is not in this version yet",
-    strict=True,
-)
 def test_reindex_after_merging_proposals_lists_every_plugin(
     github: FakeGitHub, action: Action
 ) -> None:
