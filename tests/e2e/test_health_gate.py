@@ -139,7 +139,9 @@ def test_missing_remote_entry_is_not_registered(
 def test_slow_to_start_deployment_is_waited_for(
     github: FakeGitHub, action: Action, deploy: Callable[..., Deployment]
 ) -> None:
-    warming = deploy(lambda elapsed: 503 if elapsed < 1.5 else 200)
+    # Counted in probes, not seconds, so a slow start of the run cannot skip the warm-up.
+    probes = iter([503, 503])
+    warming = deploy(lambda elapsed: next(probes, 200))
     run = action.run(gated(warming.url, "30"))
     assert run.status == 0, run.stdout + run.stderr
     assert (
