@@ -164,11 +164,13 @@ def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
     return substitute(text, context, "input `commit-message`")
 
 
-def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Publisher:
+def _publisher(
+    inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float = 0.5
+) -> Publisher:
     return Publisher(
         target.store,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts),
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
         dry_run=inputs.dry_run,
         log=log,
         allow_downgrade=inputs.allow_downgrade,
@@ -176,13 +178,17 @@ def _publisher(inputs: Inputs, target: Target, log: Callable[[str], None]) -> Pu
 
 
 def _proposer(
-    inputs: Inputs, target: Target, proposals: ProposalHost, log: Callable[[str], None]
+    inputs: Inputs,
+    target: Target,
+    proposals: ProposalHost,
+    log: Callable[[str], None],
+    base_delay: float = 0.5,
 ) -> Proposer:
     return Proposer(
         target.store,
         proposals,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts),
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
         log=log,
@@ -190,12 +196,18 @@ def _proposer(
 
 
 def _register_or_propose(
-    inputs: Inputs, target: Target, spec: PluginSpec, message: str, log: Callable[[str], None]
+    inputs: Inputs,
+    target: Target,
+    spec: PluginSpec,
+    message: str,
+    log: Callable[[str], None],
+    base_delay: float,
 ) -> tuple[Outcome, PullRequest | None]:
     """Write the registry branch, or, in pull-request mode, propose the manifest."""
     if target.proposals is None:
-        return _publisher(inputs, target, log).register(spec, message), None
-    proposal = _proposer(inputs, target, target.proposals, log).propose(spec, message)
+        return _publisher(inputs, target, log, base_delay).register(spec, message), None
+    proposer = _proposer(inputs, target, target.proposals, log, base_delay)
+    proposal = proposer.propose(spec, message)
     return proposal.outcome, proposal.pull_request
 
 
@@ -246,7 +258,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
     _health_gate(inputs, spec, log)
     outcome, pull_request = _register_or_propose(
-        inputs, target, spec, _commit_message(inputs, context), log
+        inputs, target, spec, _commit_message(inputs, context), log, runner.retry_base_delay
     )
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
@@ -277,7 +289,9 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
     # The version is not known before the registry is read, so {version} is empty here.
     context = {**placeholder_context(chosen_id, "", repos), "name": chosen_id}
     message = _commit_message(inputs, context)
-    outcome = _publisher(inputs, target, log).unregister(chosen_id, message)
+    outcome = _publisher(inputs, target, log, runner.retry_base_delay).unregister(
+        chosen_id, message
+    )
     base = target.base_url.rstrip("/") if target.base_url else None
     manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
     return Result(
@@ -290,7 +304,9 @@ def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resul
     target = open_target(inputs, runner)
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {**placeholder_context("", "", repos), "name": ""}
-    outcome = _publisher(inputs, target, log).reindex(_commit_message(inputs, context))
+    outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(
+        _commit_message(inputs, context)
+    )
     return Result(outcome, "reindex", target.store.description, None, _registry_url(target))
 
 

@@ -51,6 +51,12 @@ def _validator(kind: Kind) -> Any:
     return Draft202012Validator(schema(kind))
 
 
+def prepare_validators() -> None:
+    """Build both validators now, so that they are not built between a read and its write."""
+    for kind in _SCHEMA_FILES:
+        _validator(kind)
+
+
 def schema_problems(kind: Kind, document: object) -> list[str]:
     """Every schema violation of ``document``, each as ``at <pointer>: <message>``."""
     return [

@@ -186,6 +186,9 @@ class Runner(BaseModel):
     step_summary: Path | None = None
     debug: bool = False
     in_actions: bool = False
+    # Seconds of the first conflict backoff (full jitter, doubling). Not an input: it exists so
+    # that test suites and benchmarks can run many contending registrations quickly.
+    retry_base_delay: float = Field(default=0.5, ge=0, le=60)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Runner:
@@ -205,6 +208,7 @@ class Runner(BaseModel):
             "step_summary": get("GITHUB_STEP_SUMMARY"),
             "debug": env.get("RUNNER_DEBUG") == "1",
             "in_actions": env.get("GITHUB_ACTIONS") == "true",
+            "retry_base_delay": get("REGISTRY_ACTION_RETRY_BASE_DELAY"),
         }
         return cls.model_validate({k: v for k, v in values.items() if v is not None})
 

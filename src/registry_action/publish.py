@@ -6,6 +6,11 @@ Ordering keeps the registry referentially sound: a registration writes the manif
 then the index; an unregistration removes the index entry first and then the manifest. Every
 write carries the version it read, so a concurrent writer makes it fail with ConflictError
 instead of being overwritten; the whole step is then re-read, re-merged and retried.
+
+Reads may be stale (GitHub's reads lag its writes for a moment), so no decision to write one
+file rests on an unchecked read of the other: a registration writes both files or neither,
+each write checked against the version read. A run that wrote a manifest owes the index a
+write until one lands, so a run that dies half-way is completed by the next one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from registry_action.documents import (
     load_manifest,
     load_registry,
     manifest_path,
+    prepare_validators,
 )
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.manifest import render_manifest, same_content
@@ -81,12 +87,28 @@ class Outcome:
         return shas[-1] if shas else None
 
 
+# The version recorded in ``_Attempt.outdated`` for a file that was absent when read.
+ABSENT = ""
+
+
 @dataclass
 class _Attempt:
     """What one run has learnt across its attempts."""
 
-    written: set[bytes] = field(default_factory=set)  # every manifest body this run sent
-    conflicts: int = 0
+    # Every body this run sent, per path, including writes whose answer was lost (a 502 after
+    # GitHub applied it): reading one back proves that write landed.
+    sent: dict[str, set[bytes]] = field(default_factory=dict)
+    # Versions a write of this run was refused against: reading one again is a stale read. Each
+    # is believed once only, so that a wrong refusal cannot hold a run until it gives up.
+    outdated: dict[str, set[str]] = field(default_factory=dict)
+    # A manifest went out and no index write was confirmed after it: the index is still owed.
+    index_owed: bool = False
+    # Files as this run last wrote them. Reading one back could return the version before the
+    # write (a stale read, and a needless conflict); the next write carries the version the
+    # write produced instead, so a change by anyone else still makes it conflict.
+    held: dict[str, StoredFile] = field(default_factory=dict)
+    changes: dict[str, FileChange] = field(default_factory=dict)  # committed, across attempts
+    previous_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -105,37 +127,61 @@ class Publisher:
 
     def register(self, spec: PluginSpec, message: str) -> Outcome:
         """Write ``plugins/<id>.json``, then point ``registry.json`` at it."""
+        # The slow part of an attempt (importing and building the validators) happens before the
+        # first read: the shorter the time from reading the index to writing it, the fewer
+        # concurrent runs conflict.
+        prepare_validators()
         state = _Attempt()
         return self._retrying(lambda attempt: self._register_once(spec, message, state, attempt))
 
     def unregister(self, plugin_id: str, message: str) -> Outcome:
         """Remove the entry from ``registry.json``, then delete ``plugins/<id>.json``."""
-        return self._retrying(lambda attempt: self._unregister_once(plugin_id, message, attempt))
+        prepare_validators()
+        state = _Attempt()
+        return self._retrying(
+            lambda attempt: self._unregister_once(plugin_id, message, state, attempt)
+        )
 
     def reindex(self, message: str) -> Outcome:
         """Rebuild ``registry.json`` from ``plugins/*.json``."""
-        return self._retrying(lambda attempt: self._reindex_once(message, attempt))
+        prepare_validators()
+        state = _Attempt()
+        return self._retrying(lambda attempt: self._reindex_once(message, state, attempt))
 
     def _retrying(self, step: Callable[[int], Outcome]) -> Outcome:
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
                 return step(attempt)
             except ConflictError as exc:
+                reason = " ".join(str(exc).split())  # one log line, whatever GitHub's text
                 if attempt == self.policy.max_attempts:
                     raise GaveUpError(
                         f"gave up after {attempt} attempts: {self.store.description} kept "
-                        f"changing under this run (last: {exc}); raise `max-attempts` or retry"
+                        f"changing under this run (last: {reason}); raise `max-attempts` or retry"
                     ) from None
                 pause = self.policy.delay(attempt, self.rng)
                 self.log(
                     f"Attempt {attempt}/{self.policy.max_attempts} met a concurrent change "
-                    f"({exc}); re-reading and retrying in {pause:.1f}s"
+                    f"({reason}); re-reading and retrying in {pause:.1f}s"
                 )
                 self.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read_registry(self) -> tuple[StoredFile | None, dict[str, Any]]:
-        stored = self.store.read(REGISTRY_PATH)
+    def _read(self, path: str, state: _Attempt) -> StoredFile | None:
+        """Read ``path``; a version this run already saw replaced is a stale read: retry."""
+        stored = self.store.read(path)
+        version = stored.version if stored else ABSENT
+        if version in state.outdated.get(path, ()):
+            state.outdated[path].discard(version)
+            raise ConflictError(f"{path} was read at a version already replaced (a stale read)")
+        if stored is not None and stored.content in state.sent.get(path, ()):
+            state.changes.setdefault(path, FileChange(path, None, stored.content))
+            if path == REGISTRY_PATH:
+                state.index_owed = False  # a write whose answer was lost did land
+        return stored
+
+    def _read_registry(self, state: _Attempt) -> tuple[StoredFile | None, dict[str, Any]]:
+        stored = self._read(REGISTRY_PATH, state)
         if stored is None:
             return None, new_registry(self.clock())
         return stored, load_registry(REGISTRY_PATH, stored.content)
@@ -144,7 +190,7 @@ class Publisher:
         self, plugin_id: str, state: _Attempt
     ) -> tuple[StoredFile | None, dict[str, Any] | None]:
         path = manifest_path(plugin_id)
-        stored = self.store.read(path)
+        stored = state.held.get(path) or self._read(path, state)
         if stored is None:
             return None, None
         try:
@@ -158,32 +204,40 @@ class Publisher:
     def _register_once(
         self, spec: PluginSpec, message: str, state: _Attempt, attempt: int
     ) -> Outcome:
-        # The index is read first so that a damaged registry stops the run before any write.
-        index_file, index = self._read_registry()
+        # Both files are read before any write, so a damaged registry stops the run with nothing
+        # written; the index is read last, to keep the time until its write short.
         manifest_file, current = self._read_manifest(spec.id, state)
+        index_file, index = self._read_registry(state)
         listed = find_entry(index, spec.id)
         self._guard_version(spec, listed, current, state)
+        if attempt == 1:
+            state.previous_version = listed["version"] if listed else None
         now = self.clock()
         manifest = render_manifest(spec, now)
-        changes: list[FileChange] = []
-        if current is not None and self._keeps(current, manifest_file, manifest, state, attempt):
-            manifest = current
-        else:
-            changes.append(self._write(manifest_file, manifest_path(spec.id), manifest, message))
-            state.written.add(dumps(manifest))
-        # A replaced manifest that the index did not point at means another registration is
-        # in flight (or died half-way): touching the index makes its index write conflict.
-        in_flight = bool(changes) and current is not None and listed != entry_for(current)
         updated = upsert(index, entry_for(manifest), now)
-        if updated is None and in_flight:
-            updated = {**index, "lastUpdated": now}
-        if updated is not None:
-            changes.append(self._write(index_file, REGISTRY_PATH, updated, message))
+        same = current is not None and same_content(current, manifest)
+        if same and current is not None and updated is None and not state.index_owed:
+            return self._outcome(spec.id, current, state, attempt)
+        if same and current is not None and manifest_file in state.held.values():
+            manifest = current  # written again as this run wrote it, not re-stamped
+        # Both files are written, each carrying the version read, or neither: a stale read of
+        # either one then conflicts, instead of leaving the index pointing at a manifest that
+        # another run replaced meanwhile (or a new manifest that no index lists).
+        state.index_owed = True
+        self._write(manifest_file, manifest_path(spec.id), manifest, message, state)
+        document = updated if updated is not None else {**index, "lastUpdated": now}
+        self._write(index_file, REGISTRY_PATH, document, message, state)
+        state.index_owed = False
+        return self._outcome(spec.id, manifest, state, attempt)
+
+    def _outcome(
+        self, plugin_id: str, manifest: dict[str, Any], state: _Attempt, attempt: int
+    ) -> Outcome:
         return Outcome(
-            plugin_id=spec.id,
-            changes=tuple(changes),
+            plugin_id=plugin_id,
+            changes=tuple(state.changes.values()),
             manifest=manifest,
-            previous_version=listed["version"] if listed else None,
+            previous_version=state.previous_version,
             warnings=tuple(state.warnings),
             attempts=attempt,
             dry_run=self.dry_run,
@@ -209,74 +263,86 @@ class Publisher:
         if warning and warning not in state.warnings:
             state.warnings.append(warning)
 
-    @staticmethod
-    def _keeps(
-        current: dict[str, Any],
-        stored: StoredFile | None,
-        rendered: dict[str, Any],
-        state: _Attempt,
-        attempt: int,
-    ) -> bool:
-        """Whether the manifest on the branch already says what this run would write.
-
-        After a conflict a read may be stale, so only a manifest this run itself wrote is
-        trusted then; otherwise the write goes ahead and its version check settles it.
-        """
-        if stored is None or not same_content(current, rendered):
-            return False
-        return attempt == 1 or stored.content in state.written
-
     def _write(
-        self, stored: StoredFile | None, path: str, document: dict[str, Any], message: str
-    ) -> FileChange:
+        self,
+        stored: StoredFile | None,
+        path: str,
+        document: dict[str, Any],
+        message: str,
+        state: _Attempt,
+    ) -> None:
         body = dumps(document)
         before = stored.content if stored else None
+        earlier = state.changes.get(path)
+        if earlier is not None:
+            before = earlier.before  # what the file held before this run touched it
         if self.dry_run:
-            return FileChange(path, before, body)
-        result = self.store.write(path, body, stored.version if stored else None, message)
-        return FileChange(path, before, body, result.commit_sha, result.commit_url)
+            state.changes[path] = FileChange(path, before, body)
+            return
+        version = stored.version if stored else None
+        state.sent.setdefault(path, set()).add(body)
+        try:
+            result = self.store.write(path, body, version, message)
+        except ConflictError as exc:
+            state.held.pop(path, None)
+            if exc.outdated:
+                state.outdated.setdefault(path, set()).add(version or ABSENT)
+            raise
+        if result.version is not None:
+            state.held[path] = StoredFile(path, body, result.version)
+        state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
 
-    def _delete(self, stored: StoredFile, message: str) -> FileChange:
+    def _delete(self, stored: StoredFile, message: str, state: _Attempt) -> None:
         if self.dry_run:
-            return FileChange(stored.path, stored.content, None)
+            state.changes[stored.path] = FileChange(stored.path, stored.content, None)
+            return
         result = self.store.delete(stored.path, stored.version, message)
-        return FileChange(stored.path, stored.content, None, result.commit_sha, result.commit_url)
+        state.changes[stored.path] = FileChange(
+            stored.path, stored.content, None, result.commit_sha, result.commit_url
+        )
 
-    def _unregister_once(self, plugin_id: str, message: str, attempt: int) -> Outcome:
+    def _unregister_once(
+        self, plugin_id: str, message: str, state: _Attempt, attempt: int
+    ) -> Outcome:
         # The index is read (and checked) first: a damaged registry stops the run unwritten.
-        index_file, index = self._read_registry()
+        index_file, index = self._read_registry(state)
         manifest_file = self.store.read(manifest_path(plugin_id))
         listed = find_entry(index, plugin_id)
+        if attempt == 1:
+            state.previous_version = listed["version"] if listed else None
         now = self.clock()
-        changes: list[FileChange] = []
         updated = remove(index, plugin_id, now)
         if updated is not None:
             # Index first, so that it never points at a manifest that is already gone.
-            changes.append(self._write(index_file, REGISTRY_PATH, updated, message))
+            self._write(index_file, REGISTRY_PATH, updated, message, state)
         if manifest_file is not None:
-            changes.append(self._delete(manifest_file, message))
+            self._delete(manifest_file, message, state)
         if updated is None and manifest_file is not None and index_file is not None:
             # An unlisted manifest may belong to a registration in flight: touching the index
             # after deleting it makes that registration's index write conflict, so it re-reads
             # and writes its manifest again instead of listing a file that is gone.
             touched = {**index, "lastUpdated": now}
-            changes.append(self._write(index_file, REGISTRY_PATH, touched, message))
+            self._write(index_file, REGISTRY_PATH, touched, message, state)
         return Outcome(
             plugin_id=plugin_id,
-            changes=tuple(changes),
-            previous_version=listed["version"] if listed else None,
+            changes=tuple(state.changes.values()),
+            previous_version=state.previous_version,
             attempts=attempt,
             dry_run=self.dry_run,
         )
 
-    def _reindex_once(self, message: str, attempt: int) -> Outcome:
+    def _reindex_once(self, message: str, state: _Attempt, attempt: int) -> Outcome:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
-        index_file, index = self._read_registry()
+        index_file, index = self._read_registry(state)
         manifests = usable_manifests(read_manifests(self.store))
         rebuilt = rebuild(index if index_file else None, manifests, self.clock())
-        changes: list[FileChange] = []
         if rebuilt is not None:
             check_registry(REGISTRY_PATH, rebuilt)
-            changes.append(self._write(index_file, REGISTRY_PATH, rebuilt, message))
-        return Outcome(plugin_id="", changes=tuple(changes), attempts=attempt, dry_run=self.dry_run)
+            self._write(index_file, REGISTRY_PATH, rebuilt, message, state)
+        return Outcome(
+            plugin_id="",
+            changes=tuple(state.changes.values()),
+            attempts=attempt,
+            dry_run=self.dry_run,
+        )

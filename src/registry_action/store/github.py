@@ -9,28 +9,45 @@ header; it never appears in a URL.
 from __future__ import annotations
 
 import base64
-from typing import Any, NoReturn
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TypeVar
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry, InputGitAuthor
 from github.Commit import Commit
 from github.ContentFile import ContentFile
+from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.Repository import Repository
+from urllib3 import HTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
 
-from registry_action.errors import GitHubError
+from registry_action.errors import GaveUpError, GitHubError
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
+
+T = TypeVar("T")
 
 # A request that takes longer than this is abandoned and retried: GitHub answers Contents API
 # calls in well under a second, and a hung connection must not hold a deploy pipeline.
 TIMEOUT_SECONDS = 20
-# Transport retries (5xx, resets, timeouts, rate limits with Retry-After) are PyGithub's
-# GithubRetry, which knows GitHub's rate-limit signals; conflicts are the publish loop's.
+# Transport retries (5xx, resets, timeouts, rate limits) are PyGithub's GithubRetry, which knows
+# GitHub's rate-limit signals; conflicts are the publish loop's. Four retries with urllib3's
+# backoff (0, 1, 2, 4 s) ride out a deploy of GitHub's front ends without hiding an outage.
 TRANSPORT_RETRIES = 4
 RETRY_BACKOFF_FACTOR = 0.5
-# Waiting for a rate-limit reset longer than this would stall a pipeline: stop and say when.
+# Waiting for a rate limit longer than this would stall a pipeline: stop and say when it resets.
 MAX_RATE_LIMIT_WAIT_SECONDS = 120
-# A secondary rate limit without Retry-After: GitHub asks for at least a minute; we wait less
-# because each run makes only a handful of requests.
-SECONDARY_RATE_WAIT_SECONDS = 30
+# GitHub: after a secondary rate limit without retry-after, "wait for at least one minute".
+SECONDARY_RATE_WAIT_SECONDS = 60
+# GithubRetry also retries writes (PUT, DELETE, POST) after a reset, a timeout or a 5xx. That
+# is safe here because every write carries the sha it read: repeating a write that GitHub had
+# applied is refused (409/422) instead of committing twice, and the publish loop re-reads.
+# Worst case for one request: 5 tries of up to 20 s plus 7 s of backoff, or up to 4 rate-limit
+# waits of at most 120 s each; see docs/performance.md for a whole run.
 # What to do when branch protection refuses a direct write to the registry branch.
 PULL_REQUEST_HINT = (
     "set `pull-request: true` to propose the change as a pull request instead, or let the "
@@ -38,13 +55,40 @@ PULL_REQUEST_HINT = (
 )
 
 
-def make_client(token: str, api_url: str) -> Github:
+class _Retry(GithubRetry):
+    """GithubRetry that also refuses to sleep through a ``Retry-After`` longer than the cap.
+
+    urllib3 honours any ``Retry-After`` (up to hours); GithubRetry caps only the waits it
+    computes itself, so a long one is turned into the same exception here.
+    """
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        value = response.headers.get("Retry-After") if response is not None else None
+        too_long = value is not None and value.strip().isdigit()
+        if response is not None and too_long and int(value or 0) > MAX_RATE_LIMIT_WAIT_SECONDS:
+            raise RateLimitExceededExceedsMaxWait(
+                response.status, None, dict(response.headers), wait=int(value or 0)
+            )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def make_client(token: str, api_url: str, *, timeout: float = TIMEOUT_SECONDS) -> Github:
     """A PyGithub client with this program's timeouts, retries and no self-throttling."""
-    retry = GithubRetry(
+    retry = _Retry(
         total=TRANSPORT_RETRIES,
         backoff_factor=RETRY_BACKOFF_FACTOR,
         secondary_rate_wait=SECONDARY_RATE_WAIT_SECONDS,
         max_rate_limit_wait=MAX_RATE_LIMIT_WAIT_SECONDS,
+        # After the last retry PyGithub raises GithubException with GitHub's own answer (status
+        # and message), which says more than urllib3's MaxRetryError would.
         raise_on_status=False,
     )
     # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
@@ -52,7 +96,7 @@ def make_client(token: str, api_url: str) -> Github:
     return Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
-        timeout=TIMEOUT_SECONDS,
+        timeout=timeout,  # type: ignore[arg-type]  # requests takes float seconds
         retry=retry,
         seconds_between_requests=None,
         seconds_between_writes=None,
@@ -78,91 +122,116 @@ class GitHubStore(RegistryStore):
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
 
+    def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
+        """Run one PyGithub call; every way it can fail becomes one of the project's errors."""
+        try:
+            return request()
+        except GithubException as exc:
+            if may_be_missing and exc.status == 404 and not _is_missing_ref(exc):
+                raise _Missing from None
+            raise translate(
+                exc, self._repository_name, self._branch, doing, self._protected_hint
+            ) from None
+        except (requests.RequestException, Urllib3Error, OSError) as exc:
+            raise unreachable(exc, self._repository_name, doing) from None
+
     @property
     def branch(self) -> str:
         """The branch written; the repository's default branch unless one was given."""
         if self._branch is None:
-            try:
-                self._branch = self._repo.default_branch
-            except GithubException as exc:
-                self._fail(exc, "read the repository")
+            self._branch = self._call("read the repository", lambda: self._repo.default_branch)
         return self._branch
 
     @property
     def description(self) -> str:
         return f"{self._repository_name}@{self.branch}"
 
-    def read(self, path: str) -> StoredFile | None:
+    def _get(self, path: str, doing: str) -> ContentFile | list[ContentFile] | None:
+        branch = self.branch
         try:
-            found = self._repo.get_contents(path, ref=self.branch)
-        except GithubException as exc:
-            if exc.status == 404 and not _is_missing_ref(exc):
-                return None
-            self._fail(exc, f"read {path}")
+            return self._call(
+                doing, lambda: self._repo.get_contents(path, ref=branch), may_be_missing=True
+            )
+        except _Missing:
+            return None
+
+    def read(self, path: str) -> StoredFile | None:
+        found = self._get(path, f"read {path}")
+        if found is None:
+            return None
         if isinstance(found, list):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
         return StoredFile(path, self._content(found), found.sha)
 
     def _content(self, found: ContentFile) -> bytes:
-        # Above 1 MB the Contents API sends no inline content (encoding "none"): read the blob.
+        # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
+        # returns any file up to GitHub's 100 MB limit, and the sha pins the very version read.
         if found.raw_data.get("encoding") == "base64" and found.raw_data.get("content"):
             return base64.b64decode(found.raw_data["content"])
         if found.size == 0:
             return b""
-        try:
-            blob = self._repo.get_git_blob(found.sha)
-        except GithubException as exc:
-            self._fail(exc, f"read {found.path}")
+        blob = self._call(f"read {found.path}", lambda: self._repo.get_git_blob(found.sha))
         return base64.b64decode(blob.content)
 
     def list_dir(self, path: str) -> list[str]:
-        try:
-            found = self._repo.get_contents(path, ref=self.branch)
-        except GithubException as exc:
-            if exc.status == 404 and not _is_missing_ref(exc):
-                return []
-            self._fail(exc, f"list {path}")
+        found = self._get(path, f"list {path}")
+        if found is None:
+            return []
         entries = found if isinstance(found, list) else [found]
         return sorted(entry.path for entry in entries if entry.type == "file")
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
-        try:
-            if expected is None:
-                result = self._repo.create_file(path, message, content, self.branch, **extra)
-            else:
-                result = self._repo.update_file(
-                    path, message, content, expected, self.branch, **extra
-                )
-        except GithubException as exc:
-            self._fail(exc, f"write {path}")
+        branch = self.branch
+        if expected is None:
+            result = self._call(
+                f"write {path}",
+                lambda: self._repo.create_file(path, message, content, branch, **extra),
+            )
+        else:
+            result = self._call(
+                f"write {path}",
+                lambda: self._repo.update_file(path, message, content, expected, branch, **extra),
+            )
         new_file, commit = result["content"], result["commit"]
         return WriteResult(path, new_file.sha, commit.sha, commit.html_url)
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
-        try:
-            result = self._repo.delete_file(path, message, expected, self.branch, **extra)
-        except GithubException as exc:
-            self._fail(exc, f"delete {path}")
+        branch = self.branch
+        result = self._call(
+            f"delete {path}",
+            lambda: self._repo.delete_file(path, message, expected, branch, **extra),
+        )
         commit = result["commit"]
         if isinstance(commit, Commit):
             return WriteResult(path, None, commit.sha, commit.html_url)
         return WriteResult(path, None, None)
 
-    def _fail(self, exc: GithubException, doing: str) -> NoReturn:
-        raise translate(
-            exc, self._repository_name, self._branch, doing, self._protected_hint
-        ) from None
+
+class _Missing(Exception):
+    """A 404 for a path on an existing branch: there is no such file."""
 
 
 def _message(exc: GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
-    return str(data.get("message") or exc.data or "")
+    return " ".join(str(data.get("message") or exc.data or "").split())
 
 
 def _is_missing_ref(exc: GithubException) -> bool:
-    return "No commit found for the ref" in _message(exc)
+    message = _message(exc)  # a read names the ref, a write the branch
+    return "No commit found for the ref" in message or bool(
+        re.match(r"Branch .* not found", message)
+    )
+
+
+# GitHub's answers when the version a write carried no longer holds (measured against
+# github.com): a stale blob sha, "<path> does not match <sha>"; the branch moving during the
+# write, "is at <sha> but expected <sha>"; a file created meanwhile, '"sha" wasn't supplied'.
+# Other 409s ("Repository rule violations found", "Git Repository is empty.") and other 422s
+# are refusals that a retry cannot fix.
+_CONFLICT_409 = re.compile(r"does not match [0-9a-f]{4,40}\b|^is at [0-9a-f]{40} but expected")
+_CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
 
 
 # How GitHub words a write refused by branch protection or a repository ruleset. Rulesets:
@@ -188,12 +257,42 @@ def _is_protection(exc: GithubException) -> bool:
 
 
 def _is_conflict(exc: GithubException) -> bool:
-    message = _message(exc).lower()
     if _is_protection(exc):
         return False
+    message = _message(exc)
     if exc.status == 409:
-        return "rule" not in message and "protected" not in message
-    return exc.status == 422 and "sha" in message
+        return _CONFLICT_409.search(message) is not None
+    return exc.status == 422 and _CONFLICT_422.search(message) is not None
+
+
+def _header(exc: GithubException, name: str) -> str | None:
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    return headers.get(name.lower())
+
+
+def _resets_at(exc: GithubException) -> str:
+    """When a rate limit lets requests through again, as a UTC time and a wait."""
+    reset = _header(exc, "x-ratelimit-reset")
+    retry_after = _header(exc, "retry-after")
+    if reset and reset.isdigit():
+        at = float(reset)
+    elif retry_after and retry_after.isdigit():
+        at = time.time() + int(retry_after)
+    elif isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait:
+        at = time.time() + exc.wait
+    else:
+        return "in a few minutes (GitHub gave no time)"
+    wait = max(0, round(at - time.time()))
+    moment = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"at {moment} (in {wait // 60} min {wait % 60} s)"
+
+
+def _rate_limited(exc: GithubException) -> bool:
+    return (
+        isinstance(exc, RateLimitExceededException)
+        or exc.status == 429
+        or (exc.status == 403 and _header(exc, "x-ratelimit-remaining") == "0")
+    )
 
 
 def translate(
@@ -213,7 +312,21 @@ def translate(
             f"({status} {flat}): {protected_hint}"
         )
     if _is_conflict(exc):
-        return ConflictError(f"could not {doing}: {where} changed meanwhile ({message})")
+        return ConflictError(
+            f"could not {doing}: {where} changed meanwhile ({message})",
+            outdated=not message.startswith("is at "),
+        )
+    if _rate_limited(exc):
+        return GaveUpError(
+            f"could not {doing}: GitHub's rate limit for this token is used up ({status} "
+            f"{message or 'rate limited'}); it resets {_resets_at(exc)}. Waiting longer than "
+            f"{MAX_RATE_LIMIT_WAIT_SECONDS} s would stall the pipeline: re-run the job then"
+        )
+    if status >= 500:
+        return GaveUpError(
+            f"could not {doing}: GitHub kept failing ({status} {message or 'server error'}) "
+            f"after {TRANSPORT_RETRIES + 1} tries; see https://www.githubstatus.com and re-run"
+        )
     if status == 401:
         return GitHubError(
             f"GitHub rejected the token (401 {message}): it is wrong, expired or revoked; "
@@ -235,3 +348,18 @@ def translate(
             "check `registry-repository` and that the token has access to that repository"
         )
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
+
+
+def unreachable(exc: Exception, repository: str, doing: str) -> GaveUpError:
+    """The error for a request that never got an answer (timeouts, resets, refused connections)."""
+    if isinstance(exc, requests.Timeout):
+        reason = "GitHub did not answer in time"
+    elif isinstance(exc, requests.ConnectionError):
+        reason = "the connection failed or was reset"
+    else:
+        reason = type(exc).__name__
+    detail = " ".join(str(exc).split())[:200]
+    return GaveUpError(
+        f"could not {doing} in {repository}: {reason} after {TRANSPORT_RETRIES + 1} tries "
+        f"({detail}); check `api-url` and the network, then re-run"
+    )

@@ -38,7 +38,15 @@ class StoreError(RegistryActionError):
 
 
 class ConflictError(StoreError):
-    """The file changed since it was read: re-read, re-merge and try again."""
+    """The file changed since it was read: re-read, re-merge and try again.
+
+    ``outdated`` is False when the refusal does not say the file's version is gone (the branch
+    moved under the write because of another file): the same version may be read again.
+    """
+
+    def __init__(self, message: str, *, outdated: bool = True) -> None:
+        super().__init__(message)
+        self.outdated = outdated
 
 
 class RegistryStore(ABC):
