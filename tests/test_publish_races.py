@@ -64,6 +64,7 @@ def publisher(store: MemoryStore, log: list[str]) -> Publisher:
         log=log.append,
         sleep=lambda _: None,
         rng=random.Random(1),
+        allow_downgrade=True,  # the races below include a deliberate roll-back
     )
 
 

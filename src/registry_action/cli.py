@@ -12,11 +12,14 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry_action import __version__
 from registry_action.actions import Reporter, write_outputs, write_summary
 from registry_action.errors import RegistryActionError
+
+if TYPE_CHECKING:
+    from registry_action.commands import Result
 
 # Flags that mirror inputs: (input name, help). Booleans are flags without a value.
 _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
@@ -37,10 +40,15 @@ _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
     ("commit-message", "commit message (placeholders allowed)"),
     ("api-url", "GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)"),
     ("max-attempts", "attempts before giving up on conflicts (default: 8)"),
+    ("health-check-timeout", "seconds --health-check waits for the deployment (default: 120)"),
+    ("committer-name", "custom committer name (makes the commits unverified)"),
+    ("committer-email", "custom committer email (makes the commits unverified)"),
 )
 _BOOLEAN_FLAGS = (
     ("dry-run", "compute and show the change, write nothing"),
     ("allow-downgrade", "permit registering a lower version than the registered one"),
+    ("pull-request", "propose the manifest as a pull request instead of writing the branch"),
+    ("health-check", "register only once the deployment's health endpoint and UI answer"),
 )
 COMMAND_HELP = {
     "register": "render the plugin's manifest and register it",
@@ -133,9 +141,22 @@ def _run(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -
         inputs = Inputs.build(values)
     runner = Runner.from_env(env)
     result = run(inputs, runner, reporter.info)
-    for warning in result.outcome.warnings:
-        reporter.warning(warning)
+    _tell(result, reporter)
     reporter.info(headline(result))
     write_outputs(runner.output, outputs(result))
     write_summary(runner.step_summary, summary(result))
-    return 0
+    return 1 if result.failed else 0
+
+
+def _tell(result: Result, reporter: Reporter) -> None:
+    """Annotate each problem and warning; print what a dry run would change."""
+    from registry_action.diffs import unified_diff
+
+    for problem in result.problems:
+        annotate = reporter.error if problem.severity == "error" else reporter.warning
+        annotate(problem.message, title="Registry problem", file=problem.path, line=problem.line)
+    for warning in result.outcome.warnings:
+        reporter.warning(warning)
+    if result.outcome.dry_run:
+        for change in result.outcome.changes:
+            reporter.info(unified_diff(change).rstrip("\n"))

@@ -8,21 +8,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs, Runner
-from registry_action.manifest import insecure_urls
+from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
+from registry_action.proposal import Proposer
 from registry_action.publish import Outcome, Publisher, RetryPolicy
-from registry_action.spec import RepositoryContext, SpecInputs, build_spec, placeholder_context
+from registry_action.spec import (
+    PluginSpec,
+    RepositoryContext,
+    SpecInputs,
+    build_spec,
+    placeholder_context,
+)
 from registry_action.store.interface import RegistryStore
+from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_action.template import parse_template, substitute
+from registry_action.validation import Problem, find_problems, read_registry
 from registry_action.versions import resolve_version
 
-DEFAULT_MESSAGES = {"register": "Update plugin: {id}", "unregister": "Remove plugin: {id}"}
+DEFAULT_MESSAGES = {
+    "register": "Update plugin: {id}",
+    "unregister": "Remove plugin: {id}",
+    "reindex": "Reindex registry",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,14 @@ class Result:
     registry: str  # where the registry is, for messages
     manifest_url: str | None
     registry_url: str | None
+    pull_request: PullRequest | None = None  # opened or updated in pull-request mode
+    proposed: bool = False  # pull-request mode: changes were proposed, not written
+    problems: tuple[Problem, ...] = field(default=())  # what validate found
+
+    @property
+    def failed(self) -> bool:
+        """Whether validate found an error."""
+        return any(problem.severity == "error" for problem in self.problems)
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,7 @@ class Target:
     repository: str  # owner/name, or "" for a folder with no repository named
     branch: str
     base_url: str | None  # where dashboards fetch files from (manifest-base-url)
+    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
 
 
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
@@ -76,6 +99,11 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     if inputs.registry_dir is not None:
         from registry_action.store.local import LocalStore
 
+        if inputs.pull_request:
+            raise InputError(
+                "input `pull-request` needs a registry on GitHub: a local registry folder has "
+                "no pull requests"
+            )
         repository = inputs.registry_repository or ""
         branch = inputs.registry_branch or "main"
         base = inputs.manifest_base_url or (
@@ -92,10 +120,18 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     from registry_action.store.github import GitHubStore, make_client
 
     client = make_client(inputs.token.get_secret_value(), inputs.api_url or runner.api_url)
-    store = GitHubStore(client, inputs.registry_repository, inputs.registry_branch)
+    # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
+    store = GitHubStore(
+        client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
+    )
     repository, branch = inputs.registry_repository, store.branch
     base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
-    return Target(store, repository, branch, base)
+    proposals = None
+    if inputs.pull_request:
+        from registry_action.store.github_proposals import GitHubProposals
+
+        proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
+    return Target(store, repository, branch, base, proposals)
 
 
 def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
@@ -137,7 +173,53 @@ def _publisher(
         policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
         dry_run=inputs.dry_run,
         log=log,
+        allow_downgrade=inputs.allow_downgrade,
     )
+
+
+def _proposer(
+    inputs: Inputs,
+    target: Target,
+    proposals: ProposalHost,
+    log: Callable[[str], None],
+    base_delay: float = 0.5,
+) -> Proposer:
+    return Proposer(
+        target.store,
+        proposals,
+        clock=now,
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        dry_run=inputs.dry_run,
+        allow_downgrade=inputs.allow_downgrade,
+        log=log,
+    )
+
+
+def _register_or_propose(
+    inputs: Inputs,
+    target: Target,
+    spec: PluginSpec,
+    message: str,
+    log: Callable[[str], None],
+    base_delay: float,
+) -> tuple[Outcome, PullRequest | None]:
+    """Write the registry branch, or, in pull-request mode, propose the manifest."""
+    if target.proposals is None:
+        return _publisher(inputs, target, log, base_delay).register(spec, message), None
+    proposer = _proposer(inputs, target, target.proposals, log, base_delay)
+    proposal = proposer.propose(spec, message)
+    return proposal.outcome, proposal.pull_request
+
+
+def _health_gate(inputs: Inputs, spec: PluginSpec, log: Callable[[str], None]) -> None:
+    """With `health-check`, wait until the deployment the manifest names answers."""
+    if not inputs.health_check:
+        return
+    from registry_action.health import HealthGate, probes_for
+
+    probes = probes_for(render_manifest(spec, now()))
+    log(f"Health check: waiting up to {inputs.health_check_timeout:g}s for the deployment")
+    HealthGate(inputs.health_check_timeout, log=log).wait(probes)
 
 
 def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
@@ -174,8 +256,10 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         repos,
     )
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
-    publisher = _publisher(inputs, target, log, runner.retry_base_delay)
-    outcome = publisher.register(spec, _commit_message(inputs, context))
+    _health_gate(inputs, spec, log)
+    outcome, pull_request = _register_or_propose(
+        inputs, target, spec, _commit_message(inputs, context), log, runner.retry_base_delay
+    )
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
         for url in insecure_urls(outcome.manifest or {})
@@ -188,11 +272,88 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         target.store.description,
         spec.manifest_url,
         f"{target.base_url.rstrip('/')}/registry.json",
+        pull_request,
+        proposed=target.proposals is not None,
     )
+
+
+def _registry_url(target: Target) -> str | None:
+    return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
+
+
+def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Remove the plugin's entry from the index, then its manifest."""
+    chosen_id = plugin_id(inputs, runner)
+    target = open_target(inputs, runner)
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    # The version is not known before the registry is read, so {version} is empty here.
+    context = {**placeholder_context(chosen_id, "", repos), "name": chosen_id}
+    message = _commit_message(inputs, context)
+    outcome = _publisher(inputs, target, log, runner.retry_base_delay).unregister(
+        chosen_id, message
+    )
+    base = target.base_url.rstrip("/") if target.base_url else None
+    manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
+    return Result(
+        outcome, "unregister", target.store.description, manifest_url, _registry_url(target)
+    )
+
+
+def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Rebuild ``registry.json`` from the manifests under ``plugins/``."""
+    target = open_target(inputs, runner)
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    context = {**placeholder_context("", "", repos), "name": ""}
+    outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(
+        _commit_message(inputs, context)
+    )
+    return Result(outcome, "reindex", target.store.description, None, _registry_url(target))
+
+
+def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+    """Find every problem of the registry; writes nothing."""
+    from registry_action.store.local import LocalStore
+
+    folder = inputs.registry_dir
+    if folder is None and inputs.registry_repository is None:
+        if not (runner.workspace / "registry.json").is_file():
+            raise InputError(
+                "input `registry-repository` is required, unless validate runs in a checkout "
+                f"of the registry (there is no registry.json in {runner.workspace})"
+            )
+        folder = runner.workspace  # the workflow's checkout, such as a pull request's head
+    if folder is not None:
+        store: RegistryStore = LocalStore(folder, create=False)
+        where, registry_url = str(folder), None
+    else:
+        target = open_target(inputs, runner)
+        store, where, registry_url = target.store, target.store.description, _registry_url(target)
+    index, manifests = read_registry(store)
+    prefix = _annotation_prefix(folder, runner.workspace)
+    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
+    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
+    return Result(Outcome(plugin_id=""), "validate", where, None, registry_url, problems=problems)
+
+
+def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
+    """What makes a registry path relative to the workspace, where annotations point."""
+    if folder is None:
+        return ""
+    try:
+        relative = folder.resolve().relative_to(workspace.resolve())
+    except ValueError:
+        return f"{folder}/"  # outside the workspace: the folder as given, for a terminal
+    return "" if relative == Path() else f"{relative.as_posix()}/"
+
+
+COMMANDS = {
+    "register": register,
+    "unregister": unregister,
+    "validate": validate,
+    "reindex": reindex,
+}
 
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    if inputs.command == "register":
-        return register(inputs, runner, log)
-    raise InputError(f"input `command`: {inputs.command!r} is not available in this version")
+    return COMMANDS[inputs.command](inputs, runner, log)

@@ -72,13 +72,20 @@ def prepare_validators() -> None:
 
 def schema_problems(kind: Kind, document: object) -> list[str]:
     """Every schema violation of ``document``, each as ``at <pointer>: <message>``."""
+    return [
+        f"at {_pointer(where)}: {message}" for where, message in schema_violations(kind, document)
+    ]
+
+
+def schema_violations(kind: Kind, document: object) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every schema violation of ``document`` as (where, message), ordered by where."""
     fast = _fast_validator(kind)
     if fast is not None and fast.is_valid(document):
         return []
     errors = sorted(
         _validator(kind).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
     )
-    return [f"at {_pointer(e.absolute_path)}: {_explain(e)}" for e in errors]
+    return [(tuple(e.absolute_path), _explain(e)) for e in errors]
 
 
 def _explain(error: Any) -> str:

@@ -45,3 +45,21 @@ class GaveUpError(RegistryActionError):
     """Retries ran out (conflicts, rate limits or server faults)."""
 
     title = "Gave up after retries"
+
+
+class HealthCheckError(RegistryActionError):
+    """The deployment did not answer as a live plugin must; nothing was registered."""
+
+    title = "Deployment not healthy"
+
+
+class DowngradeError(RegistryActionError):
+    """Registering a lower version than the registered one, without ``allow-downgrade``."""
+
+    title = "Version downgrade refused"
+
+
+class RegistryProblemsError(RegistryActionError):
+    """Refusing to act on a registry whose files have problems (every one is named)."""
+
+    title = "Registry has problems"

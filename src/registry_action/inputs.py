@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from registry_action.errors import InputError
 
@@ -107,6 +115,28 @@ class Inputs(BaseModel):
                 raise ValueError(f"must be a number of seconds, not {value!r}") from None
         return value
 
+    @model_validator(mode="after")
+    def _whole_committer(self) -> Inputs:
+        # GitHub needs both to record a committer; one alone would be silently dropped.
+        if (self.committer_name is None) != (self.committer_email is None):
+            given, missing = (
+                ("committer-name", "committer-email")
+                if self.committer_name
+                else ("committer-email", "committer-name")
+            )
+            raise ValueError(
+                f"`{given}` is set but `{missing}` is not: set both to choose the committer "
+                "(which makes the commits unverified), or neither"
+            )
+        return self
+
+    @property
+    def committer(self) -> tuple[str, str] | None:
+        """``(name, email)`` of a custom committer, or None to let GitHub sign the commits."""
+        if self.committer_name and self.committer_email:
+            return self.committer_name, self.committer_email
+        return None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
         """Read ``INPUT_*`` variables (hyphen or underscore form); empty means not given."""
@@ -136,6 +166,8 @@ class Inputs(BaseModel):
             message = message.replace("Input should be", "must be")
             if error["type"] == "literal_error" and name == "command":
                 message = f"must be one of {', '.join(COMMANDS)}, not {error['input']!r}"
+            if not error["loc"]:  # a check across inputs names them itself
+                raise InputError(f"input {message}") from None
             raise InputError(f"input `{name}` {message}") from None
 
 

@@ -10,7 +10,7 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 PLUGIN_ID_PATTERN = r"^(?!.*\.\.)[a-z0-9][a-z0-9._-]*$"
 PLUGIN_ID_MAX_LENGTH = 100
@@ -117,7 +117,7 @@ class Manifest(BaseModel):
     id: PluginId
     name: NonEmpty
     version: SemVer
-    description: str | None = Field(default=None)
+    description: str = ""  # optional, but a string when present (null is refused)
     ui: UiSection
     server: ServerSection
     manifestUrl: HttpUrl

@@ -23,6 +23,7 @@ from typing import Any
 
 from registry_action.documents import (
     REGISTRY_PATH,
+    check_registry,
     dumps,
     load_manifest,
     load_registry,
@@ -31,9 +32,12 @@ from registry_action.documents import (
 )
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.manifest import render_manifest, same_content
-from registry_action.registry import entry_for, find_entry, new_registry, upsert
+from registry_action.registry import entry_for, find_entry, new_registry, remove, upsert
+from registry_action.reindex import rebuild, usable_manifests
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
+from registry_action.validation import read_manifests
+from registry_action.versions import guard_version
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Publisher:
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    allow_downgrade: bool = False
 
     def register(self, spec: PluginSpec, message: str) -> Outcome:
         """Write ``plugins/<id>.json``, then point ``registry.json`` at it."""
@@ -128,6 +133,20 @@ class Publisher:
         prepare_validators()
         state = _Attempt()
         return self._retrying(lambda attempt: self._register_once(spec, message, state, attempt))
+
+    def unregister(self, plugin_id: str, message: str) -> Outcome:
+        """Remove the entry from ``registry.json``, then delete ``plugins/<id>.json``."""
+        prepare_validators()
+        state = _Attempt()
+        return self._retrying(
+            lambda attempt: self._unregister_once(plugin_id, message, state, attempt)
+        )
+
+    def reindex(self, message: str) -> Outcome:
+        """Rebuild ``registry.json`` from ``plugins/*.json``."""
+        prepare_validators()
+        state = _Attempt()
+        return self._retrying(lambda attempt: self._reindex_once(message, state, attempt))
 
     def _retrying(self, step: Callable[[int], Outcome]) -> Outcome:
         for attempt in range(1, self.policy.max_attempts + 1):
@@ -190,6 +209,7 @@ class Publisher:
         manifest_file, current = self._read_manifest(spec.id, state)
         index_file, index = self._read_registry(state)
         listed = find_entry(index, spec.id)
+        self._guard_version(spec, listed, current, state)
         if attempt == 1:
             state.previous_version = listed["version"] if listed else None
         now = self.clock()
@@ -223,6 +243,26 @@ class Publisher:
             dry_run=self.dry_run,
         )
 
+    def _guard_version(
+        self,
+        spec: PluginSpec,
+        listed: dict[str, Any] | None,
+        current: dict[str, Any] | None,
+        state: _Attempt,
+    ) -> None:
+        # Both the index and the manifest count: after a half-finished registration, or in
+        # pull-request mode before a reindex, the manifest can be ahead of the index. The check
+        # runs on every attempt's fresh reads, so a higher version registered concurrently
+        # stops a retry as well.
+        registered = {REGISTRY_PATH: listed["version"]} if listed else {}
+        if current is not None:
+            registered[manifest_path(spec.id)] = current["version"]
+        warning = guard_version(
+            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+        )
+        if warning and warning not in state.warnings:
+            state.warnings.append(warning)
+
     def _write(
         self,
         stored: StoredFile | None,
@@ -251,3 +291,58 @@ class Publisher:
         if result.version is not None:
             state.held[path] = StoredFile(path, body, result.version)
         state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
+
+    def _delete(self, stored: StoredFile, message: str, state: _Attempt) -> None:
+        if self.dry_run:
+            state.changes[stored.path] = FileChange(stored.path, stored.content, None)
+            return
+        result = self.store.delete(stored.path, stored.version, message)
+        state.changes[stored.path] = FileChange(
+            stored.path, stored.content, None, result.commit_sha, result.commit_url
+        )
+
+    def _unregister_once(
+        self, plugin_id: str, message: str, state: _Attempt, attempt: int
+    ) -> Outcome:
+        # The index is read (and checked) first: a damaged registry stops the run unwritten.
+        index_file, index = self._read_registry(state)
+        manifest_file = self.store.read(manifest_path(plugin_id))
+        listed = find_entry(index, plugin_id)
+        if attempt == 1:
+            state.previous_version = listed["version"] if listed else None
+        now = self.clock()
+        updated = remove(index, plugin_id, now)
+        if updated is not None:
+            # Index first, so that it never points at a manifest that is already gone.
+            self._write(index_file, REGISTRY_PATH, updated, message, state)
+        if manifest_file is not None:
+            self._delete(manifest_file, message, state)
+        if updated is None and manifest_file is not None and index_file is not None:
+            # An unlisted manifest may belong to a registration in flight: touching the index
+            # after deleting it makes that registration's index write conflict, so it re-reads
+            # and writes its manifest again instead of listing a file that is gone.
+            touched = {**index, "lastUpdated": now}
+            self._write(index_file, REGISTRY_PATH, touched, message, state)
+        return Outcome(
+            plugin_id=plugin_id,
+            changes=tuple(state.changes.values()),
+            previous_version=state.previous_version,
+            attempts=attempt,
+            dry_run=self.dry_run,
+        )
+
+    def _reindex_once(self, message: str, state: _Attempt, attempt: int) -> Outcome:
+        # Every writer of the registry writes the index with the version it read, so writing
+        # it with ours detects any manifest added or removed since the listing.
+        index_file, index = self._read_registry(state)
+        manifests = usable_manifests(read_manifests(self.store))
+        rebuilt = rebuild(index if index_file else None, manifests, self.clock())
+        if rebuilt is not None:
+            check_registry(REGISTRY_PATH, rebuilt)
+            self._write(index_file, REGISTRY_PATH, rebuilt, message, state)
+        return Outcome(
+            plugin_id="",
+            changes=tuple(state.changes.values()),
+            attempts=attempt,
+            dry_run=self.dry_run,
+        )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from functools import cmp_to_key
 from pathlib import Path
 
-from registry_action.errors import InputError
+from registry_action.errors import DowngradeError, InputError
 from registry_action.models import is_semver
 
 _TAG = re.compile(r"^refs/tags/v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
@@ -62,3 +64,39 @@ def _from_file(path: Path, *, required: bool) -> str | None:
     if not isinstance(version, str):
         raise InputError(f'input `version-file`: "version" in {path} is not a string')
     return version
+
+
+def compare(left: str, right: str) -> int:
+    """-1, 0 or 1 as ``left`` sorts before, with or after ``right`` in semantic-version order.
+
+    Pre-releases sort before their release (``1.0.0-rc.1 < 1.0.0``) and build metadata is
+    ignored, as the specification says; the ``semver`` library does the ordering.
+    """
+    import semver
+
+    result: int = semver.Version.parse(left).compare(right)
+    return result
+
+
+def guard_version(
+    plugin_id: str, version: str, registered: Mapping[str, str], *, allow_downgrade: bool
+) -> str | None:
+    """Refuse a version lower than a registered one; the same version is fine.
+
+    ``registered`` maps where a version was found (``registry.json``, ``plugins/<id>.json``)
+    to that version. With ``allow_downgrade`` a downgrade goes ahead and a warning says so.
+    """
+    higher = [(where, found) for where, found in registered.items() if compare(version, found) < 0]
+    if not higher:
+        return None
+    where, top = max(higher, key=cmp_to_key(_compare_found))
+    if allow_downgrade:
+        return f"{plugin_id} goes down from {top} (in {where}) to {version}: allow-downgrade is on"
+    raise DowngradeError(
+        f"refusing to register {plugin_id} {version}: {where} already has the higher version "
+        f"{top}; register {top} or later, or set `allow-downgrade: true` to go back"
+    )
+
+
+def _compare_found(left: tuple[str, str], right: tuple[str, str]) -> int:
+    return compare(left[1], right[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
@@ -102,4 +102,3 @@ class PullInfo:
     state: str
     merged: bool
     merge_commit_sha: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, pulls, routes
+from . import control, failures, pulls, routes
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
 from .model import Repo, State, Token
@@ -23,14 +23,6 @@ from .repos import rate_limit_json
 from .transport import Exchange, Server
 
 AUTH_RE = re.compile(r"(?i)^\s*(?:token|bearer)\s+(\S+)\s*$")
-RATE_DOC = "overview/rate-limits-for-the-rest-api"
-STATUS_TEXT = {
-    500: "Server Error",
-    502: "Server Error",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-CONTENTS_PATH = re.compile(r"/repos/([^/]+)/([^/]+)/contents/")
 
 
 class FakeGitHub:
@@ -86,7 +78,7 @@ class FakeGitHub:
         """Serve in a background thread; returns ``self``."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, daemon=True, name="fake-github"
+                target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-github"
             )
             self._thread.start()
         return self
@@ -453,7 +445,7 @@ class FakeGitHub:
         self._roll_window()
         self._state.usage[key] = self._state.usage.get(key, 0) + 1
         if self._state.usage[key] > limit:
-            return self._primary_limit(req, int(self._state.window_start) + 3600)
+            return failures.primary_limit(req, int(self._state.window_start) + 3600)
         return None
 
     def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
@@ -477,7 +469,8 @@ class FakeGitHub:
             if kind == "reset":
                 self._fire(req, injection, None)
                 return None
-            early = self._fault_response(req, fault)
+            with self._lock:
+                early = failures.fault_response(self._state, req, fault)
             if early is not None:
                 self._fire(req, injection, early.status)
                 return early
@@ -492,7 +485,7 @@ class FakeGitHub:
             if kind == "reset":
                 self._fire(req, injection, None)
                 return None
-            failure = self._fault_response(req, fault) or response
+            failure = failures.fault_response(self._state, req, fault) or response
             self._fire(req, injection, failure.status)
             return failure
 
@@ -524,60 +517,6 @@ class FakeGitHub:
                         time.time(),
                     )
                 )
-
-    def _fault_response(self, req: ApiRequest, fault: Fault) -> ApiResponse | None:
-        rid = secrets.token_hex(8).upper()
-        secondary = (
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
-            "again. If you reach out to GitHub Support for help, please include the request ID "
-            f"{rid}."
-        )
-        retry = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
-        if fault.kind in ("secondary_rate_limit", "too_many_requests"):
-            doc = f"{RATE_DOC}#about-secondary-rate-limits"
-            return ApiError(fault.status, secondary, doc, headers=retry).response()
-        if fault.kind == "primary_rate_limit":
-            return self._primary_limit(req, int(time.time()) + fault.reset_in)
-        if fault.kind == "branch_race" or (
-            fault.kind == "status" and fault.status == 409 and not fault.message
-        ):
-            return ApiError(
-                409, self._race_message(req), "repos/contents#create-or-update-file-contents"
-            ).response()
-        if fault.kind == "status":
-            return ApiError(
-                fault.status, fault.message or STATUS_TEXT.get(fault.status, "Error")
-            ).response()
-        return None
-
-    def _primary_limit(self, req: ApiRequest, reset: int) -> ApiResponse:
-        if req.token is None:
-            who = (
-                f"{req.client}. (But here's the good news: Authenticated requests get a higher "
-                "rate limit. Check out the documentation for more details.)"
-            )
-        elif req.token.kind == "app":
-            who = "installation ID 1."
-        else:
-            who = "user ID 1."
-        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
-        doc = f"{RATE_DOC}#about-primary-rate-limits"
-        return ApiError(403, f"API rate limit exceeded for {who}", doc, headers=headers).response()
-
-    def _race_message(self, req: ApiRequest) -> str:
-        """``is at <head> but expected <other>``, GitHub's text when the branch moved mid-write."""
-        with self._lock:
-            match = CONTENTS_PATH.match(req.path)
-            repo = self._state.repo(f"{match.group(1)}/{match.group(2)}") if match else None
-            try:
-                branch = str(req.json().get("branch") or "") or req.query.get("ref")
-            except ApiError:
-                branch = None
-            if repo is not None and (branch or repo.default_branch) in repo.branches:
-                head = repo.head(branch or repo.default_branch)
-                other = head.parents[0] if head.parents else secrets.token_hex(20)
-                return f"is at {head.sha} but expected {other}"
-        return f"is at {secrets.token_hex(20)} but expected {secrets.token_hex(20)}"
 
     def _finish(
         self, req: ApiRequest, response: ApiResponse, record: RequestRecord, exchange: Exchange

@@ -49,6 +49,11 @@ SECONDARY_RATE_WAIT_SECONDS = 60
 # applied is refused (409/422) instead of committing twice, and the publish loop re-reads.
 # Worst case for one request: 5 tries of up to 20 s plus 7 s of backoff, or up to 4 rate-limit
 # waits of at most 120 s each; see docs/performance.md for a whole run.
+# What to do when branch protection refuses a direct write to the registry branch.
+PULL_REQUEST_HINT = (
+    "set `pull-request: true` to propose the change as a pull request instead, or let the "
+    "token bypass the rule"
+)
 
 
 class _Retry(GithubRetry):
@@ -110,8 +115,10 @@ class GitHubStore(RegistryStore):
         repository: str,
         branch: str | None,
         committer: tuple[str, str] | None = None,
+        protected_hint: str = PULL_REQUEST_HINT,
     ) -> None:
         self._repository_name = repository
+        self._protected_hint = protected_hint
         # The client is lazy: no request until a file is read or written.
         self._repo: Repository = client.get_repo(repository)
         self._branch = branch
@@ -124,7 +131,9 @@ class GitHubStore(RegistryStore):
         except GithubException as exc:
             if may_be_missing and exc.status == 404 and not _is_missing_ref(exc):
                 raise _Missing from None
-            raise translate(exc, self._repository_name, self._branch, doing) from None
+            raise translate(
+                exc, self._repository_name, self._branch, doing, self._protected_hint
+            ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing) from None
 
@@ -227,7 +236,31 @@ _CONFLICT_409 = re.compile(r"does not match [0-9a-f]{4,40}\b|^is at [0-9a-f]{40}
 _CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
 
 
+# How GitHub words a write refused by branch protection or a repository ruleset. Rulesets:
+# 409 "Repository rule violations found\n\nChanges must be made through a pull request.";
+# classic protection on the Contents API: 409 "Could not update file: Changes must be made
+# through a pull request." or "Could not create file: 2 of 2 required status checks are
+# expected."; git references: 422 "Protected branch update failed for refs/heads/main." or
+# "Cannot delete a protected branch".
+_PROTECTION_SIGNS = (
+    "repository rule violation",
+    "protected branch",
+    "must be made through a pull request",
+    "required status check",
+    "could not create file:",
+    "could not update file:",
+    "could not delete file:",
+)
+
+
+def _is_protection(exc: GithubException) -> bool:
+    message = _message(exc).lower()
+    return exc.status in (403, 409, 422) and any(sign in message for sign in _PROTECTION_SIGNS)
+
+
 def _is_conflict(exc: GithubException) -> bool:
+    if _is_protection(exc):
+        return False
     message = _message(exc)
     if exc.status == 409:
         return _CONFLICT_409.search(message) is not None
@@ -264,10 +297,22 @@ def _rate_limited(exc: GithubException) -> bool:
     )
 
 
-def translate(exc: GithubException, repository: str, branch: str | None, doing: str) -> Exception:
+def translate(
+    exc: GithubException,
+    repository: str,
+    branch: str | None,
+    doing: str,
+    protected_hint: str = PULL_REQUEST_HINT,
+) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it."""
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
+    if _is_protection(exc):
+        flat = " ".join(message.split())
+        return GitHubError(
+            f"branch protection or a repository rule on {where} refused to {doing} "
+            f"({status} {flat}): {protected_hint}"
+        )
     if _is_conflict(exc):
         return ConflictError(
             f"could not {doing}: {where} changed meanwhile ({message})",

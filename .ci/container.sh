@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# Build the action's image and run it the way the GitHub runner runs a container action, against
+# the project's fake GitHub; fail on any difference from what users rely on.
+#
+#   bash .ci/container.sh [--python PATH]
+#
+# Works on a fresh Debian or Ubuntu machine as root (re-runs itself with sudo otherwise), with
+# network access to a Debian mirror and to PyPI, and no container engine running:
+#
+#   1. apt          podman, runc and debootstrap, unless already installed.
+#   2. base         a minimal Debian bookworm root with python3 and python3-venv (debootstrap),
+#                   imported as $BASE_IMAGE; reused while the recipe below is unchanged.
+#   3. build        the Dockerfile on that base with --pull=never.
+#   4. run ...      register, re-run (unchanged), bad input: exit status, outputs, the files in
+#                   the fake, the single ::error line.
+#
+# Prints how long each phase took and the image's size; the image stays in podman's storage
+# under $STATE_DIR for a closer look (python bench/image.py).
+#
+# Why not Docker: there may be no Docker engine, and none is needed: podman builds and runs the
+# same image daemonless. Why a debootstrap base rather than python:3.11-slim: the build must not
+# depend on pulling from a registry; debootstrap needs only the Debian mirror apt already uses.
+# Why runc: crun refuses hosts whose cgroups are in hybrid mode ("cgroups in hybrid mode not
+# supported"), runc does not. Why explicit ulimits: podman's default nofile (1048576) can be above
+# the hard limit the script runs under, and runc then cannot start the container ("error setting
+# rlimit type 7"); the current hard limit is used instead.
+#
+# Environment (all optional):
+#   PYTHON           Python 3.11 or later that runs the fake GitHub and the checks, which use
+#                    only the standard library (default: $VENV/bin/python, else .venv/bin/python)
+#   IMAGE            tag of the image built (default: localhost/registry-action:ci)
+#   BASE_IMAGE       tag of the local base (default: localhost/registry-action-base:bookworm)
+#   REBUILD_BASE=1   rebuild the base even if it is present
+#   DEBIAN_MIRROR    mirror for debootstrap (default: the Debian mirror apt uses, else
+#                    http://deb.debian.org/debian)
+#   CA_BUNDLE        CA bundle mounted into the build for pip (default:
+#                    /etc/ssl/certs/ca-certificates.crt), for TLS-inspecting proxies; it is not
+#                    copied into the image
+#   STATE_DIR        podman's private storage and configuration (default:
+#                    /var/lib/registry-action-ci); /etc/containers is left alone
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+python_arg=""
+while (($#)); do
+    case "$1" in
+        --python) python_arg="${2:?--python needs a path}"; shift 2 ;;
+        --python=*) python_arg="${1#--python=}"; shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+PYTHON="${python_arg:-${PYTHON:-${VENV:-$root/.venv}/bin/python}}"
+# Absolute, since the script changes directory: a path as given, a bare name from PATH.
+if [[ "$PYTHON" == */* ]]; then
+    [[ "$PYTHON" == /* ]] || PYTHON="$PWD/$PYTHON"
+else
+    PYTHON="$(command -v "$PYTHON" || echo "$PYTHON")"
+fi
+export PYTHON
+
+if ((EUID != 0)); then
+    exec sudo --preserve-env=PYTHON,VENV,IMAGE,BASE_IMAGE,REBUILD_BASE,DEBIAN_MIRROR,CA_BUNDLE,STATE_DIR \
+        bash "${BASH_SOURCE[0]}"
+fi
+
+IMAGE="${IMAGE:-localhost/registry-action:ci}"
+BASE_IMAGE="${BASE_IMAGE:-localhost/registry-action-base:bookworm}"
+CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+STATE_DIR="${STATE_DIR:-/var/lib/registry-action-ci}"
+
+# What goes into the base. Changing any of it changes the recipe label, so a stale base is
+# rebuilt rather than reused.
+base_suite="bookworm"
+base_packages="python3,python3-venv,ca-certificates"
+base_recipe="debootstrap --variant=minbase --include=$base_packages $base_suite; no apt lists,"
+base_recipe+=" caches, logs, manuals, locales or docs but copyright; LANG=C.UTF-8"
+recipe_label="org.registry-action.base-recipe"
+
+token="ci-token-$RANDOM$RANDOM"
+registry_repo="org/plugin-registry"
+work="$(mktemp -d /var/tmp/registry-action-ci.XXXXXX)"
+fake_pid=""
+timings=()
+started_at="$(date +%s.%N)"
+
+say() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+elapsed_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# phase NAME COMMAND...: run a step and remember how long it took.
+phase() {
+    local name="$1" t0
+    shift
+    say "$name"
+    t0="$(date +%s.%N)"
+    "$@"
+    timings+=("$(printf '%-22s %6ss' "$name" "$(elapsed_since "$t0")")")
+}
+
+finish() {
+    local status=$?
+    if [[ -n "$fake_pid" ]] && kill -0 "$fake_pid" 2>/dev/null; then
+        kill "$fake_pid" 2>/dev/null || true
+        wait "$fake_pid" 2>/dev/null || true
+    fi
+    if ((status != 0)) && [[ -s "$work/fake.log" ]]; then
+        echo "--- fake GitHub log (last 40 lines)"
+        tail -n 40 "$work/fake.log"
+    fi
+    # debootstrap leaves /proc and /sys mounted in the root it was building when it fails.
+    grep -o " $work/[^ ]*" /proc/mounts | sort -r | xargs -r umount -l 2>/dev/null || true
+    rm -rf --one-file-system "$work"
+    if ((${#timings[@]})); then
+        echo
+        echo "timings:"
+        printf '  %s\n' "${timings[@]}"
+        printf '  %-22s %6ss\n' "total" "$(elapsed_since "$started_at")"
+    fi
+    if ((status == 0)); then echo "container test passed"; else echo "container test FAILED"; fi
+    exit "$status"
+}
+trap finish EXIT
+
+# --- 1. packages -------------------------------------------------------------------------------
+
+install_packages() {
+    local missing=()
+    command -v podman >/dev/null || missing+=(podman)
+    command -v runc >/dev/null || missing+=(runc)
+    command -v debootstrap >/dev/null || missing+=(debootstrap)
+    # debootstrap checks the Release signature; Ubuntu hosts lack Debian's keys.
+    [[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
+    if ((${#missing[@]} == 0)); then
+        echo "podman, runc and debootstrap already installed"
+        return
+    fi
+    command -v apt-get >/dev/null || fail "apt-get not found: this script needs Debian or Ubuntu"
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # --no-install-recommends: no buildah, fuse-overlayfs, slirp4netns or uidmap; root podman
+    # needs none of them (native overlay, host network).
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- podman configuration, private to this script ----------------------------------------------
+
+configure_podman() {
+    local nofile
+    nofile="$(ulimit -Hn)"
+    [[ "$nofile" == unlimited ]] && nofile=1048576
+    mkdir -p "$STATE_DIR"
+    cat >"$STATE_DIR/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$STATE_DIR/storage"
+runroot = "/run/registry-action-ci"
+EOF
+    cat >"$STATE_DIR/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+    export CONTAINERS_STORAGE_CONF="$STATE_DIR/storage.conf"
+    export CONTAINERS_CONF="$STATE_DIR/containers.conf"
+    podman --version
+}
+
+# --- 2. base image -----------------------------------------------------------------------------
+
+debian_mirror() {
+    if [[ -n "${DEBIAN_MIRROR:-}" ]]; then
+        echo "$DEBIAN_MIRROR"
+        return
+    fi
+    local found
+    found="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null |
+        grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v -- '-security' | head -n 1 || true)"
+    found="${found%% }"
+    echo "${found%/}" | grep . || echo "http://deb.debian.org/debian"
+}
+
+base_is_current() {
+    [[ "${REBUILD_BASE:-}" == 1 ]] && return 1
+    podman image exists "$BASE_IMAGE" || return 1
+    local have
+    have="$(podman image inspect --format "{{ index .Labels \"$recipe_label\" }}" "$BASE_IMAGE")"
+    [[ "$have" == "$(base_recipe_id)" ]]
+}
+
+base_recipe_id() { printf '%s' "$base_recipe" | sha256sum | cut -c1-16; }
+
+build_base() {
+    if base_is_current; then
+        echo "reusing $BASE_IMAGE (recipe $(base_recipe_id))"
+        return
+    fi
+    local mirror rootfs="$work/rootfs"
+    mirror="$(debian_mirror)"
+    echo "debootstrap $base_suite from $mirror"
+    debootstrap --variant=minbase --include="$base_packages" "$base_suite" "$rootfs" "$mirror" \
+        >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log"; fail "debootstrap"; }
+    rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* \
+        "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
+    find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+    tar --numeric-owner -C "$rootfs" -c . | podman import \
+        --change "ENV LANG=C.UTF-8" \
+        --change "LABEL $recipe_label=$(base_recipe_id)" \
+        --change 'CMD ["/bin/bash"]' \
+        - "$BASE_IMAGE" >/dev/null
+    rm -rf --one-file-system "$rootfs"
+    echo "imported $BASE_IMAGE"
+}
+
+# --- 3. project image --------------------------------------------------------------------------
+
+build_image() {
+    local tls=()
+    if [[ -f "$CA_BUNDLE" ]]; then
+        # The host's bundle replaces the base's for the build only (a bind mount is never part
+        # of a layer), and pip is told to use it whatever its own default is.
+        tls=(--volume "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro"
+            --build-arg PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+    fi
+    podman build --pull=never --network host --file "$root/Dockerfile" \
+        --build-arg "BASE_IMAGE=$BASE_IMAGE" "${tls[@]}" --tag "$IMAGE" "$root"
+    # The previous build's image, now untagged, would otherwise pile up run after run.
+    podman image prune --force >/dev/null
+}
+
+# --- 4. runs -----------------------------------------------------------------------------------
+
+start_fake() {
+    [[ -x "$PYTHON" ]] || fail "$PYTHON not found: pass --python or set PYTHON"
+    PYTHONPATH="$root/tests" "$PYTHON" -u -m fake_github --port 0 --repo "$registry_repo" \
+        --token "$token=write" >"$work/fake.log" 2>&1 &
+    fake_pid=$!
+    local _
+    for _ in $(seq 150); do
+        grep -q '^READY ' "$work/fake.log" && break
+        kill -0 "$fake_pid" 2>/dev/null || fail "the fake GitHub exited"
+        sleep 0.1
+    done
+    fake_url="$(sed -n 's/^READY //p' "$work/fake.log")"
+    [[ -n "$fake_url" ]] || fail "the fake GitHub did not start"
+    echo "fake GitHub at $fake_url"
+}
+
+# Every input declared in action.yml as NAME=DEFAULT (empty when there is none): the runner
+# passes them all to the container, whether the workflow sets them or not.
+declared_inputs() {
+    awk '
+        /^inputs:/ { inside = 1; next }
+        /^[^ #]/ { inside = 0 }
+        inside && /^  [A-Za-z0-9_-]+:[ \t]*$/ { flush(); name = $1; sub(/:$/, "", name); next }
+        inside && name != "" && /^    default:/ {
+            value = $0; sub(/^    default:[ \t]*/, "", value)
+            if (value ~ /^[>|]/) { print "block default for " name > "/dev/stderr"; exit 1 }
+            if (value ~ /^".*"$/ || value ~ /^\047.*\047$/) value = substr(value, 2, length(value) - 2)
+            defaults[name] = value
+        }
+        function flush() { if (name != "") print name "=" defaults[name] }
+        END { flush() }
+    ' "$root/action.yml"
+}
+
+# run_action NAME [INPUT=VALUE...]: start the image as the runner does; the exit status is in
+# $run_status, stdout+stderr in $work/NAME.log, the outputs in $work/NAME/files/output.
+run_action() {
+    local name="$1"
+    shift
+    local dir="$work/$name"
+    mkdir -p "$dir/workspace" "$dir/files" "$dir/workflow" "$dir/home"
+    : >"$dir/files/output"
+    : >"$dir/files/summary"
+    : >"$dir/files/env"
+    : >"$dir/files/path"
+    cat >"$dir/workflow/event.json" <<'EOF'
+{"repository": {"full_name": "acme/Calendar2", "name": "Calendar2", "description": "Team calendar"}}
+EOF
+    local -A inputs=()
+    local declared line
+    declared="$(declared_inputs)" || fail "cannot read the inputs declared in action.yml"
+    while IFS= read -r line; do inputs["${line%%=*}"]="${line#*=}"; done <<<"$declared"
+    inputs[token]="$token"
+    inputs[registry-repository]="$registry_repo"
+    inputs[api-url]="$fake_url"
+    for line in "$@"; do inputs["${line%%=*}"]="${line#*=}"; done
+    local env_args=() key
+    for key in "${!inputs[@]}"; do
+        env_args+=(-e "INPUT_${key^^}=${inputs[$key]}")
+    done
+    set +e
+    podman run --rm --network host --workdir /github/workspace \
+        -v "$dir/home:/github/home" \
+        -v "$dir/workflow:/github/workflow" \
+        -v "$dir/files:/github/file_commands" \
+        -v "$dir/workspace:/github/workspace" \
+        -e HOME=/github/home -e CI=true -e GITHUB_ACTIONS=true -e RUNNER_OS=Linux \
+        -e GITHUB_REPOSITORY=acme/Calendar2 -e GITHUB_REPOSITORY_OWNER=acme \
+        -e GITHUB_REF=refs/heads/main -e GITHUB_EVENT_NAME=push \
+        -e GITHUB_EVENT_PATH=/github/workflow/event.json \
+        -e GITHUB_SERVER_URL=https://github.com -e GITHUB_API_URL=https://api.github.com \
+        -e GITHUB_WORKSPACE=/github/workspace \
+        -e GITHUB_OUTPUT=/github/file_commands/output \
+        -e GITHUB_STEP_SUMMARY=/github/file_commands/summary \
+        -e GITHUB_ENV=/github/file_commands/env -e GITHUB_PATH=/github/file_commands/path \
+        "${env_args[@]}" "$IMAGE" >"$work/$name.log" 2>&1
+    run_status=$?
+    set -e
+    sed 's/^/    | /' "$work/$name.log"
+    echo "    exit status $run_status"
+    # The token may appear only in the mask command that hides it.
+    if grep -v '^::add-mask::' "$work/$name.log" | grep -qF "$token" ||
+        grep -rqF "$token" "$dir/files"; then
+        fail "$name: the token appears in the log or in a file command"
+    fi
+}
+
+# check PYTHON-CODE ARG...: an assertion in Python, given the fake's URL and the run's files.
+check() {
+    local code="$1"
+    shift
+    "$PYTHON" - "$fake_url" "$registry_repo" "$@" <<EOF
+import json, sys, urllib.error, urllib.request
+
+fake, repo, *args = sys.argv[1:]
+
+def fetch(path):
+    url = f"{fake}/_fake/files/{repo}/main/{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        sys.exit(f"{path} is not in the registry repository ({error.code})")
+
+def commits():
+    with urllib.request.urlopen(f"{fake}/_fake/commits/{repo}/main", timeout=10) as response:
+        return len(json.load(response))
+
+def outputs(path):
+    result, lines = {}, open(path, encoding="utf-8").read().split("\n")
+    while lines:
+        line = lines.pop(0)
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter)
+            result[name], lines = "\n".join(lines[:end]), lines[end + 1:]
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            result[name] = value
+    return result
+
+$code
+EOF
+}
+
+run_register() {
+    run_action register version=1.2.3
+    ((run_status == 0)) || fail "register exited with $run_status"
+    check '
+out = outputs(args[0])
+changed = out.get("changed")
+assert changed == "true", f"changed is {changed!r}, not true: {out}"
+assert out.get("plugin-id") == "calendar2", out
+manifest = json.loads(fetch("plugins/calendar2.json"))
+registry = json.loads(fetch("registry.json"))
+assert manifest["id"] == "calendar2" and manifest["version"] == "1.2.3", manifest
+entries = [entry for entry in registry["plugins"] if entry["id"] == "calendar2"]
+assert len(entries) == 1 and entries[0]["version"] == "1.2.3", registry
+assert entries[0]["manifestUrl"] == manifest["manifestUrl"] == out["manifest-url"], (entries, out)
+print("    plugins/calendar2.json and registry.json written; changed=true")
+' "$work/register/files/output"
+    [[ -s "$work/register/files/summary" ]] || fail "register wrote no job summary"
+    commits_after_register="$(check 'print(commits())')"
+}
+
+run_again() {
+    run_action again version=1.2.3
+    ((run_status == 0)) || fail "the re-run exited with $run_status"
+    check '
+out = outputs(args[0])
+changed = out.get("changed")
+assert changed == "false", f"changed is {changed!r}, not false"
+assert out.get("commit-sha", "") == "", out
+assert commits() == int(args[1]), "the unchanged re-run made a commit"
+print("    nothing written; changed=false")
+' "$work/again/files/output" "$commits_after_register"
+}
+
+run_bad_input() {
+    run_action bad-input version=latest
+    ((run_status != 0)) || fail "version=latest was accepted"
+    local errors
+    errors="$(grep -c '^::error' "$work/bad-input.log" || true)"
+    ((errors == 1)) || fail "expected exactly one ::error line, got $errors"
+    ! grep -q 'Traceback' "$work/bad-input.log" || fail "the bad input produced a traceback"
+    check '
+assert commits() == int(args[0]), "the rejected run made a commit"
+print("    rejected with one ::error line, no traceback, nothing written")
+' "$commits_after_register"
+}
+
+report_sizes() {
+    local size base
+    size="$(podman image inspect --format '{{.Size}}' "$IMAGE")"
+    base="$(podman image inspect --format '{{.Size}}' "$BASE_IMAGE")"
+    awk -v s="$size" -v b="$base" 'BEGIN {
+        printf "image %.1f MB = base %.1f MB + project layers %.1f MB\n", s / 1e6, b / 1e6, (s - b) / 1e6
+    }'
+}
+
+cd "$root"
+phase "apt" install_packages
+configure_podman
+phase "base (debootstrap)" build_base
+phase "build" build_image
+report_sizes
+start_fake
+phase "run: register" run_register
+phase "run: unchanged re-run" run_again
+phase "run: bad input" run_bad_input

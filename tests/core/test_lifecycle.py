@@ -1,0 +1,162 @@
+"""unregister and reindex against an in-memory store: ordering, conflicts, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memory_store import MemoryStore
+from registry_action.documents import dumps
+from registry_action.errors import DamagedFileError, RegistryProblemsError
+from registry_action.report import PluginRow, plugin_rows
+from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_files import entry, loads, manifest, quiet_publisher, registry, registry_files
+
+
+def test_unregister_removes_the_entry_first_then_the_manifest() -> None:
+    store = MemoryStore(registry_files(manifest("calendar"), manifest("todo")))
+    publisher, _ = quiet_publisher(store)
+    outcome = publisher.unregister("calendar", "Remove plugin: calendar")
+    assert store.writes == [("write", "registry.json"), ("delete", "plugins/calendar.json")]
+    assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("todo"))]
+    assert "plugins/calendar.json" not in store.files
+    assert outcome.changed and outcome.previous_version == "1.0.0"
+    assert outcome.commit_sha == "commit2"
+    assert plugin_rows(outcome) == [
+        PluginRow("calendar", "1.0.0", None, ("registry.json", "plugins/calendar.json"))
+    ]
+
+
+def test_unregistering_a_plugin_that_is_not_there_changes_nothing() -> None:
+    store = MemoryStore(registry_files(manifest("todo")))
+    publisher, _ = quiet_publisher(store)
+    outcome = publisher.unregister("calendar", "m")
+    assert not outcome.changed and store.writes == []
+    empty = MemoryStore()
+    assert not quiet_publisher(empty)[0].unregister("calendar", "m").changed
+    assert empty.files == {}
+
+
+def test_an_unlisted_manifest_is_deleted_and_the_index_touched_after() -> None:
+    store = MemoryStore(registry_files(manifest("todo")))
+    store.files["plugins/calendar.json"] = dumps(manifest("calendar"))
+    outcome = quiet_publisher(store)[0].unregister("calendar", "m")
+    assert store.writes == [("delete", "plugins/calendar.json"), ("write", "registry.json")]
+    assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("todo"))]
+    assert outcome.changed
+
+
+def test_a_damaged_registry_stops_unregister_before_any_write() -> None:
+    store = MemoryStore(registry_files(manifest("calendar")))
+    store.files["registry.json"] = b'{"plugins": 3}'
+    with pytest.raises(DamagedFileError, match=r"^registry\.json is damaged: at "):
+        quiet_publisher(store)[0].unregister("calendar", "m")
+    assert store.writes == []
+
+
+def test_a_conflicting_unregister_re_reads_and_keeps_the_other_change() -> None:
+    store = MemoryStore(registry_files(manifest("calendar"), manifest("todo")))
+
+    def rival(operation: str, path: str) -> None:
+        store.before_write = None  # another pipeline registers "notes" meanwhile
+        store.files.update(
+            registry_files(manifest("calendar"), manifest("todo"), manifest("notes"))
+        )
+
+    store.before_write = rival
+    publisher, log = quiet_publisher(store)
+    outcome = publisher.unregister("calendar", "m")
+    assert [e["id"] for e in loads(store.files["registry.json"])["plugins"]] == ["todo", "notes"]
+    assert "plugins/calendar.json" not in store.files and outcome.attempts == 2
+    assert len(log) == 1
+
+
+def test_dry_run_unregister_writes_nothing_and_shows_both_changes() -> None:
+    store = MemoryStore(registry_files(manifest("calendar")))
+    before = dict(store.files)
+    outcome = quiet_publisher(store, dry_run=True)[0].unregister("calendar", "m")
+    assert store.writes == [] and store.files == before
+    assert [(c.path, c.after is None) for c in outcome.changes] == [
+        ("registry.json", False),
+        ("plugins/calendar.json", True),
+    ]
+    assert outcome.commit_sha is None
+
+
+def test_reindex_lists_manifests_and_drops_entries_without_one() -> None:
+    files = registry_files(manifest("calendar"), manifest("todo"))
+    del files["plugins/calendar.json"]
+    files["plugins/notes.json"] = dumps(manifest("notes"))
+    store = MemoryStore(files)
+    outcome = quiet_publisher(store)[0].reindex("Reindex registry")
+    assert [e["id"] for e in loads(store.files["registry.json"])["plugins"]] == ["todo", "notes"]
+    assert store.writes == [("write", "registry.json")]
+    assert plugin_rows(outcome) == [
+        PluginRow("calendar", "1.0.0", None, ("registry.json",)),
+        PluginRow("notes", None, "1.0.0", ("registry.json",)),
+    ]
+    again = quiet_publisher(store)[0].reindex("Reindex registry")
+    assert not again.changed and len(store.writes) == 1
+
+
+def test_reindex_refuses_on_a_damaged_manifest_and_writes_nothing() -> None:
+    store = MemoryStore(registry_files(manifest("calendar")))
+    store.files["plugins/todo.json"] = b"[]"
+    with pytest.raises(RegistryProblemsError, match=r"plugins/todo\.json line 1: at the top"):
+        quiet_publisher(store)[0].reindex("m")
+    assert store.writes == []
+
+
+def test_reindex_retries_a_conflict_with_the_new_manifests() -> None:
+    store = MemoryStore(registry_files(manifest("calendar"), listed=False))
+
+    def rival(operation: str, path: str) -> None:
+        store.before_write = None
+        store.files.update(registry_files(manifest("calendar"), manifest("todo")))
+
+    store.before_write = rival
+    outcome = quiet_publisher(store)[0].reindex("m")
+    assert loads(store.files["registry.json"])["plugins"] == [
+        entry(manifest("calendar")),
+        entry(manifest("todo")),
+    ]
+    assert outcome.attempts == 2
+
+
+def _spec(plugin_id: str, version: str) -> PluginSpec:
+    raw = SpecInputs(
+        plugin_id=plugin_id,
+        plugin_name=None,
+        version=version,
+        description="",
+        ui_remote_entry="https://{id}-ui.pages.dev/assets/remoteEntry.js",
+        ui_expose="./PluginApp",
+        server_route_base="/api/integrations/{id}",
+        server_deployment_url="https://{id}.fly.dev",
+        server_health_check="/api/health",
+        manifest_base_url="https://raw.githubusercontent.com/org/plugin-registry/main",
+    )
+    return build_spec(raw, RepositoryContext("", "org/plugin-registry", "main"))
+
+
+plugin_ids = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True), unique=True, max_size=5)
+
+
+@settings(max_examples=40)
+@given(existing=plugin_ids, new_id=st.from_regex(r"n[a-z0-9]{0,6}", fullmatch=True))
+def test_register_then_unregister_leaves_the_registry_as_it_was(
+    existing: list[str], new_id: str
+) -> None:
+    if new_id in existing:
+        existing.remove(new_id)
+    files = registry_files(*(manifest(i) for i in existing))
+    files["registry.json"] = dumps(registry([entry(manifest(i)) for i in existing], extra=[1]))
+    store = MemoryStore(dict(files))
+    publisher, _ = quiet_publisher(store)
+    publisher.register(_spec(new_id, "1.0.0"), "m")
+    publisher.unregister(new_id, "m")
+    after = loads(store.files.pop("registry.json"))
+    before = loads(files.pop("registry.json"))
+    assert {**after, "lastUpdated": None} == {**before, "lastUpdated": None}
+    assert store.files == files

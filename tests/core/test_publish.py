@@ -1,0 +1,191 @@
+"""The publish loop against an in-memory store: ordering, idempotence, conflicts."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from typing import Any
+
+import pytest
+
+from memory_store import MemoryStore
+from registry_action.documents import dumps
+from registry_action.errors import DamagedFileError, GaveUpError
+from registry_action.publish import Publisher, RetryPolicy
+from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+
+BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"
+
+
+def spec(plugin_id: str = "calendar", version: str = "1.0.0", **changes: Any) -> PluginSpec:
+    values: dict[str, Any] = {
+        "plugin_id": plugin_id,
+        "plugin_name": None,
+        "version": version,
+        "description": "",
+        "ui_remote_entry": "https://{id}-ui.pages.dev/assets/remoteEntry.js",
+        "ui_expose": "./PluginApp",
+        "server_route_base": "/api/integrations/{id}",
+        "server_deployment_url": "https://{id}.fly.dev",
+        "server_health_check": "/api/health",
+        "manifest_base_url": BASE,
+    }
+    repos = RepositoryContext(f"acme/{plugin_id}", "org/plugin-registry", "main")
+    return build_spec(SpecInputs(**{**values, **changes}), repos)
+
+
+def publisher(store: MemoryStore, attempts: int = 5) -> tuple[Publisher, list[str], list[float]]:
+    ticks = (f"2024-01-20T12:00:{s:02d}.000Z" for s in itertools.count())
+    messages: list[str] = []
+    pauses: list[float] = []
+    return (
+        Publisher(
+            store,
+            clock=lambda: next(ticks),
+            policy=RetryPolicy(max_attempts=attempts),
+            log=messages.append,
+            sleep=pauses.append,
+            rng=random.Random(7),
+        ),
+        messages,
+        pauses,
+    )
+
+
+def document(store: MemoryStore, path: str) -> Any:
+    return json.loads(store.files[path])
+
+
+def test_fresh_registration_writes_manifest_then_index() -> None:
+    store = MemoryStore()
+    outcome = publisher(store)[0].register(spec(), "Update plugin: calendar")
+    assert store.writes == [("write", "plugins/calendar.json"), ("write", "registry.json")]
+    assert outcome.changed and outcome.commit_sha == "commit2"
+    assert document(store, "registry.json")["plugins"] == [
+        {
+            "id": "calendar",
+            "name": "calendar",
+            "version": "1.0.0",
+            "manifestUrl": f"{BASE}/plugins/calendar.json",
+        }
+    ]
+
+
+def test_rerun_writes_nothing() -> None:
+    store = MemoryStore()
+    publisher(store)[0].register(spec(), "m")
+    before = dict(store.files)
+    outcome = publisher(store)[0].register(spec(), "m")
+    assert not outcome.changed and outcome.commit_sha is None
+    assert store.files == before
+    assert len(store.writes) == 2
+
+
+def test_a_conflict_on_the_index_is_re_read_and_merged() -> None:
+    store = MemoryStore()
+    publisher(store)[0].register(spec("other"), "m")
+
+    def racer(operation: str, path: str) -> None:
+        if path == "registry.json" and racer.armed:  # type: ignore[attr-defined]
+            racer.armed = False  # type: ignore[attr-defined]
+            publisher(MemoryStore(files=store.files))[0].register(spec("rival"), "m")
+
+    racer.armed = True  # type: ignore[attr-defined]
+    store.before_write = racer
+    p, messages, pauses = publisher(store)
+    outcome = p.register(spec("calendar"), "m")
+    ids = [e["id"] for e in document(store, "registry.json")["plugins"]]
+    assert ids == ["other", "rival", "calendar"]
+    assert outcome.attempts == 2
+    assert len(messages) == 1 and messages[0].startswith("Attempt 1/5 met a concurrent change")
+    assert len(pauses) == 1 and 0 <= pauses[0] <= 0.5
+
+
+def test_gives_up_after_the_bounded_number_of_attempts() -> None:
+    store = MemoryStore()
+
+    def always(operation: str, path: str) -> None:
+        if path == "registry.json":
+            store.files["registry.json"] = dumps(
+                {"version": "1.0.0", "lastUpdated": "2024-01-01T00:00:00.000Z", "plugins": []}
+            ) + b" " * random.randint(1, 99)
+
+    store.before_write = always
+    p, messages, pauses = publisher(store, attempts=3)
+    with pytest.raises(GaveUpError, match="gave up after 3 attempts"):
+        p.register(spec(), "m")
+    assert len(messages) == 2 and len(pauses) == 2
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    policy = RetryPolicy(max_attempts=10, base_delay=0.5, max_delay=4.0)
+    rng = random.Random(1)
+    delays = [policy.delay(n, rng) for n in range(1, 10) for _ in range(200)]
+    assert all(0 <= d <= 4.0 for d in delays)
+    assert max(policy.delay(1, rng) for _ in range(200)) <= 0.5
+    assert max(delays) > 3.0  # the cap is reached, not a fixed small wait
+
+
+def test_a_damaged_registry_stops_before_any_write() -> None:
+    store = MemoryStore(files={"registry.json": b'{"version": "1.0.0", "plugins": ['})
+    with pytest.raises(DamagedFileError, match=r"registry.json is not valid JSON: .* line 1"):
+        publisher(store)[0].register(spec(), "m")
+    assert store.writes == []
+
+
+def test_a_damaged_manifest_of_the_plugin_is_replaced_with_a_warning() -> None:
+    store = MemoryStore(files={"plugins/calendar.json": b'{"lastUpdated": "$(date)"}'})
+    outcome = publisher(store)[0].register(spec(), "m")
+    assert document(store, "plugins/calendar.json")["version"] == "1.0.0"
+    assert len(outcome.warnings) == 1
+    assert outcome.warnings[0].startswith("plugins/calendar.json is damaged: at")
+
+
+def test_half_done_registration_is_completed() -> None:
+    store = MemoryStore()
+    publisher(store)[0].register(spec(version="1.0.0"), "m")
+    # A run that wrote the 2.0.0 manifest and died before the index.
+    rendered = publisher(MemoryStore())[0].register(spec(version="2.0.0"), "m").manifest
+    store.files["plugins/calendar.json"] = dumps(rendered)
+    outcome = publisher(store)[0].register(spec(version="2.0.0"), "m")
+    # Both files are written together (each against the version read), never one alone.
+    assert [c.path for c in outcome.changes] == ["plugins/calendar.json", "registry.json"]
+    assert document(store, "registry.json")["plugins"][0]["version"] == "2.0.0"
+    assert document(store, "plugins/calendar.json")["version"] == "2.0.0"
+
+
+def test_dry_run_computes_but_writes_nothing() -> None:
+    store = MemoryStore()
+    p = publisher(store)[0]
+    p.dry_run = True
+    outcome = p.register(spec(), "m")
+    assert store.writes == [] and store.files == {}
+    assert [c.path for c in outcome.changes] == ["plugins/calendar.json", "registry.json"]
+    assert outcome.changes[0].before is None and outcome.changes[0].after is not None
+
+
+def test_two_versions_of_one_plugin_racing_end_in_agreement() -> None:
+    """W registers 2.0.0; between W's manifest and index writes, O registers 1.0.0 whole.
+
+    O's index write alone would be a no-op (the index already says 1.0.0), which would let
+    W's index write succeed and point at 2.0.0 while the manifest says 1.0.0. O must make W's
+    index write conflict so that W re-reads and converges.
+    """
+    store = MemoryStore()
+    publisher(store)[0].register(spec(version="1.0.0"), "m")
+
+    def rival(operation: str, path: str) -> None:
+        if path == "registry.json" and rival.armed:  # type: ignore[attr-defined]
+            rival.armed = False  # type: ignore[attr-defined]
+            # W's manifest already says 2.0.0, so O's 1.0.0 is a downgrade it must allow.
+            rival_publisher = publisher(MemoryStore(files=store.files))[0]
+            rival_publisher.allow_downgrade = True
+            rival_publisher.register(spec(version="1.0.0"), "m")
+
+    rival.armed = True  # type: ignore[attr-defined]
+    store.before_write = rival
+    publisher(store)[0].register(spec(version="2.0.0"), "m")
+    manifest = document(store, "plugins/calendar.json")
+    listed = document(store, "registry.json")["plugins"][0]
+    assert listed["version"] == manifest["version"]

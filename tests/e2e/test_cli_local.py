@@ -1,0 +1,126 @@
+"""The CLI on a local registry folder: no GitHub at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import console_script
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+REGISTER = (
+    "register",
+    "--registry-dir",
+    "registry",
+    "--registry-repository",
+    "org/plugin-registry",
+    "--plugin-id",
+    "calendar",
+    "--version",
+    "1.4.2",
+    "--description",
+    "Team calendar",
+)
+
+
+def test_register_into_a_folder_then_rerun(tmp_path: Path) -> None:
+    first = cli(*REGISTER, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == (
+        "calendar 1.4.2 registered in registry (plugins/calendar.json, registry.json)"
+    )
+    registry = json.loads((tmp_path / "registry/registry.json").read_text())
+    manifest = json.loads((tmp_path / "registry/plugins/calendar.json").read_text())
+    assert registry["plugins"][0]["version"] == "1.4.2"
+    assert manifest["description"] == "Team calendar"
+    assert manifest["manifestUrl"] == (
+        "https://raw.githubusercontent.com/org/plugin-registry/main/plugins/calendar.json"
+    )
+    before = {p: p.read_bytes() for p in (tmp_path / "registry").rglob("*.json")}
+    again = cli(*REGISTER, cwd=tmp_path)
+    assert again.returncode == 0
+    assert "already up to date" in again.stdout
+    assert {p: p.read_bytes() for p in (tmp_path / "registry").rglob("*.json")} == before
+
+
+def test_bad_input_on_a_terminal_is_one_plain_line(tmp_path: Path) -> None:
+    done = cli(*REGISTER[:-4], "--version", "1.2", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        "error: input `version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
+        "1.2.3, optionally with -prerelease or +build)\n"
+    )
+    assert not (tmp_path / "registry").exists()
+
+
+def test_a_damaged_registry_is_reported_and_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "registry.json").write_text('{"version": "1.0.0", "plugins": [}\n')
+    done = cli(*REGISTER, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "error: registry.json is not valid JSON: Expecting value at line 1"
+    )
+    assert (folder / "registry.json").read_text() == '{"version": "1.0.0", "plugins": [}\n'
+    assert not (folder / "plugins").exists()
+
+
+def test_help_and_version(tmp_path: Path) -> None:
+    version = cli("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("registry-action ")
+    helped = cli("register", "--help", cwd=tmp_path)
+    assert helped.returncode == 0
+    for flag in ("--registry-dir", "--plugin-id", "--version", "--dry-run", "--manifest-template"):
+        assert flag in helped.stdout
+
+
+def test_no_arguments_reads_the_environment_like_the_container(tmp_path: Path) -> None:
+    env = {
+        "GITHUB_REPOSITORY": "acme/Maps",
+        "INPUT_VERSION": "3.0.0",
+        "INPUT_TOKEN": "",
+        "INPUT_REGISTRY-REPOSITORY": "",
+    }
+    done = cli(cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: input `token` is required (a token with `contents: write` on the registry)\n"
+    )
+
+
+def test_the_quick_start_script_registers_a_sample(tmp_path: Path) -> None:
+    env = {"VENV": str(Path(console_script()).parent.parent), "REGISTRY_DIR": str(tmp_path / "r")}
+    done = subprocess.run(
+        ["bash", str(ROOT / "examples/quickstart.sh")],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "calendar 1.4.2 registered" in done.stdout
+    assert json.loads((tmp_path / "r/registry.json").read_text())["plugins"][0]["id"] == "calendar"

@@ -1,0 +1,85 @@
+"""The responses GitHub gives when things go wrong: rate limits, races and server errors."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+from .core import ApiError, ApiRequest, ApiResponse
+from .faults import Fault
+from .model import State
+
+RATE_DOC = "overview/rate-limits-for-the-rest-api"
+STATUS_TEXT = {
+    500: "Server Error",
+    502: "Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+CONTENTS_PATH = re.compile(r"/repos/([^/]+)/([^/]+)/contents/")
+
+
+def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse | None:
+    """The error ``fault`` answers with, or ``None`` for faults that do not replace it.
+
+    Call with the server's lock held.
+    """
+    rid = secrets.token_hex(8).upper()
+    secondary = (
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+        "again. If you reach out to GitHub Support for help, please include the request ID "
+        f"{rid}."
+    )
+    retry = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
+    if fault.kind in ("secondary_rate_limit", "too_many_requests"):
+        doc = f"{RATE_DOC}#about-secondary-rate-limits"
+        return ApiError(fault.status, secondary, doc, headers=retry).response()
+    if fault.kind == "primary_rate_limit":
+        return primary_limit(req, int(time.time()) + fault.reset_in)
+    if fault.kind == "branch_race" or (
+        fault.kind == "status" and fault.status == 409 and not fault.message
+    ):
+        return ApiError(
+            409, race_message(state, req), "repos/contents#create-or-update-file-contents"
+        ).response()
+    if fault.kind == "status":
+        return ApiError(
+            fault.status, fault.message or STATUS_TEXT.get(fault.status, "Error")
+        ).response()
+    return None
+
+
+def primary_limit(req: ApiRequest, reset: int) -> ApiResponse:
+    """403 "API rate limit exceeded for ..." with no requests remaining until ``reset``."""
+    if req.token is None:
+        who = (
+            f"{req.client}. (But here's the good news: Authenticated requests get a higher "
+            "rate limit. Check out the documentation for more details.)"
+        )
+    elif req.token.kind == "app":
+        who = "installation ID 1."
+    else:
+        who = "user ID 1."
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    doc = f"{RATE_DOC}#about-primary-rate-limits"
+    return ApiError(403, f"API rate limit exceeded for {who}", doc, headers=headers).response()
+
+
+def race_message(state: State, req: ApiRequest) -> str:
+    """``is at <head> but expected <other>``, GitHub's text when the branch moved mid-write.
+
+    Seen from github.com in PyGithub/PyGithub#1787, octokit/octokit.net#2365 and
+    integrations/terraform-provider-github#2909. Call with the server's lock held.
+    """
+    match = CONTENTS_PATH.match(req.path)
+    repo = state.repo(f"{match.group(1)}/{match.group(2)}") if match else None
+    try:
+        branch = str(req.json().get("branch") or "") or req.query.get("ref")
+    except ApiError:
+        branch = None
+    if repo is not None and (branch or repo.default_branch) in repo.branches:
+        head = repo.head(branch or repo.default_branch)
+        other = head.parents[0] if head.parents else secrets.token_hex(20)
+        return f"is at {head.sha} but expected {other}"
+    return f"is at {secrets.token_hex(20)} but expected {secrets.token_hex(20)}"

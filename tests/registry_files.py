@@ -1,0 +1,82 @@
+"""Builders of registry documents for tests: valid manifests, entries and registries."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Iterable
+from typing import Any
+
+from registry_action.documents import dumps
+from registry_action.publish import Publisher, RetryPolicy
+from registry_action.store.interface import RegistryStore
+
+RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
+STAMP = "2024-01-20T12:00:00.000Z"
+
+
+def manifest(plugin_id: str, version: str = "1.0.0", **changes: Any) -> dict[str, Any]:
+    """A valid manifest of ``plugin_id``, in the public key order."""
+    document: dict[str, Any] = {
+        "id": plugin_id,
+        "name": plugin_id,
+        "version": version,
+        "description": f"The {plugin_id} plugin",
+        "ui": {
+            "remoteEntry": f"https://{plugin_id}-ui.pages.dev/assets/remoteEntry.js",
+            "expose": "./PluginApp",
+        },
+        "server": {
+            "routeBase": f"/api/integrations/{plugin_id}",
+            "deploymentUrl": f"https://{plugin_id}.fly.dev",
+            "healthCheck": "/api/health",
+        },
+        "manifestUrl": f"{RAW}/plugins/{plugin_id}.json",
+        "lastUpdated": STAMP,
+    }
+    document.update(changes)
+    return document
+
+
+def entry(document: dict[str, Any]) -> dict[str, Any]:
+    """The index entry of a manifest."""
+    return {key: document[key] for key in ("id", "name", "version", "manifestUrl")}
+
+
+def registry(entries: Iterable[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A registry listing ``entries``."""
+    return {"version": "1.0.0", "lastUpdated": STAMP, "plugins": list(entries), **extra}
+
+
+def registry_files(*manifests: dict[str, Any], listed: bool = True) -> dict[str, bytes]:
+    """The files of a registry holding ``manifests``, listed in the index when ``listed``."""
+    files = {f"plugins/{m['id']}.json": dumps(m) for m in manifests}
+    files["registry.json"] = dumps(registry([entry(m) for m in manifests] if listed else []))
+    return files
+
+
+def loads(content: bytes | None) -> Any:
+    """Parse a file's bytes, failing the test if the file is missing."""
+    assert content is not None, "the file is missing"
+    return json.loads(content)
+
+
+def quiet_publisher(
+    store: RegistryStore, *, attempts: int = 5, **options: Any
+) -> tuple[Publisher, list[str]]:
+    """A Publisher with a ticking clock, no sleeping and a captured log."""
+    ticks = (f"2024-02-01T00:00:{s:02d}.000Z" for s in itertools.count())
+    messages: list[str] = []
+    return (
+        Publisher(
+            store,
+            clock=lambda: next(ticks),
+            policy=RetryPolicy(max_attempts=attempts),
+            log=messages.append,
+            sleep=lambda _: None,
+            rng=random.Random(3),
+            **options,
+        ),
+        messages,
+    )

@@ -1,0 +1,94 @@
+"""Rebuilding the index from the manifests."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry_action.documents import dumps, registry_problems
+from registry_action.errors import RegistryProblemsError
+from registry_action.reindex import rebuild, usable_manifests
+from registry_files import entry, manifest, registry
+
+NOW = "2024-03-01T00:00:00.000Z"
+
+
+def test_a_missing_index_is_built_with_entries_sorted_by_id() -> None:
+    rebuilt = rebuild(None, [manifest("todo"), manifest("calendar")], NOW)
+    assert rebuilt == {
+        "version": "1.0.0",
+        "lastUpdated": NOW,
+        "plugins": [entry(manifest("calendar")), entry(manifest("todo"))],
+    }
+
+
+def test_kept_entries_keep_position_and_unknown_fields_new_ones_are_appended() -> None:
+    current = registry(
+        [
+            {**entry(manifest("zeta")), "owner": "team-z"},
+            entry(manifest("gone")),
+            entry(manifest("alpha", "1.0.0")),
+        ],
+        mirror="https://mirror.example",
+    )
+    found = [manifest("alpha", "1.1.0"), manifest("zeta"), manifest("beta"), manifest("aaa")]
+    rebuilt = rebuild(current, found, NOW)
+    assert rebuilt == {
+        "version": "1.0.0",
+        "lastUpdated": NOW,
+        "plugins": [
+            {**entry(manifest("zeta")), "owner": "team-z"},
+            entry(manifest("alpha", "1.1.0")),
+            entry(manifest("aaa")),
+            entry(manifest("beta")),
+        ],
+        "mirror": "https://mirror.example",
+    }
+
+
+def test_an_index_that_already_agrees_is_left_alone() -> None:
+    current = registry([entry(manifest("calendar"))])
+    assert rebuild(current, [manifest("calendar", lastUpdated=NOW)], NOW) is None
+
+
+ids = st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), unique=True, max_size=6)
+
+
+@given(existing=ids, present=ids, extra=st.dictionaries(st.sampled_from(["x", "y"]), st.text()))
+def test_rebuilding_is_idempotent_and_valid(
+    existing: list[str], present: list[str], extra: dict[str, str]
+) -> None:
+    current = registry([{**entry(manifest(i)), **extra} for i in existing], note="kept")
+    manifests = [manifest(i, "2.0.0") for i in present]
+    once = rebuild(current, manifests, NOW) or current
+    assert rebuild(once, manifests, "2030-01-01T00:00:00.000Z") is None
+    assert registry_problems(once) == []
+    assert [e["id"] for e in once["plugins"]] == [i for i in existing if i in present] + sorted(
+        set(present) - set(existing)
+    )
+    assert once["note"] == "kept"
+
+
+def test_damaged_or_misnamed_manifests_stop_the_rebuild_naming_each() -> None:
+    files = {
+        "plugins/calendar.json": dumps(manifest("calendar")),
+        "plugins/broken.json": b"{",
+        "plugins/todo.json": dumps(manifest("agenda")),
+    }
+    with pytest.raises(RegistryProblemsError) as caught:
+        usable_manifests(files)
+    assert caught.value.message.startswith(
+        "reindex refused: 2 manifest(s) have problems and leaving them out would drop those "
+        "plugins from the registry: plugins/broken.json line 1: plugins/broken.json is not "
+        "valid JSON: Expecting property name enclosed in double quotes at line 1 column 2; "
+        "plugins/todo.json line 2: the file is named 'todo' but the manifest's id is 'agenda'"
+    )
+    assert caught.value.message.endswith(
+        "fix or delete them (validate lists every problem), then reindex again"
+    )
+
+
+def test_usable_manifests_are_returned_in_file_order() -> None:
+    files = {f"plugins/{i}.json": dumps(manifest(i)) for i in ("b", "a")}
+    assert [m["id"] for m in usable_manifests(files)] == ["a", "b"]

@@ -1,0 +1,160 @@
+"""The JSON schemas and the pydantic models accept and reject the same documents."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from pydantic import ValidationError
+
+from registry_action.models import Manifest, Registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MANIFEST: dict[str, Any] = {
+    "id": "calendar",
+    "name": "calendar",
+    "version": "1.4.2",
+    "description": "Team calendar",
+    "ui": {
+        "remoteEntry": "https://calendar-ui.pages.dev/assets/remoteEntry.js",
+        "expose": "./PluginApp",
+    },
+    "server": {
+        "routeBase": "/api/integrations/calendar",
+        "deploymentUrl": "https://calendar.fly.dev",
+        "healthCheck": "/api/health",
+    },
+    "manifestUrl": "https://raw.githubusercontent.com/org/plugin-registry/main/plugins/calendar.json",
+    "lastUpdated": "2024-01-20T12:00:00.000Z",
+}
+REGISTRY: dict[str, Any] = {
+    "version": "1.0.0",
+    "lastUpdated": "2024-01-20T12:00:00.000Z",
+    "plugins": [
+        {
+            "id": "calendar",
+            "name": "calendar",
+            "version": "1.4.2",
+            "manifestUrl": MANIFEST["manifestUrl"],
+        }
+    ],
+}
+
+
+def changed(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``document`` with the value at ``a/b/0/c`` replaced (or removed: ...)."""
+    result = copy.deepcopy(document)
+    *parents, last = path.split("/")
+    target: Any = result
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    key: Any = int(last) if isinstance(target, list) else last
+    if value is Ellipsis:
+        del target[key]
+    else:
+        target[key] = value
+    return result
+
+
+MANIFEST_CASES = [
+    ("the design's example", MANIFEST, True),
+    ("unknown fields", changed(MANIFEST, "icon", "https://x.dev/i.svg"), True),
+    ("unknown nested field", changed(MANIFEST, "ui/scope", "calendar"), True),
+    ("no description", changed(MANIFEST, "description", ...), True),
+    ("pre-release version", changed(MANIFEST, "version", "2.0.0-rc.1+build.5"), True),
+    (
+        "plain http to localhost",
+        changed(MANIFEST, "ui/remoteEntry", "http://localhost:5173/r.js"),
+        True,
+    ),
+    ("id with a dot and underscore", changed(MANIFEST, "id", "team.calendar_v2"), True),
+    ("id of 100 characters", changed(MANIFEST, "id", "a" * 100), True),
+    ("id of 101 characters", changed(MANIFEST, "id", "a" * 101), False),
+    ("id with a slash", changed(MANIFEST, "id", "a/b"), False),
+    ("id with ..", changed(MANIFEST, "id", "a..b"), False),
+    ("id with a space", changed(MANIFEST, "id", "my plugin"), False),
+    ("upper-case id", changed(MANIFEST, "id", "Calendar"), False),
+    ("id starting with a dash", changed(MANIFEST, "id", "-calendar"), False),
+    ("two-part version", changed(MANIFEST, "version", "1.2"), False),
+    ("version latest", changed(MANIFEST, "version", "latest"), False),
+    ("v-prefixed version", changed(MANIFEST, "version", "v1.2.3"), False),
+    ("leading zero", changed(MANIFEST, "version", "01.2.3"), False),
+    ("javascript: URL", changed(MANIFEST, "ui/remoteEntry", "javascript:alert(1)"), False),
+    ("data: URL", changed(MANIFEST, "ui/remoteEntry", "data:text/javascript,1"), False),
+    ("file: URL", changed(MANIFEST, "server/deploymentUrl", "file:///etc/passwd"), False),
+    ("relative URL", changed(MANIFEST, "manifestUrl", "plugins/calendar.json"), False),
+    ("scheme-relative URL", changed(MANIFEST, "manifestUrl", "//cdn.dev/x.json"), False),
+    ("route base not a path", changed(MANIFEST, "server/routeBase", "api/x"), False),
+    ("timestamp without ms", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00Z"), False),
+    ("unexpanded shell date", changed(MANIFEST, "lastUpdated", "$(date -u +%FT%TZ)"), False),
+    ("missing ui", changed(MANIFEST, "ui", ...), False),
+    ("missing expose", changed(MANIFEST, "ui/expose", ...), False),
+    ("empty name", changed(MANIFEST, "name", ""), False),
+    ("number as version", changed(MANIFEST, "version", 1), False),
+    ("null description", changed(MANIFEST, "description", None), False),
+    ("not an object", [], False),
+]
+REGISTRY_CASES = [
+    ("the design's example", REGISTRY, True),
+    ("empty registry", changed(REGISTRY, "plugins", []), True),
+    ("unknown top-level field", changed(REGISTRY, "maintainers", ["platform"]), True),
+    ("unknown entry field", changed(REGISTRY, "plugins/0/icon", "x"), True),
+    ("entry without manifestUrl", changed(REGISTRY, "plugins/0/manifestUrl", ...), False),
+    ("entry with a bad id", changed(REGISTRY, "plugins/0/id", "../etc"), False),
+    ("entry with a bad version", changed(REGISTRY, "plugins/0/version", "latest"), False),
+    ("plugins not a list", changed(REGISTRY, "plugins", {}), False),
+    ("format version not semver", changed(REGISTRY, "version", "1"), False),
+    ("missing lastUpdated", changed(REGISTRY, "lastUpdated", ...), False),
+    ("entry that is a string", changed(REGISTRY, "plugins/0", "calendar"), False),
+]
+
+
+def schema_accepts(name: str, document: object) -> bool:
+    schema = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema).is_valid(document)
+
+
+def model_accepts(model: type[Manifest] | type[Registry], document: object) -> bool:
+    try:
+        model.model_validate(document)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("case", "document", "valid"), MANIFEST_CASES, ids=[c[0] for c in MANIFEST_CASES]
+)
+def test_manifest_schema_and_model_agree(case: str, document: object, valid: bool) -> None:
+    assert schema_accepts("plugin-manifest.schema.json", document) is valid
+    assert model_accepts(Manifest, document) is valid
+
+
+@pytest.mark.parametrize(
+    ("case", "document", "valid"), REGISTRY_CASES, ids=[c[0] for c in REGISTRY_CASES]
+)
+def test_registry_schema_and_model_agree(case: str, document: object, valid: bool) -> None:
+    assert schema_accepts("registry.schema.json", document) is valid
+    assert model_accepts(Registry, document) is valid
+
+
+def test_schemas_are_2020_12_with_ids() -> None:
+    for name in ("registry.schema.json", "plugin-manifest.schema.json"):
+        schema = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["$id"].endswith(f"/schema/{name}")
+        Draft202012Validator.check_schema(schema)
+
+
+def test_the_package_ships_the_same_schemas() -> None:
+    from registry_action.documents import schema
+
+    assert schema("registry") == json.loads((ROOT / "schema/registry.schema.json").read_text())
+    assert schema("manifest") == json.loads(
+        (ROOT / "schema/plugin-manifest.schema.json").read_text()
+    )
