@@ -51,10 +51,23 @@ def _validator(kind: Kind) -> Any:
     return Draft202012Validator(schema(kind))
 
 
+@cache
+def _fast_validator(kind: Kind) -> Any:
+    # jsonschema takes 1.7 s to validate a 10,000-plugin registry; jsonschema-rs (compiled,
+    # 2020-12 compliant) takes 15 ms. It only answers "valid?": jsonschema stays the reference
+    # that explains every problem, and runs only on a document found invalid.
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a dependency; jsonschema alone is just slower
+        return None
+    return jsonschema_rs.validator_for(schema(kind))
+
+
 def prepare_validators() -> None:
-    """Build both validators now, so that they are not built between a read and its write."""
+    """Build every validator now, so that none is built between a read and its write."""
     for kind in _SCHEMA_FILES:
         _validator(kind)
+        _fast_validator(kind)
 
 
 def schema_problems(kind: Kind, document: object) -> list[str]:
@@ -66,6 +79,9 @@ def schema_problems(kind: Kind, document: object) -> list[str]:
 
 def schema_violations(kind: Kind, document: object) -> list[tuple[tuple[str | int, ...], str]]:
     """Every schema violation of ``document`` as (where, message), ordered by where."""
+    fast = _fast_validator(kind)
+    if fast is not None and fast.is_valid(document):
+        return []
     errors = sorted(
         _validator(kind).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
     )
@@ -122,10 +138,18 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def check_registry(path: str, document: object) -> Registry:
     """Validate a registry document; DamagedFileError names the first problems."""
-    problems = registry_problems(document)
-    if problems:
-        raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
-    return Registry.model_validate(document)
+    problems = schema_problems("registry", document)
+    if not problems:
+        # Built once here, not once to check and once to return: a big registry feels both.
+        try:
+            model = Registry.model_validate(document)
+        except ValidationError as exc:
+            problems = [_pydantic_problem(exc)]
+        else:
+            problems = duplicate_id_problems([entry.id for entry in model.plugins])
+            if not problems:
+                return model
+    raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
 
 
 def registry_problems(document: object) -> list[str]:
@@ -204,4 +228,40 @@ def load_manifest(path: str, data: bytes) -> dict[str, Any]:
 
 def dumps(document: object) -> bytes:
     """Deterministic output: 2-space indent, UTF-8 characters as themselves, final newline."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    plugins = document.get("plugins") if isinstance(document, dict) else None
+    if isinstance(document, dict) and isinstance(plugins, list) and _all_flat(plugins):
+        text = _dumps_flat_plugins(document, plugins)
+    else:
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+_SCALARS = (str, int, float, bool, type(None))
+# What json.dumps makes of the top-level "plugins" set to "\0plugins\0". No JSON string holds
+# a raw line break, so only the top-level key can sit at the start of a line indented by two.
+_PLACEHOLDER = '\n  "plugins": "\\u0000plugins\\u0000"'
+_ENTRY_SEPARATORS = (",\n      ", ": ")
+
+
+def _all_flat(entries: list[Any]) -> bool:
+    return all(
+        isinstance(e, dict) and e and all(isinstance(v, _SCALARS) for v in e.values())
+        for e in entries
+    )
+
+
+def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]]) -> str:
+    """What ``json.dumps(indent=2)`` writes, ten times faster for a long list of flat entries.
+
+    With ``indent``, json uses its pure-Python encoder. The entries are written instead by the
+    C encoder, with separators that carry the line breaks and indentation of an entry's fields;
+    since no string in JSON holds a raw line break, ``},<newline>`` only ever falls between two
+    entries, where the indentation of the list is put in. The rest goes through json.dumps.
+    """
+    if not plugins:
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    compact = json.dumps(plugins, ensure_ascii=False, separators=_ENTRY_SEPARATORS)
+    body = compact[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
+    entries = "[\n    {\n      " + body + "\n    }\n  ]"
+    shell = json.dumps({**document, "plugins": "\0plugins\0"}, indent=2, ensure_ascii=False)
+    return shell.replace(_PLACEHOLDER, '\n  "plugins": ' + entries, 1)

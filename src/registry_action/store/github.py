@@ -25,6 +25,7 @@ from github.Repository import Repository
 from urllib3 import HTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
@@ -80,7 +81,7 @@ class _Retry(GithubRetry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def make_client(token: str, api_url: str, *, timeout: float = TIMEOUT_SECONDS) -> Github:
+def make_client(token: str, api_url: str, *, timeout: int = TIMEOUT_SECONDS) -> Github:
     """A PyGithub client with this program's timeouts, retries and no self-throttling."""
     retry = _Retry(
         total=TRANSPORT_RETRIES,
@@ -96,7 +97,7 @@ def make_client(token: str, api_url: str, *, timeout: float = TIMEOUT_SECONDS) -
     return Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
-        timeout=timeout,  # type: ignore[arg-type]  # requests takes float seconds
+        timeout=timeout,
         retry=retry,
         seconds_between_requests=None,
         seconds_between_writes=None,
@@ -118,7 +119,8 @@ class GitHubStore(RegistryStore):
     ) -> None:
         self._repository_name = repository
         self._protected_hint = protected_hint
-        self._repo: Repository = client.get_repo(repository, lazy=True)
+        # The client is lazy: no request until a file is read or written.
+        self._repo: Repository = client.get_repo(repository)
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
 
@@ -352,7 +354,8 @@ def translate(
 
 def unreachable(exc: Exception, repository: str, doing: str) -> GaveUpError:
     """The error for a request that never got an answer (timeouts, resets, refused connections)."""
-    if isinstance(exc, requests.Timeout):
+    cause = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | Urllib3Timeout):
         reason = "GitHub did not answer in time"
     elif isinstance(exc, requests.ConnectionError):
         reason = "the connection failed or was reset"

@@ -1,0 +1,35 @@
+"""The GitHub store's transport against the fake: hung requests are abandoned and retried."""
+
+from __future__ import annotations
+
+import pytest
+
+from action_support import REPO, WRITE_TOKEN, start_fake
+from fake_github import faults
+from registry_action.errors import GaveUpError
+from registry_action.store.github import GitHubStore, make_client
+
+
+def test_a_hung_request_is_abandoned_and_retried() -> None:
+    fake = start_fake()
+    try:
+        fake.put_file(REPO, "registry.json", b"{}\n")
+        fake.inject(method="GET", path_regex=r"registry\.json$", fault=faults.hang(3))
+        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url, timeout=1), REPO, "main")
+        found = store.read("registry.json")
+        assert found is not None and found.content == b"{}\n"
+        assert [r.fault for r in fake.requests] == ["hang", None]
+    finally:
+        fake.stop()
+
+
+def test_a_request_that_always_hangs_ends_in_one_error() -> None:
+    fake = start_fake()
+    try:
+        fake.inject(method="GET", fault=faults.hang(3), times=None)
+        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url, timeout=1), REPO, "main")
+        with pytest.raises(GaveUpError, match="GitHub did not answer in time after 5 tries"):
+            store.read("registry.json")
+        assert len(fake.requests) == 5
+    finally:
+        fake.stop()

@@ -1,0 +1,131 @@
+"""The publish loop against an in-memory store that plays concurrent runs and stale reads."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from memory_store import MemoryStore
+from registry_action.documents import REGISTRY_PATH, dumps, manifest_path
+from registry_action.manifest import render_manifest
+from registry_action.publish import Publisher, RetryPolicy
+from registry_action.registry import entry_for, new_registry, upsert
+from registry_action.spec import PluginSpec
+from registry_action.store.interface import StoredFile
+from registry_action.store.local import blob_sha
+
+NOW = "2024-01-20T12:00:00.000Z"
+PATH = manifest_path("calendar")
+
+
+def spec(version: str) -> PluginSpec:
+    return PluginSpec(
+        id="calendar",
+        name="calendar",
+        version=version,
+        description="",
+        ui_remote_entry="https://calendar-ui.pages.dev/assets/remoteEntry.js",
+        ui_expose="./PluginApp",
+        server_route_base="/api/integrations/calendar",
+        server_deployment_url="https://calendar.fly.dev",
+        server_health_check="/api/health",
+        manifest_url="https://raw.githubusercontent.com/org/plugin-registry/main/plugins/calendar.json",
+    )
+
+
+def registered(version: str, stamp: str = NOW) -> tuple[bytes, bytes]:
+    """The manifest and the index of a registry where calendar is at ``version``."""
+    manifest = render_manifest(spec(version), stamp)
+    index = upsert(new_registry(stamp), entry_for(manifest), stamp)
+    assert index is not None
+    return dumps(manifest), dumps(index)
+
+
+@dataclass
+class StaleStore(MemoryStore):
+    """Serves queued old contents to the next reads of a path, as a lagging replica would."""
+
+    stale: dict[str, list[bytes]] = field(default_factory=dict)
+
+    def read(self, path: str) -> StoredFile | None:
+        queued = self.stale.get(path)
+        if queued:
+            content = queued.pop(0)
+            self.log.append(("read", path))
+            return StoredFile(path, content, blob_sha(content))
+        return super().read(path)
+
+
+def publisher(store: MemoryStore, log: list[str]) -> Publisher:
+    return Publisher(
+        store,
+        clock=lambda: "2024-02-01T00:00:00.000Z",
+        policy=RetryPolicy(max_attempts=8),
+        log=log.append,
+        sleep=lambda _: None,
+        rng=random.Random(1),
+        allow_downgrade=True,  # the races below include a deliberate roll-back
+    )
+
+
+def agreement(store: MemoryStore) -> tuple[str, str]:
+    import json
+
+    manifest = json.loads(store.files[PATH])
+    [entry] = json.loads(store.files[REGISTRY_PATH])["plugins"]
+    return manifest["version"], entry["version"]
+
+
+def test_a_stale_index_after_a_conflict_does_not_leave_the_index_behind() -> None:
+    # calendar went 1.0.0 -> 2.0.0 a moment ago; the replica still serves the 1.0.0 index.
+    _, old_index = registered("1.0.0")
+    new_manifest, new_index = registered("2.0.0", "2024-01-21T12:00:00.000Z")
+    store = StaleStore(files={PATH: new_manifest, REGISTRY_PATH: new_index})
+    store.stale[REGISTRY_PATH] = [old_index, old_index]
+    log: list[str] = []
+
+    outcome = publisher(store, log).register(spec("1.0.0"), "roll back")
+
+    assert agreement(store) == ("1.0.0", "1.0.0")
+    assert outcome.changed
+    assert any("stale read" in line for line in log)
+
+
+def test_a_manifest_replaced_after_this_run_wrote_it_is_not_pointed_at_wrongly() -> None:
+    store = StaleStore()
+    other_manifest, other_index = registered("9.0.0", "2024-01-22T12:00:00.000Z")
+    played = []
+
+    def another_run(operation: str, path: str) -> None:
+        # Between this run's manifest write and its index write, a run of 9.0.0 writes both
+        # files; afterwards reads of the manifest lag and show this run's own manifest.
+        if path == REGISTRY_PATH and not played:
+            played.append(path)
+            mine = store.files[PATH]
+            store.files[PATH] = other_manifest
+            store.files[REGISTRY_PATH] = other_index
+            store.stale[PATH] = [mine, mine, mine]
+
+    store.before_write = another_run
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+
+    manifest_version, index_version = agreement(store)
+    assert manifest_version == index_version
+
+
+def test_an_unchanged_registration_writes_nothing() -> None:
+    manifest, index = registered("1.0.0")
+    store = MemoryStore(files={PATH: manifest, REGISTRY_PATH: index})
+    outcome = publisher(store, []).register(spec("1.0.0"), "again")
+    assert not outcome.changed
+    assert store.writes == []
+
+
+def test_a_manifest_left_without_its_index_entry_is_completed() -> None:
+    manifest, _ = registered("1.0.0")
+    store = MemoryStore(files={PATH: manifest})  # a run died after its first write
+    outcome = publisher(store, []).register(spec("1.0.0"), "again")
+    assert outcome.changed
+    assert agreement(store) == ("1.0.0", "1.0.0")
+    assert [path for _, path in store.writes] == [PATH, REGISTRY_PATH]
