@@ -6,8 +6,8 @@ friends, escaped as the runner expects); on a terminal they are plain lines on s
 
 from __future__ import annotations
 
+import secrets
 import sys
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +92,7 @@ def write_outputs(path: Path | None, outputs: Mapping[str, str]) -> None:
         return
     with path.open("a", encoding="utf-8") as stream:
         for name, value in outputs.items():
-            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
             stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 

@@ -10,14 +10,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs, Runner
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
-from registry_action.proposal import Proposer
 from registry_action.publish import Outcome, Publisher, RetryPolicy
 from registry_action.spec import (
     PluginSpec,
@@ -27,10 +26,15 @@ from registry_action.spec import (
     placeholder_context,
 )
 from registry_action.store.interface import RegistryStore
-from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_action.template import parse_template, substitute
-from registry_action.validation import Problem, find_problems, read_registry
 from registry_action.versions import resolve_version
+
+if TYPE_CHECKING:
+    # Pull-request mode and validate load these when they run: a plain registration does not
+    # pay for their imports at start-up.
+    from registry_action.proposal import Proposer
+    from registry_action.store.proposals import ProposalHost, PullRequest
+    from registry_action.validation import Problem
 
 DEFAULT_MESSAGES = {
     "register": "Update plugin: {id}",
@@ -184,6 +188,8 @@ def _proposer(
     log: Callable[[str], None],
     base_delay: float = 0.5,
 ) -> Proposer:
+    from registry_action.proposal import Proposer
+
     return Proposer(
         target.store,
         proposals,
@@ -328,6 +334,8 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     else:
         target = open_target(inputs, runner)
         store, where, registry_url = target.store, target.store.description, _registry_url(target)
+    from registry_action.validation import find_problems, read_registry
+
     index, manifests = read_registry(store)
     prefix = _annotation_prefix(folder, runner.workspace)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))

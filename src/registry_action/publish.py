@@ -33,10 +33,8 @@ from registry_action.documents import (
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.manifest import render_manifest, same_content
 from registry_action.registry import entry_for, find_entry, new_registry, remove, upsert
-from registry_action.reindex import rebuild, usable_manifests
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
-from registry_action.validation import read_manifests
 from registry_action.versions import guard_version
 
 
@@ -334,6 +332,9 @@ class Publisher:
     def _reindex_once(self, message: str, state: _Attempt, attempt: int) -> Outcome:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
+        from registry_action.reindex import rebuild, usable_manifests
+        from registry_action.validation import read_manifests
+
         index_file, index = self._read_registry(state)
         manifests = usable_manifests(read_manifests(self.store))
         rebuilt = rebuild(index if index_file else None, manifests, self.clock())

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.commands import Result
-from registry_action.diffs import markdown_diff
 from registry_action.documents import PLUGINS_DIR, REGISTRY_PATH
 from registry_action.publish import FileChange, Outcome
 
@@ -144,6 +143,8 @@ def summary(result: Result) -> str:
         lines += ["", f"Manifest: {result.manifest_url}"]
     lines += [f"\n> [!WARNING]\n> {warning}" for warning in outcome.warnings]
     if outcome.dry_run and outcome.changes:
+        from registry_action.diffs import markdown_diff
+
         lines += ["", "Dry run: nothing was written. The changes it would make:"]
         for change in outcome.changes:
             lines += ["", f"#### `{change.path}`", "", markdown_diff(change)]

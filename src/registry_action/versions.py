@@ -72,6 +72,8 @@ def compare(left: str, right: str) -> int:
     Pre-releases sort before their release (``1.0.0-rc.1 < 1.0.0``) and build metadata is
     ignored, as the specification says; the ``semver`` library does the ordering.
     """
+    if left == right:
+        return 0  # the common re-registration needs no parsing (nor the import)
     import semver
 
     result: int = semver.Version.parse(left).compare(right)
