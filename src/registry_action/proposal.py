@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry_action.documents import dumps, load_manifest, manifest_path
-from registry_action.errors import DamagedFileError, GaveUpError
+from registry_action.errors import DamagedFileError
 from registry_action.manifest import render_manifest, same_content
-from registry_action.publish import FileChange, Outcome, RetryPolicy
+from registry_action.publish import FileChange, Outcome, RetryPolicy, retrying
 from registry_action.spec import PluginSpec
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
+from registry_action.store.interface import RegistryStore, StoredFile
 from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_action.versions import guard_version
 
@@ -113,19 +113,14 @@ class Proposer:
     def propose(self, spec: PluginSpec, message: str) -> Proposal:
         """Open or update the plugin's pull request; a concurrent change means try again."""
         warnings: list[str] = []
-        for attempt in range(1, self.policy.max_attempts + 1):
-            try:
-                return self._propose_once(spec, message, warnings, attempt)
-            except ConflictError as exc:
-                if attempt == self.policy.max_attempts:
-                    raise GaveUpError(
-                        f"gave up after {attempt} attempts: the proposal for {spec.id} kept "
-                        f"changing under this run (last: {exc}); raise `max-attempts` or retry"
-                    ) from None
-                pause = self.policy.delay(attempt, self.rng)
-                self.log(f"Attempt {attempt} met a concurrent change ({exc}); retrying")
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retrying(
+            lambda attempt: self._propose_once(spec, message, warnings, attempt),
+            self.policy,
+            f"the proposal for {spec.id}",
+            log=self.log,
+            sleep=self.sleep,
+            rng=self.rng,
+        )
 
     def _propose_once(
         self, spec: PluginSpec, message: str, warnings: list[str], attempt: int

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from registry_action.documents import (
     REGISTRY_PATH,
@@ -37,6 +37,8 @@ from registry_action.spec import PluginSpec
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
 from registry_action.versions import guard_version
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -49,6 +51,39 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def retrying(
+    step: Callable[[int], T],
+    policy: RetryPolicy,
+    subject: str,
+    *,
+    log: Callable[[str], None],
+    sleep: Callable[[float], None],
+    rng: random.Random,
+) -> T:
+    """Run ``step(attempt)`` until it meets no concurrent change, a bounded number of times.
+
+    The one retry loop of the program for conflicts: each retry is logged in one line with its
+    reason and attempt number; running out of attempts is a GaveUpError naming ``subject``.
+    """
+    for attempt in range(1, policy.max_attempts + 1):
+        try:
+            return step(attempt)
+        except ConflictError as exc:
+            reason = " ".join(str(exc).split())  # one log line, whatever GitHub's text
+            if attempt == policy.max_attempts:
+                raise GaveUpError(
+                    f"gave up after {attempt} attempts: {subject} kept changing under this "
+                    f"run (last: {reason}); raise `max-attempts` or retry"
+                ) from None
+            pause = policy.delay(attempt, rng)
+            log(
+                f"Attempt {attempt}/{policy.max_attempts} met a concurrent change "
+                f"({reason}); re-reading and retrying in {pause:.1f}s"
+            )
+            sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -147,23 +182,9 @@ class Publisher:
         return self._retrying(lambda attempt: self._reindex_once(message, state, attempt))
 
     def _retrying(self, step: Callable[[int], Outcome]) -> Outcome:
-        for attempt in range(1, self.policy.max_attempts + 1):
-            try:
-                return step(attempt)
-            except ConflictError as exc:
-                reason = " ".join(str(exc).split())  # one log line, whatever GitHub's text
-                if attempt == self.policy.max_attempts:
-                    raise GaveUpError(
-                        f"gave up after {attempt} attempts: {self.store.description} kept "
-                        f"changing under this run (last: {reason}); raise `max-attempts` or retry"
-                    ) from None
-                pause = self.policy.delay(attempt, self.rng)
-                self.log(
-                    f"Attempt {attempt}/{self.policy.max_attempts} met a concurrent change "
-                    f"({reason}); re-reading and retrying in {pause:.1f}s"
-                )
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retrying(
+            step, self.policy, self.store.description, log=self.log, sleep=self.sleep, rng=self.rng
+        )
 
     def _read(self, path: str, state: _Attempt) -> StoredFile | None:
         """Read ``path``; a version this run already saw replaced is a stale read: retry."""
