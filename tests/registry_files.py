@@ -10,6 +10,7 @@ from typing import Any
 
 from registry_action.documents import dumps
 from registry_action.publish import Publisher, RetryPolicy
+from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
 from registry_action.store.interface import RegistryStore
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
@@ -80,3 +81,28 @@ def quiet_publisher(
         ),
         messages,
     )
+
+
+def plugin_spec(
+    plugin_id: str = "calendar",
+    version: str = "1.0.0",
+    *,
+    repository: str | None = None,
+    **changes: Any,
+) -> PluginSpec:
+    """A plugin with the action's default inputs, registered from ``acme/<id>`` by default."""
+    values: dict[str, Any] = {
+        "plugin_id": plugin_id,
+        "plugin_name": None,
+        "version": version,
+        "description": "",
+        "ui_remote_entry": "https://{id}-ui.pages.dev/assets/remoteEntry.js",
+        "ui_expose": "./PluginApp",
+        "server_route_base": "/api/integrations/{id}",
+        "server_deployment_url": "https://{id}.fly.dev",
+        "server_health_check": "/api/health",
+        "manifest_base_url": RAW,
+    }
+    calling = f"acme/{plugin_id}" if repository is None else repository
+    repos = RepositoryContext(calling, "org/plugin-registry", "main")
+    return build_spec(SpecInputs(**{**values, **changes}), repos)

@@ -13,24 +13,14 @@ from registry_action.registry import entry_for, new_registry, upsert
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import StoredFile
 from registry_action.store.local import blob_sha
+from registry_files import plugin_spec
 
 NOW = "2024-01-20T12:00:00.000Z"
 PATH = manifest_path("calendar")
 
 
 def spec(version: str) -> PluginSpec:
-    return PluginSpec(
-        id="calendar",
-        name="calendar",
-        version=version,
-        description="",
-        ui_remote_entry="https://calendar-ui.pages.dev/assets/remoteEntry.js",
-        ui_expose="./PluginApp",
-        server_route_base="/api/integrations/calendar",
-        server_deployment_url="https://calendar.fly.dev",
-        server_health_check="/api/health",
-        manifest_url="https://raw.githubusercontent.com/org/plugin-registry/main/plugins/calendar.json",
-    )
+    return plugin_spec("calendar", version)
 
 
 def registered(version: str, stamp: str = NOW) -> tuple[bytes, bytes]:

@@ -10,8 +10,16 @@ from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DamagedFileError, RegistryProblemsError
 from registry_action.report import PluginRow, plugin_rows
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
-from registry_files import entry, loads, manifest, quiet_publisher, registry, registry_files
+from registry_action.spec import PluginSpec
+from registry_files import (
+    entry,
+    loads,
+    manifest,
+    plugin_spec,
+    quiet_publisher,
+    registry,
+    registry_files,
+)
 
 
 def test_unregister_removes_the_entry_first_then_the_manifest() -> None:
@@ -125,19 +133,7 @@ def test_reindex_retries_a_conflict_with_the_new_manifests() -> None:
 
 
 def _spec(plugin_id: str, version: str) -> PluginSpec:
-    raw = SpecInputs(
-        plugin_id=plugin_id,
-        plugin_name=None,
-        version=version,
-        description="",
-        ui_remote_entry="https://{id}-ui.pages.dev/assets/remoteEntry.js",
-        ui_expose="./PluginApp",
-        server_route_base="/api/integrations/{id}",
-        server_deployment_url="https://{id}.fly.dev",
-        server_health_check="/api/health",
-        manifest_base_url="https://raw.githubusercontent.com/org/plugin-registry/main",
-    )
-    return build_spec(raw, RepositoryContext("", "org/plugin-registry", "main"))
+    return plugin_spec(plugin_id, version, repository="")
 
 
 plugin_ids = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True), unique=True, max_size=5)

@@ -12,27 +12,16 @@ from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.proposal import Proposer, pull_title
 from registry_action.publish import RetryPolicy
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.spec import PluginSpec
 from registry_action.store.interface import RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_files import plugin_spec
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"
 
 
 def spec(version: str = "1.0.0") -> PluginSpec:
-    inputs = SpecInputs(
-        plugin_id="calendar",
-        plugin_name=None,
-        version=version,
-        description="",
-        ui_remote_entry="https://{id}-ui.pages.dev/assets/remoteEntry.js",
-        ui_expose="./PluginApp",
-        server_route_base="/api/integrations/{id}",
-        server_deployment_url="https://{id}.fly.dev",
-        server_health_check="/api/health",
-        manifest_base_url=BASE,
-    )
-    return build_spec(inputs, RepositoryContext("acme/calendar", "org/plugin-registry", "main"))
+    return plugin_spec("calendar", version)
 
 
 @dataclass

@@ -13,26 +13,14 @@ from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.publish import Publisher, RetryPolicy
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.spec import PluginSpec
+from registry_files import plugin_spec
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"
 
 
 def spec(plugin_id: str = "calendar", version: str = "1.0.0", **changes: Any) -> PluginSpec:
-    values: dict[str, Any] = {
-        "plugin_id": plugin_id,
-        "plugin_name": None,
-        "version": version,
-        "description": "",
-        "ui_remote_entry": "https://{id}-ui.pages.dev/assets/remoteEntry.js",
-        "ui_expose": "./PluginApp",
-        "server_route_base": "/api/integrations/{id}",
-        "server_deployment_url": "https://{id}.fly.dev",
-        "server_health_check": "/api/health",
-        "manifest_base_url": BASE,
-    }
-    repos = RepositoryContext(f"acme/{plugin_id}", "org/plugin-registry", "main")
-    return build_spec(SpecInputs(**{**values, **changes}), repos)
+    return plugin_spec(plugin_id, version, **changes)
 
 
 def publisher(store: MemoryStore, attempts: int = 5) -> tuple[Publisher, list[str], list[float]]:

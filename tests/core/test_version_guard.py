@@ -7,24 +7,14 @@ import pytest
 from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DowngradeError
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
-from registry_files import RAW, entry, loads, manifest, quiet_publisher, registry_files
+from registry_action.spec import PluginSpec
+from registry_files import entry, loads, manifest, plugin_spec, quiet_publisher, registry_files
 
 
 def spec(version: str) -> PluginSpec:
-    raw = SpecInputs(
-        plugin_id="calendar",
-        plugin_name="calendar",
-        version=version,
-        description="The calendar plugin",
-        ui_remote_entry="https://{id}-ui.pages.dev/assets/remoteEntry.js",
-        ui_expose="./PluginApp",
-        server_route_base="/api/integrations/{id}",
-        server_deployment_url="https://{id}.fly.dev",
-        server_health_check="/api/health",
-        manifest_base_url=RAW,
+    return plugin_spec(
+        "calendar", version, plugin_name="calendar", description="The calendar plugin"
     )
-    return build_spec(raw, RepositoryContext("acme/calendar", "org/plugin-registry", "main"))
 
 
 def test_a_lower_version_is_refused_and_nothing_is_written() -> None:
