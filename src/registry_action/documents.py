@@ -142,30 +142,27 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def check_registry(path: str, document: object) -> Registry:
     """Validate a registry document; DamagedFileError names the first problems."""
-    problems = schema_problems("registry", document)
-    if not problems:
-        # Built once here, not once to check and once to return: a big registry feels both.
-        try:
-            model = Registry.model_validate(document)
-        except ValidationError as exc:
-            problems = [_pydantic_problem(exc)]
-        else:
-            problems = duplicate_id_problems([entry.id for entry in model.plugins])
-            if not problems:
-                return model
-    raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
+    model, problems = _registry_model(document)
+    if model is None or problems:
+        raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
+    return model
 
 
 def registry_problems(document: object) -> list[str]:
     """Schema violations, model violations and duplicated ids of a registry document."""
+    return _registry_model(document)[1]
+
+
+def _registry_model(document: object) -> tuple[Registry | None, list[str]]:
+    # The model is built once, both to check and to return: a big registry feels every pass.
     problems = schema_problems("registry", document)
     if problems:
-        return problems
+        return None, problems
     try:
         model = Registry.model_validate(document)
     except ValidationError as exc:
-        return [_pydantic_problem(exc)]
-    return duplicate_id_problems([entry.id for entry in model.plugins])
+        return None, [_pydantic_problem(exc)]
+    return model, duplicate_id_problems([entry.id for entry in model.plugins])
 
 
 def duplicate_id_problems(ids: list[str]) -> list[str]:

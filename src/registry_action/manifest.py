@@ -25,7 +25,6 @@ KEY_ORDER: dict[str, tuple[str, ...]] = {
     "ui": ("remoteEntry", "expose"),
     "server": ("routeBase", "deploymentUrl", "healthCheck"),
 }
-PROGRAM_FIELDS = ("manifestUrl", "lastUpdated")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 

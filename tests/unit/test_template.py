@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,13 @@ def test_template_must_be_a_json_object() -> None:
         parse_template("manifest.json", "{id: 1}")
     with pytest.raises(TemplateError, match="must be a JSON object"):
         parse_template("manifest.json", "[1]")
+
+
+def test_the_program_offers_exactly_the_documented_placeholders() -> None:
+    from registry_action.spec import RepositoryContext, placeholder_context
+    from registry_action.template import PLACEHOLDERS
+
+    context = placeholder_context("calendar", "1.0.0", RepositoryContext("a/b", "o/r", "main"))
+    assert set(context) | {"name"} == set(PLACEHOLDERS)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert all(f"`{{{name}}}`" in readme for name in PLACEHOLDERS)
