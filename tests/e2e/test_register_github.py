@@ -231,7 +231,8 @@ def test_bad_input_gives_one_clear_line_and_writes_nothing(
     assert len(run.errors) == 1, run.stdout
     assert message in run.errors[0]
     assert "Traceback" not in run.stdout + run.stderr
-    assert github.writes == [] or all(r.status and r.status >= 400 for r in github.writes)
+    # A write may be attempted (a read-only token finds out only then) but none is accepted.
+    assert [r for r in github.writes if r.status is None or r.status < 400] == []
     assert github.list_files(REGISTRY) == []
     assert "### registry-action failed" in run.summary
 
