@@ -7,7 +7,7 @@ inputs, and ``--registry-dir`` works on a local folder with no GitHub at all.
 
 from __future__ import annotations
 
-import argparse
+import gc
 import os
 import sys
 import traceback
@@ -19,7 +19,10 @@ from registry_action.actions import Reporter, write_outputs, write_summary
 from registry_action.errors import RegistryActionError
 
 if TYPE_CHECKING:
+    import argparse
+
     from registry_action.commands import Result
+    from registry_action.inputs import Inputs
 
 # Flags that mirror inputs: (input name, help). Booleans are flags without a value.
 _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
@@ -59,6 +62,8 @@ COMMAND_HELP = {
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="registry-action",
         description="Register dashboard plugins in a plugin-registry repository. With no "
@@ -96,13 +101,24 @@ def _values_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the program; returns the exit status."""
+    # See _loaded: the cyclic garbage collector is paused while the program loads.
+    gc.disable()
+    try:
+        return _main(argv, env)
+    finally:
+        gc.enable()
+
+
+def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     env = os.environ if env is None else env
     arguments = list(sys.argv[1:] if argv is None else argv)
     reporter = Reporter(in_actions=env.get("GITHUB_ACTIONS") == "true")
     # The token is masked before anything else is printed.
     for name in ("INPUT_TOKEN", "INPUT_token"):
         reporter.mask(env.get(name, ""))
-    args = _parser().parse_args(arguments)
+    # The container runs with no arguments: it needs no parser (building one costs more than
+    # the rest of the command line handling).
+    args = _parser().parse_args(arguments) if arguments else None
     debug = env.get("RUNNER_DEBUG") == "1"
     try:
         return _run(args, env, reporter)
@@ -128,18 +144,19 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 2
 
 
-def _run(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -> int:
+def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
     from registry_action.commands import run
     from registry_action.inputs import Inputs, Runner
     from registry_action.report import headline, outputs, summary
 
-    if args.command is None:
+    if args is None or args.command is None:
         inputs = Inputs.from_env(env)
     else:
         values = _values_from_args(args, env)
         reporter.mask(values.get("token", ""))
         inputs = Inputs.build(values)
     runner = Runner.from_env(env)
+    _loaded(inputs)
     result = run(inputs, runner, reporter.info)
     _tell(result, reporter)
     reporter.info(headline(result))
@@ -148,15 +165,30 @@ def _run(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -
     return 1 if result.failed else 0
 
 
+def _loaded(inputs: Inputs) -> None:
+    """Load the rest of what the run needs, then resume the cyclic garbage collector.
+
+    A run is one short process that imports some 500 modules (PyGithub alone is about 200),
+    whose hundreds of thousands of objects live until it exits. Collecting while they load only
+    walks them again and again, about a twentieth of the start-up (`bench/startup.py`). Once
+    loaded they are frozen (moved out of the collector's view) and collection resumes with its
+    usual thresholds for the documents and requests of the run itself.
+    """
+    if inputs.registry_dir is None:
+        import registry_action.store.github  # noqa: F401  (PyGithub, by far the largest import)
+    gc.freeze()
+    gc.enable()
+
+
 def _tell(result: Result, reporter: Reporter) -> None:
     """Annotate each problem and warning; print what a dry run would change."""
-    from registry_action.diffs import unified_diff
-
     for problem in result.problems:
         annotate = reporter.error if problem.severity == "error" else reporter.warning
         annotate(problem.message, title="Registry problem", file=problem.path, line=problem.line)
     for warning in result.outcome.warnings:
         reporter.warning(warning)
     if result.outcome.dry_run:
+        from registry_action.diffs import unified_diff
+
         for change in result.outcome.changes:
             reporter.info(unified_diff(change).rstrip("\n"))

@@ -124,3 +124,39 @@ def test_the_quick_start_script_registers_a_sample(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "calendar 1.4.2 registered" in done.stdout
     assert json.loads((tmp_path / "r/registry.json").read_text())["plugins"][0]["id"] == "calendar"
+
+
+COLLECTOR_PROBE = """
+import gc, json, sys
+from registry_action.cli import main
+status = main(sys.argv[1:])
+print(json.dumps([status, gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()]))
+"""
+
+
+def _probe(tmp_path: Path, *args: str) -> list[object]:
+    python = str(Path(console_script()).with_name("python"))
+    done = subprocess.run(
+        [python, "-c", COLLECTOR_PROBE, *args],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: list[object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_garbage_collector_is_paused_only_while_the_program_loads(tmp_path: Path) -> None:
+    # A registration resumes collection with the default thresholds once loaded, and what
+    # loaded is frozen out of later collections.
+    status, enabled, frozen, threshold = _probe(tmp_path, *REGISTER)
+    assert (status, enabled, threshold) == (0, True, [700, 10, 10])
+    assert isinstance(frozen, int) and frozen > 10_000
+    # A run that stops on bad input before it has loaded still leaves collection on.
+    status, enabled, frozen, _ = _probe(tmp_path, *REGISTER, "--max-attempts", "many")
+    assert (status, enabled, frozen) == (1, True, 0)
