@@ -8,9 +8,13 @@
 # network access to a Debian mirror and to PyPI, and no container engine running:
 #
 #   1. apt          podman, runc and debootstrap, unless already installed.
-#   2. base         a minimal Debian bookworm root with python3 and python3-venv (debootstrap),
-#                   imported as $BASE_IMAGE; reused while the recipe below is unchanged.
-#   3. build        the Dockerfile on that base with --pull=never.
+#   2. bases        from Debian bookworm's packages (debootstrap), two images standing in for the
+#                   Dockerfile's defaults, which cannot be pulled here: $BUILD_IMAGE, a minimal
+#                   root with python3 and python3-venv (for debian:12-slim plus python3-venv),
+#                   and $BASE_IMAGE, put together from the same packages that make
+#                   gcr.io/distroless/python3-debian12, with no shell and no dpkg. Both are
+#                   reused while the recipe below is unchanged.
+#   3. build        the Dockerfile on those bases with --pull=never.
 #   4. run ...      register, re-run (unchanged), bad input: exit status, outputs, the files in
 #                   the fake, the single ::error line.
 #
@@ -18,8 +22,8 @@
 # under $STATE_DIR for a closer look (python bench/image.py).
 #
 # Why not Docker: there may be no Docker engine, and none is needed: podman builds and runs the
-# same image daemonless. Why a debootstrap base rather than python:3.11-slim: the build must not
-# depend on pulling from a registry; debootstrap needs only the Debian mirror apt already uses.
+# same image daemonless. Why bases built here rather than pulled: the build must not depend on
+# pulling from a registry; debootstrap needs only the Debian mirror apt already uses.
 # Why runc: crun refuses hosts whose cgroups are in hybrid mode ("cgroups in hybrid mode not
 # supported"), runc does not. Why explicit ulimits: podman's default nofile (1048576) can be above
 # the hard limit the script runs under, and runc then cannot start the container ("error setting
@@ -29,8 +33,10 @@
 #   PYTHON           Python 3.11 or later that runs the fake GitHub and the checks, which use
 #                    only the standard library (default: $VENV/bin/python, else .venv/bin/python)
 #   IMAGE            tag of the image built (default: localhost/registry-action:ci)
-#   BASE_IMAGE       tag of the local base (default: localhost/registry-action-base:bookworm)
-#   REBUILD_BASE=1   rebuild the base even if it is present
+#   BUILD_IMAGE      tag of the local build stage's base
+#                    (default: localhost/registry-action-build:bookworm)
+#   BASE_IMAGE       tag of the local run base (default: localhost/registry-action-base:bookworm)
+#   REBUILD_BASE=1   rebuild both bases even if they are present
 #   DEBIAN_MIRROR    mirror for debootstrap (default: the Debian mirror apt uses, else
 #                    http://deb.debian.org/debian)
 #   CA_BUNDLE        CA bundle mounted into the build for pip (default:
@@ -61,21 +67,36 @@ fi
 export PYTHON
 
 if ((EUID != 0)); then
-    exec sudo --preserve-env=PYTHON,VENV,IMAGE,BASE_IMAGE,REBUILD_BASE,DEBIAN_MIRROR,CA_BUNDLE,STATE_DIR \
+    exec sudo --preserve-env=PYTHON,VENV,IMAGE,BUILD_IMAGE,BASE_IMAGE,REBUILD_BASE,DEBIAN_MIRROR,CA_BUNDLE,STATE_DIR \
         bash "${BASH_SOURCE[0]}"
 fi
 
 IMAGE="${IMAGE:-localhost/registry-action:ci}"
+BUILD_IMAGE="${BUILD_IMAGE:-localhost/registry-action-build:bookworm}"
 BASE_IMAGE="${BASE_IMAGE:-localhost/registry-action-base:bookworm}"
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 STATE_DIR="${STATE_DIR:-/var/lib/registry-action-ci}"
 
-# What goes into the base. Changing any of it changes the recipe label, so a stale base is
+# What goes into the bases. Changing any of it changes the recipe label, so a stale base is
 # rebuilt rather than reused.
 base_suite="bookworm"
-base_packages="python3,python3-venv,ca-certificates"
-base_recipe="debootstrap --variant=minbase --include=$base_packages $base_suite; no apt lists,"
-base_recipe+=" caches, logs, manuals, locales or docs but copyright; LANG=C.UTF-8"
+# The run base: the packages GoogleContainerTools/distroless puts into python3-debian12 (its
+# base, cc and python3 images). Unpacked, not installed: no maintainer scripts run, so, as in
+# distroless, there is no byte code for the standard library.
+runtime_packages=(
+    base-files netbase tzdata ca-certificates libc6 libssl3 openssl
+    libgcc-s1 libgomp1 libstdc++6
+    libbz2-1.0 libdb5.3 libexpat1 liblzma5 libsqlite3-0 libuuid1 libncursesw6 libtinfo6
+    python3-distutils zlib1g libcom-err2 libcrypt1 libgssapi-krb5-2 libk5crypto3 libkeyutils1
+    libkrb5-3 libkrb5support0 libnsl2 libreadline8 libtirpc3 libffi8
+    libpython3.11-minimal libpython3.11-stdlib python3.11-minimal
+)
+build_packages="python3,python3-venv,ca-certificates"
+base_packages="$build_packages,$(IFS=,; echo "${runtime_packages[*]}")"
+base_recipe="debootstrap --variant=minbase --include=$base_packages $base_suite; build: no apt"
+base_recipe+=" lists, caches, logs, manuals, locales or docs but copyright; LANG=C.UTF-8; run:"
+base_recipe+=" the run packages unpacked on a merged /usr, the CA bundle, passwd, group,"
+base_recipe+=" nsswitch.conf, /tmp, python and python3 links, ld.so.cache"
 recipe_label="org.registry-action.base-recipe"
 
 token="ci-token-$RANDOM$RANDOM"
@@ -189,17 +210,19 @@ debian_mirror() {
 
 base_is_current() {
     [[ "${REBUILD_BASE:-}" == 1 ]] && return 1
-    podman image exists "$BASE_IMAGE" || return 1
-    local have
-    have="$(podman image inspect --format "{{ index .Labels \"$recipe_label\" }}" "$BASE_IMAGE")"
-    [[ "$have" == "$(base_recipe_id)" ]]
+    local image have
+    for image in "$BUILD_IMAGE" "$BASE_IMAGE"; do
+        podman image exists "$image" || return 1
+        have="$(podman image inspect --format "{{ index .Labels \"$recipe_label\" }}" "$image")"
+        [[ "$have" == "$(base_recipe_id)" ]] || return 1
+    done
 }
 
 base_recipe_id() { printf '%s' "$base_recipe" | sha256sum | cut -c1-16; }
 
 build_base() {
     if base_is_current; then
-        echo "reusing $BASE_IMAGE (recipe $(base_recipe_id))"
+        echo "reusing $BUILD_IMAGE and $BASE_IMAGE (recipe $(base_recipe_id))"
         return
     fi
     local mirror rootfs="$work/rootfs"
@@ -207,6 +230,8 @@ build_base() {
     echo "debootstrap $base_suite from $mirror"
     debootstrap --variant=minbase --include="$base_packages" "$base_suite" "$rootfs" "$mirror" \
         >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log"; fail "debootstrap"; }
+    # debootstrap leaves the packages it installed in the root's apt cache.
+    assemble_run_base "$rootfs/var/cache/apt/archives" "$rootfs/etc/ssl/certs/ca-certificates.crt"
     rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* \
         "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
     find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
@@ -214,9 +239,44 @@ build_base() {
         --change "ENV LANG=C.UTF-8" \
         --change "LABEL $recipe_label=$(base_recipe_id)" \
         --change 'CMD ["/bin/bash"]' \
-        - "$BASE_IMAGE" >/dev/null
+        - "$BUILD_IMAGE" >/dev/null
     rm -rf --one-file-system "$rootfs"
-    echo "imported $BASE_IMAGE"
+    echo "imported $BUILD_IMAGE and $BASE_IMAGE"
+}
+
+# assemble_run_base DEBS CA_BUNDLE: the distroless-like run base, from the .deb files in DEBS.
+assemble_run_base() {
+    local debs="$1" bundle="$2" root="$work/run-root" package found
+    mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{etc/ssl/certs,root,home/nonroot,tmp}
+    # Debian 12's merged /usr: /bin, /lib and the rest are links into /usr, as in distroless.
+    for package in bin sbin lib lib64; do ln -s "usr/$package" "$root/$package"; done
+    chmod 1777 "$root/tmp"
+    for package in "${runtime_packages[@]}"; do
+        found=("$debs/${package}"_*.deb)
+        [[ -f "${found[0]}" ]] || fail "debootstrap left no .deb for $package"
+        dpkg-deb --fsys-tarfile "${found[0]}" | tar -x --keep-directory-symlink -C "$root"
+    done
+    # What distroless adds to the packages' files: the CA bundle (made by ca-certificates'
+    # maintainer script, which does not run here), users, name service, python links, ld cache.
+    cp "$bundle" "$root/etc/ssl/certs/ca-certificates.crt"
+    printf '%s\n' "root:x:0:0:root:/root:/sbin/nologin" \
+        "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin" \
+        "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin" >"$root/etc/passwd"
+    printf '%s\n' "root:x:0:" "nobody:x:65534:" "tty:x:5:" "staff:x:50:" "nonroot:x:65532:" \
+        >"$root/etc/group"
+    echo "hosts: files dns" >"$root/etc/nsswitch.conf"
+    ln -sf python3.11 "$root/usr/bin/python3"
+    ln -sf python3.11 "$root/usr/bin/python"
+    echo "include /etc/ld.so.conf.d/*.conf" >"$root/etc/ld.so.conf"
+    ldconfig -r "$root"
+    tar --numeric-owner -C "$root" -c . | podman import \
+        --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        --change "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" \
+        --change "ENV LANG=C.UTF-8" \
+        --change "LABEL $recipe_label=$(base_recipe_id)" \
+        --change 'ENTRYPOINT ["/usr/bin/python3.11"]' \
+        - "$BASE_IMAGE" >/dev/null
+    rm -rf --one-file-system "$root"
 }
 
 # --- 3. project image --------------------------------------------------------------------------
@@ -230,7 +290,8 @@ build_image() {
             --build-arg PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
     fi
     podman build --pull=never --network host --file "$root/Dockerfile" \
-        --build-arg "BASE_IMAGE=$BASE_IMAGE" "${tls[@]}" --tag "$IMAGE" "$root"
+        --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+        "${tls[@]}" --tag "$IMAGE" "$root"
     # The previous build's image, now untagged, would otherwise pile up run after run.
     podman image prune --force >/dev/null
 }
@@ -420,7 +481,7 @@ report_sizes() {
 cd "$root"
 phase "apt" install_packages
 configure_podman
-phase "base (debootstrap)" build_base
+phase "bases (debootstrap)" build_base
 phase "build" build_image
 report_sizes
 start_fake
