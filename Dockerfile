@@ -17,7 +17,7 @@
 # Any pair of bookworm images with Debian's python3 (and python3-venv in the build image) works
 # as well; .ci/container.sh builds both from Debian's packages and passes them with
 # --build-arg BUILD_IMAGE=... --build-arg BASE_IMAGE=...
-ARG BUILD_IMAGE=debian:12-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
+ARG BUILD_IMAGE=debian:bookworm-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
 ARG BASE_IMAGE=gcr.io/distroless/python3-debian12:latest@sha256:2fdb05402a2cf21cf78fdb3ba4c5db167241e9e498140f5bf689d7efb773731f
 
 FROM ${BUILD_IMAGE} AS builder

@@ -10,7 +10,7 @@
 #   1. apt          podman, runc and debootstrap, unless already installed.
 #   2. bases        from Debian bookworm's packages (debootstrap), two images standing in for the
 #                   Dockerfile's defaults, which cannot be pulled here: $BUILD_IMAGE, a minimal
-#                   root with python3 and python3-venv (for debian:12-slim plus python3-venv),
+#                   root with python3 and python3-venv (for debian:bookworm-slim plus python3-venv),
 #                   and $BASE_IMAGE, put together from the same packages that make
 #                   gcr.io/distroless/python3-debian12, with no shell and no dpkg. Both are
 #                   reused while the recipe below is unchanged.
