@@ -10,9 +10,10 @@
 #   BUILD_IMAGE  where the virtualenv is made: Debian bookworm, with python3-venv installed
 #                below unless the image has it already.
 #   BASE_IMAGE   what users run: gcr.io/distroless/python3-debian12, Debian bookworm's
-#                python3.11 packages and the C libraries they need (about 50 MB, against about
-#                130 MB for python:3.11-slim). The virtualenv made with Debian's python3 in the
-#                build stage runs on it unchanged: same interpreter, same path (/usr/bin/python3).
+#                python3.11 packages and the C libraries they need, and nothing else (a
+#                stand-in made of the same packages measures 57 MB; docs/performance.md). The
+#                virtualenv made with Debian's python3 in the build stage runs on it unchanged:
+#                same interpreter, same path (/usr/bin/python3).
 #
 # Any pair of bookworm images with Debian's python3 (and python3-venv in the build image) works
 # as well; .ci/container.sh builds both from Debian's packages and passes them with
