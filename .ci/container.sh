@@ -15,6 +15,8 @@
 #                   gcr.io/distroless/python3-debian12, with no shell and no dpkg. Both are
 #                   reused while the recipe below is unchanged.
 #   3. build        the Dockerfile on those bases with --pull=never.
+#      contents     no pip, setuptools or cryptography in the image, no shell or apt, and byte
+#                   code for the standard library and the virtualenv.
 #   4. run ...      register, re-run (unchanged), bad input: exit status, outputs, the files in
 #                   the fake, the single ::error line.
 #
@@ -469,6 +471,23 @@ print("    rejected with one ::error line, no traceback, nothing written")
 ' "$commits_after_register"
 }
 
+# What the image promises besides running: no installer and no cryptography left in the
+# virtualenv, and byte code for the standard library and the virtualenv, so that nothing is
+# compiled when a step starts.
+check_contents() {
+    podman run --rm --network none --entrypoint /opt/venv/bin/python "$IMAGE" -c '
+import importlib.util, json, os, sys
+import github, pydantic
+for name in ("cryptography", "pip", "setuptools"):
+    assert importlib.util.find_spec(name) is None, f"{name} is in the image"
+for module in (json, os, github, pydantic):
+    cached = importlib.util.cache_from_source(module.__file__)
+    assert os.path.exists(cached), f"no byte code for {module.__name__}: {cached}"
+assert not any(os.path.exists(p) for p in ("/bin/sh", "/usr/bin/apt-get")), "a shell or apt"
+print("    no pip, setuptools or cryptography; byte code for the standard library and the venv")
+' || fail "the image does not hold what it should"
+}
+
 report_sizes() {
     local size base
     size="$(podman image inspect --format '{{.Size}}' "$IMAGE")"
@@ -484,6 +503,7 @@ configure_podman
 phase "bases (debootstrap)" build_base
 phase "build" build_image
 report_sizes
+phase "contents" check_contents
 start_fake
 phase "run: register" run_register
 phase "run: unchanged re-run" run_again
