@@ -3,23 +3,28 @@
 # action's own CI and published; users pull the pre-built image.
 #
 # Two bases, each pinned by digest so that a rebuild starts from the same bytes until a digest is
-# bumped on purpose (Dependabot does not read images named through an ARG,
-# dependabot/dependabot-core#2057; bump them by hand, and a digest that does not exist fails the
-# build rather than passing silently):
+# bumped on purpose. Each is a stage of its own, named in a plain FROM line, because that is the
+# only form Dependabot reads (it does not resolve an image named through an ARG,
+# dependabot/dependabot-core#2057), so its weekly pull requests bump these digests; the ARGs
+# choose between those stages and any other image:
 #
-#   BUILD_IMAGE  where the virtualenv is made: Debian bookworm, with python3-venv installed
-#                below unless the image has it already.
-#   BASE_IMAGE   what users run: gcr.io/distroless/python3-debian12, Debian bookworm's
-#                python3.11 packages and the C libraries they need, and nothing else (a
-#                stand-in made of the same packages measures 57 MB; docs/performance.md). The
-#                virtualenv made with Debian's python3 in the build stage runs on it unchanged:
-#                same interpreter, same path (/usr/bin/python3).
+#   BUILD_IMAGE  where the virtualenv is made (default: the build-base stage, Debian bookworm;
+#                python3-venv is installed below unless the image has it already).
+#   BASE_IMAGE   what users run (default: the run-base stage, gcr.io/distroless/python3-debian12:
+#                Debian bookworm's python3.11 packages and the C libraries they need, and nothing
+#                else; a stand-in made of the same packages measures 57 MB, docs/performance.md).
+#                The virtualenv made with Debian's python3 in the build stage runs on it
+#                unchanged: same interpreter, same path (/usr/bin/python3).
 #
 # Any pair of bookworm images with Debian's python3 (and python3-venv in the build image) works
 # as well; .ci/container.sh builds both from Debian's packages and passes them with
-# --build-arg BUILD_IMAGE=... --build-arg BASE_IMAGE=...
-ARG BUILD_IMAGE=debian:bookworm-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
-ARG BASE_IMAGE=gcr.io/distroless/python3-debian12:latest@sha256:2fdb05402a2cf21cf78fdb3ba4c5db167241e9e498140f5bf689d7efb773731f
+# --build-arg BUILD_IMAGE=... --build-arg BASE_IMAGE=... The default stages are then unused,
+# and neither BuildKit nor buildah pulls them.
+ARG BUILD_IMAGE=build-base
+ARG BASE_IMAGE=run-base
+
+FROM debian:bookworm-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241 AS build-base
+FROM gcr.io/distroless/python3-debian12:latest@sha256:2fdb05402a2cf21cf78fdb3ba4c5db167241e9e498140f5bf689d7efb773731f AS run-base
 
 FROM ${BUILD_IMAGE} AS builder
 
