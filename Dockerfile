@@ -46,9 +46,9 @@ RUN python3 -c 'import ensurepip, venv' 2>/dev/null \
 
 # Runtime dependencies and the build backend, every file checked against the hashes in the lock
 # (no resolver: --no-deps). A layer of its own so that source changes do not reinstall them.
-COPY requirements.lock /tmp/requirements.lock
+COPY requirements.txt /tmp/requirements.txt
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-compile --require-hashes --no-deps -r /tmp/requirements.lock
+    && /opt/venv/bin/pip install --no-compile --require-hashes --no-deps -r /tmp/requirements.txt
 
 # The project itself, built with the locked setuptools (no isolated build environment that would
 # fetch an unpinned backend). Then removed, since nothing installs or builds at run time: pip and
