@@ -19,7 +19,10 @@
 # Any pair of bookworm images with Debian's python3 (and python3-venv in the build image) works
 # as well; .ci/container.sh builds both from Debian's packages and passes them with
 # --build-arg BUILD_IMAGE=... --build-arg BASE_IMAGE=... The default stages are then unused,
-# and neither BuildKit nor buildah pulls them.
+# and neither BuildKit nor buildah pulls them. BuildKit (docker build, buildx) takes the
+# defaults as they are; buildah and podman (seen with Debian 12's 4.3) resolve a stage name only
+# when it is given on the command line, so build the defaults there with
+# --build-arg BUILD_IMAGE=build-base --build-arg BASE_IMAGE=run-base.
 ARG BUILD_IMAGE=build-base
 ARG BASE_IMAGE=run-base
 
