@@ -230,3 +230,24 @@ def test_tags_to_move_refuses_what_is_not_a_release_tag(tagged: Path, version: s
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith(f"::error::not a release tag: '{version}'")
+
+
+def release_steps() -> list[dict[str, Any]]:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_the_release_tags_the_image_with_the_version_parts_and_the_commit_sha() -> None:
+    (meta,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/metadata")]
+    assert meta["with"]["tags"].split() == [
+        "type=semver,pattern={{version}}",
+        "type=semver,pattern={{major}}.{{minor}}",
+        "type=semver,pattern={{major}}",
+        "type=sha,format=long,prefix=",
+    ]
+
+
+def test_the_release_workflow_runs_the_tested_script() -> None:
+    scripts = "\n".join(step.get("run", "") for step in release_steps())
+    assert 'release.sh pin-image action.yml "$IMAGE" "$DIGEST"' in scripts
+    assert 'release.sh tags-to-move "$VERSION"' in scripts
