@@ -17,6 +17,8 @@
 #   3. build        the Dockerfile on those bases with --pull=never.
 #      contents     no pip, setuptools or cryptography in the image, no shell or apt, and byte
 #                   code for the standard library and the virtualenv.
+#      arm64 wheels every pin of the lock has a wheel for linux/arm64 matching its hashes (the
+#                   release builds for arm64 too).
 #   4. run ...      register, re-run (unchanged), bad input: exit status, outputs, the files in
 #                   the fake, the single ::error line.
 #
@@ -493,6 +495,23 @@ print("    no pip, setuptools or cryptography; byte code for the standard librar
 ' || fail "the image does not hold what it should"
 }
 
+# The release builds the image for linux/arm64 as well, under QEMU. This test does not (it
+# would need QEMU and both bases made again for arm64 under emulation); it checks what the
+# locked dependencies decide about that build: every pin of the lock has a file for Python 3.11
+# on Debian 12's arm64 (glibc 2.36), matching one of its hashes.
+check_arm64_wheels() {
+    local platforms=() minor
+    for minor in $(seq 17 36); do platforms+=(--platform "manylinux_2_${minor}_aarch64"); done
+    "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+        --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311 \
+        "${platforms[@]}" --dest "$work/arm64" -r "$root/requirements.txt" \
+        >"$work/arm64.log" 2>&1 || {
+        cat "$work/arm64.log"
+        fail "the lock cannot be installed on linux/arm64"
+    }
+    echo "    $(find "$work/arm64" -name '*.whl' | wc -l) wheels for linux/arm64, every hash matched"
+}
+
 report_sizes() {
     local size base
     size="$(podman image inspect --format '{{.Size}}' "$IMAGE")"
@@ -509,6 +528,7 @@ phase "bases (mmdebstrap)" build_base
 phase "build" build_image
 report_sizes
 phase "contents" check_contents
+phase "arm64 wheels" check_arm64_wheels
 start_fake
 phase "run: register" run_register
 phase "run: unchanged re-run" run_again

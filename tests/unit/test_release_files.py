@@ -251,3 +251,10 @@ def test_the_release_workflow_runs_the_tested_script() -> None:
     scripts = "\n".join(step.get("run", "") for step in release_steps())
     assert 'release.sh pin-image action.yml "$IMAGE" "$DIGEST"' in scripts
     assert 'release.sh tags-to-move "$VERSION"' in scripts
+
+
+def test_the_release_builds_for_amd64_and_arm64() -> None:
+    (build,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/build-push")]
+    assert build["with"]["platforms"].split(",") == ["linux/amd64", "linux/arm64"]
+    (qemu,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/setup-qemu")]
+    assert qemu["with"]["platforms"] == "arm64"
