@@ -4,8 +4,8 @@
 #
 #   release.sh pin-image ACTION_YML IMAGE DIGEST
 #       Point the action at the pushed image: replace the line `  image: Dockerfile` under
-#       `runs:` with `  image: docker://IMAGE@DIGEST`, and nothing else. Refuses, changing
-#       nothing, a digest that is not sha256:<64 hex>, an image name that is not a lowercase
+#       `runs:` with `  image: docker://IMAGE@DIGEST`, and nothing else, and print that
+#       reference. Refuses, changing nothing, a digest that is not sha256:<64 hex>, an image name that is not a lowercase
 #       registry path, and an action.yml without that line.
 #
 #   release.sh tags-to-move VERSION
@@ -29,10 +29,11 @@ pin_image() {
     local count
     count="$(grep -cx '  image: Dockerfile' "$file" || true)"
     ((count == 1)) || die "expected the line '  image: Dockerfile' once in $file, found $count"
-    local updated
+    local ref="docker://$image@$digest" updated
     updated="$(mktemp "$file.XXXXXX")"
-    sed "s|^  image: Dockerfile\$|  image: docker://$image@$digest|" "$file" >"$updated"
+    sed "s|^  image: Dockerfile\$|  image: $ref|" "$file" >"$updated"
     mv "$updated" "$file"
+    echo "$ref"
 }
 
 tags_to_move() {

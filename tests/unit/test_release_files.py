@@ -137,11 +137,18 @@ def release(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_pin_image_changes_only_the_image_line(tmp_path: Path) -> None:
-    action = tmp_path / "action.yml"
-    shutil.copy(ROOT / "action.yml", action)
+@pytest.fixture
+def action(tmp_path: Path) -> Path:
+    """A copy of the repository's action.yml to rewrite."""
+    copy = tmp_path / "action.yml"
+    shutil.copy(ROOT / "action.yml", copy)
+    return copy
+
+
+def test_pin_image_changes_only_the_image_line(action: Path) -> None:
     done = release("pin-image", str(action), IMAGE, DIGEST)
     assert done.returncode == 0, done.stderr
+    assert done.stdout == f"docker://{IMAGE}@{DIGEST}\n"
     before = (ROOT / "action.yml").read_text().splitlines()
     after = action.read_text().splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
@@ -149,9 +156,7 @@ def test_pin_image_changes_only_the_image_line(tmp_path: Path) -> None:
     assert yaml.safe_load(action.read_text())["runs"]["image"] == f"docker://{IMAGE}@{DIGEST}"
 
 
-def test_the_pinned_action_yml_passes_the_actions_schema(tmp_path: Path) -> None:
-    action = tmp_path / "action.yml"
-    shutil.copy(ROOT / "action.yml", action)
+def test_the_pinned_action_yml_passes_the_actions_schema(action: Path) -> None:
     assert release("pin-image", str(action), IMAGE, DIGEST).returncode == 0
     checker = Path(sys.executable).with_name("check-jsonschema")
     assert checker.exists(), "check-jsonschema is installed with the lint extra"
@@ -173,19 +178,17 @@ def test_the_pinned_action_yml_passes_the_actions_schema(tmp_path: Path) -> None
     ],
 )
 def test_pin_image_refuses_a_bad_digest_or_name_and_changes_nothing(
-    tmp_path: Path, image: str, digest: str, message: str
+    action: Path, image: str, digest: str, message: str
 ) -> None:
-    action = tmp_path / "action.yml"
-    shutil.copy(ROOT / "action.yml", action)
     done = release("pin-image", str(action), image, digest)
     assert done.returncode == 1
+    assert done.stdout == ""
     assert done.stderr.startswith("::error::" + message)
     assert action.read_text() == (ROOT / "action.yml").read_text()
 
 
-def test_pin_image_refuses_an_action_that_does_not_build_the_dockerfile(tmp_path: Path) -> None:
-    action = tmp_path / "action.yml"
-    text = (ROOT / "action.yml").read_text().replace("  image: Dockerfile", "  image: x")
+def test_pin_image_refuses_an_action_that_does_not_build_the_dockerfile(action: Path) -> None:
+    text = action.read_text().replace("  image: Dockerfile", "  image: x")
     action.write_text(text)
     done = release("pin-image", str(action), IMAGE, DIGEST)
     assert done.returncode == 1
@@ -237,9 +240,14 @@ def release_steps() -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
+def release_step(action: str) -> dict[str, Any]:
+    """The one step of the release workflow that uses ``action`` (owner/name)."""
+    (step,) = [s for s in release_steps() if s.get("uses", "").startswith(f"{action}@")]
+    return step
+
+
 def test_the_release_tags_the_image_with_the_version_parts_and_the_commit_sha() -> None:
-    (meta,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/metadata")]
-    assert meta["with"]["tags"].split() == [
+    assert release_step("docker/metadata-action")["with"]["tags"].split() == [
         "type=semver,pattern={{version}}",
         "type=semver,pattern={{major}}.{{minor}}",
         "type=semver,pattern={{major}}",
@@ -249,12 +257,14 @@ def test_the_release_tags_the_image_with_the_version_parts_and_the_commit_sha() 
 
 def test_the_release_workflow_runs_the_tested_script() -> None:
     scripts = "\n".join(step.get("run", "") for step in release_steps())
-    assert 'release.sh pin-image action.yml "$IMAGE" "$DIGEST"' in scripts
+    assert (
+        'ref="$(bash .github/scripts/release.sh pin-image action.yml "$IMAGE" "$DIGEST")"'
+        in scripts
+    )
     assert 'release.sh tags-to-move "$VERSION"' in scripts
 
 
 def test_the_release_builds_for_amd64_and_arm64() -> None:
-    (build,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/build-push")]
+    build = release_step("docker/build-push-action")
     assert build["with"]["platforms"].split(",") == ["linux/amd64", "linux/arm64"]
-    (qemu,) = [s for s in release_steps() if s.get("uses", "").startswith("docker/setup-qemu")]
-    assert qemu["with"]["platforms"] == "arm64"
+    assert release_step("docker/setup-qemu-action")["with"]["platforms"] == "arm64"
