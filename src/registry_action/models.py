@@ -30,9 +30,11 @@ _SEMVER_RE = re.compile(SEMVER_PATTERN)
 _HTTP_URL_RE = re.compile(HTTP_URL_PATTERN)
 
 
+# Every check is a full match: with re.match, "$" would also pass a value ending in "\n",
+# which the schemas (ECMA-262, where "$" is the very end) refuse.
 def _matches(regex: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
         return value
 
@@ -41,17 +43,17 @@ def _matches(regex: re.Pattern[str], what: str) -> AfterValidator:
 
 def is_plugin_id(value: str) -> bool:
     """True for a lowercase, file-name-safe id of at most 100 characters."""
-    return len(value) <= PLUGIN_ID_MAX_LENGTH and bool(_PLUGIN_ID_RE.match(value))
+    return len(value) <= PLUGIN_ID_MAX_LENGTH and bool(_PLUGIN_ID_RE.fullmatch(value))
 
 
 def is_semver(value: str) -> bool:
     """True for a semantic version such as ``1.2.3`` or ``2.0.0-rc.1+build.5``."""
-    return bool(_SEMVER_RE.match(value))
+    return bool(_SEMVER_RE.fullmatch(value))
 
 
 def is_http_url(value: str) -> bool:
     """True for an absolute ``http``/``https`` URL with a host."""
-    return bool(_HTTP_URL_RE.match(value)) and bool(urlsplit(value).hostname)
+    return bool(_HTTP_URL_RE.fullmatch(value)) and bool(urlsplit(value).hostname)
 
 
 # Python's re is used for the patterns with look-aheads (the Rust engine has none).
@@ -64,11 +66,13 @@ SemVer = Annotated[str, _matches(_SEMVER_RE, "a semantic version such as 1.2.3")
 HttpUrl = Annotated[
     str, StringConstraints(max_length=2048), _matches(_HTTP_URL_RE, "an absolute http(s) URL")
 ]
-Timestamp = Annotated[str, StringConstraints(pattern=TIMESTAMP_PATTERN)]
+Timestamp = Annotated[str, StringConstraints(pattern=TIMESTAMP_PATTERN.replace("$", r"\Z"))]
 AbsolutePath = Annotated[
     str, _matches(re.compile(ABSOLUTE_PATH_PATTERN), "a path starting with a single '/'")
 ]
-FormatVersion = Annotated[str, StringConstraints(pattern=FORMAT_VERSION_PATTERN)]
+FormatVersion = Annotated[
+    str, StringConstraints(pattern=FORMAT_VERSION_PATTERN.replace("$", r"\Z"))
+]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 _OPEN = ConfigDict(extra="allow", strict=True, regex_engine="python-re")

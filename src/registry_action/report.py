@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from registry_action import strictjson
 from registry_action.commands import Result
 from registry_action.documents import PLUGINS_DIR, REGISTRY_PATH
 from registry_action.publish import FileChange, Outcome
@@ -23,7 +23,7 @@ def outputs(result: Result) -> dict[str, str]:
         "registry-url": result.registry_url or "",
         "changed": "true" if outcome.changed else "false",
         "commit-sha": outcome.commit_sha or "",
-        "manifest": json.dumps(manifest, indent=2, ensure_ascii=False) if manifest else "",
+        "manifest": strictjson.dumps_text(manifest, indent=2) if manifest else "",
         "pull-request-url": result.pull_request.url if result.pull_request else "",
         "pull-request-number": str(result.pull_request.number) if result.pull_request else "",
     }
@@ -110,7 +110,7 @@ def _versions_changed(change: FileChange) -> list[tuple[str, str | None, str | N
 
 def _load(content: bytes | None) -> Any:
     try:
-        return json.loads(content) if content is not None else None
+        return strictjson.loads(content.decode("utf-8")) if content is not None else None
     except ValueError:
         return None  # a damaged file being replaced: its version is unknown
 
