@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from registry_action import strictjson, workspace
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
-from registry_action.inputs import Inputs, Runner
+from registry_action.inputs import Inputs, Runner, api_url
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
 from registry_action.publish import Outcome, Publisher, RetryPolicy
@@ -123,7 +123,7 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
-    client = make_client(inputs.token.get_secret_value(), inputs.api_url or runner.api_url)
+    client = make_client(inputs.token.get_secret_value(), api_url(inputs, runner))
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
