@@ -33,9 +33,10 @@ def read_file(path: Path, what: str, *, within: Path | None = None) -> bytes:
         raise
     except OSError as exc:
         raise InputError(f"{what}: cannot read {path}: {_reason(exc)}") from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise InputError(f"{what}: {path} is not a regular file")
     with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise InputError(f"{what}: {path} is not a regular file")
         data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"{what}: {path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
