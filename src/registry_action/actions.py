@@ -44,8 +44,8 @@ class Reporter:
     """
 
     in_actions: bool
-    out: TextIO = sys.stdout
-    err: TextIO = sys.stderr
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: list[str] = field(default_factory=list)
 
     def mask(self, secret: str) -> None:

@@ -74,8 +74,9 @@ def _read_within(response: requests.Response, seconds: float) -> None:
 
 
 def _wants_json(request: requests.PreparedRequest) -> bool:
-    accept = request.headers.get("Accept") or ""
-    return not accept or "json" in accept
+    # PyGithub asks for no media type (requests then sends */*) unless it wants raw bytes.
+    accept = request.headers.get("Accept") or "*/*"
+    return "json" in accept or "*/*" in accept
 
 
 def _check_json(request: requests.PreparedRequest, response: requests.Response) -> None:
@@ -99,7 +100,7 @@ def _what(response: requests.Response, head: bytes, exc: Exception) -> str:
     if head not in (b"{", b"["):
         return f"a {kind} page" if kind else "something else"
     if isinstance(exc, json.JSONDecodeError):
-        return f"damaged JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        return f"damaged JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
     return "damaged JSON (a key appears twice)"
 
 
@@ -127,3 +128,6 @@ class _HTTP(HTTPRequestsConnectionClass):
 def install() -> None:
     """Make every PyGithub client created from now on use this transport."""
     Requester.injectConnectionClasses(_HTTP, _HTTPS)
+    # Injecting also turns off PyGithub's reuse of its connection (meant for its own tests),
+    # which would cost a new connection, and TLS handshake, per request.
+    setattr(Requester, "_Requester__persist", True)  # noqa: B010
