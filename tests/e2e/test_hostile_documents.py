@@ -227,3 +227,35 @@ def test_a_hostile_event_payload_only_loses_the_default_description(
     assert run.status == 0, run.stdout + run.stderr
     assert_strict_registry(github)
     strict_parse(run.outputs["manifest"].encode())
+
+
+def test_file_names_cannot_break_or_inject_summary_rows(tmp_path: Path) -> None:
+    from console import run_console
+    from registry_files import manifest, registry_files
+
+    workspace = tmp_path / "workspace"
+    for path, content in registry_files(manifest("calendar")).items():
+        (workspace / path).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / path).write_bytes(content)
+    names = ["a|b", "x`y", "new\nline", "<img src=x onerror=alert(1)>"]
+    for name in names:
+        (workspace / "plugins" / f"{name}.json").write_text("{}")
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "INPUT_COMMAND": "validate",
+        "INPUT_REGISTRY-REPOSITORY": "",
+        "INPUT_TOKEN": "",
+    }
+    run = run_console([], env, tmp_path / "run")
+    assert run.status == 1
+    rows = [line for line in run.summary.splitlines() if line.startswith("| ❌")]
+    assert len(rows) >= len(names)
+    for row in rows:
+        # Five cell borders, whatever the file name: no | inside a cell is left unescaped.
+        assert row.replace("\\|", "").count("|") == 5, row
+    assert "<img" not in run.summary
+    assert "&lt;img src=x onerror=alert(1)&gt;" in run.summary
+    # The name with a line break stays on its annotation's line.
+    assert not [line for line in run.stdout.splitlines() if line.startswith("line")]
+    assert "plugins/new%0Aline.json" in run.stdout
