@@ -251,8 +251,14 @@ def dumps(document: object) -> bytes:
     if isinstance(document, dict) and isinstance(plugins, list) and _all_flat(plugins):
         text = _dumps_flat_plugins(document, plugins)
     else:
-        text = strictjson.dumps_text(document, indent=2)
+        text = _text(document, indent=2)
+    # Encoding refuses a lone surrogate (UnicodeEncodeError, a ValueError), as allow_nan=False
+    # refuses NaN and the infinities: what no browser's JSON.parse reads is never written.
     return (text + "\n").encode("utf-8")
+
+
+def _text(document: object, **options: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, **options)
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -278,9 +284,9 @@ def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]])
     entries, where the indentation of the list is put in. The rest goes through json.dumps.
     """
     if not plugins:
-        return strictjson.dumps_text(document, indent=2)
-    compact = strictjson.dumps_text(plugins, separators=_ENTRY_SEPARATORS)
+        return _text(document, indent=2)
+    compact = _text(plugins, separators=_ENTRY_SEPARATORS)
     body = compact[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
     entries = "[\n    {\n      " + body + "\n    }\n  ]"
-    shell = strictjson.dumps_text({**document, "plugins": "\0plugins\0"}, indent=2)
+    shell = _text({**document, "plugins": "\0plugins\0"}, indent=2)
     return shell.replace(_PLACEHOLDER, '\n  "plugins": ' + entries, 1)

@@ -22,10 +22,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
 
 # A JSON string token, or one of the characters whose meaning depends on not being in one.
-_STRING = r'"(?:[^"\\]|\\.)*"'
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _BRACKETS = re.compile(_STRING + r"|[\[\]{}]", re.DOTALL)
-_NESTED = re.compile(r"\[\]|\{\}")
-_NOT_BRACKET = re.compile(r"[^\[\]{}]")
 _NUMBER = re.compile(_STRING + r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.DOTALL)
 _CONSTANT = re.compile(_STRING + r"|-?Infinity|NaN", re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -45,7 +43,6 @@ class _Refused(ValueError):
 
 def loads(text: str) -> Any:
     """Parse RFC 8259 JSON strictly; JSONDecodeError or DuplicateKeyError on anything else."""
-    _check_depth(text)
     try:
         document = json.loads(
             text,
@@ -56,8 +53,10 @@ def loads(text: str) -> Any:
         )
     except _Refused as exc:
         raise json.JSONDecodeError(exc.message, text, _locate(text, exc.literal)) from None
-    except RecursionError:  # brackets opened and never closed: nothing for _check_depth to peel
+    except RecursionError:  # json's parser recurses once per level
         raise _too_deep(text) from None
+    if _too_deep_document(document):
+        raise _too_deep(text)
     if _SURROGATE_ESCAPE.search(text):
         _check_surrogates(text)
     return document
@@ -109,19 +108,20 @@ def _locate(text: str, literal: str) -> int:
     return 0  # pragma: no cover - json only hands over literals that are in the text
 
 
-def _check_depth(text: str) -> None:
-    # Counting nesting without recursion: drop the strings, keep the brackets, then peel off
-    # the innermost pairs; a document needs as many peelings as it has levels.
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return
-    brackets = _NOT_BRACKET.sub("", re.sub(_STRING, "", text, flags=re.DOTALL))
-    for _ in range(MAX_DEPTH):
-        peeled = _NESTED.sub("", brackets)
-        if peeled == brackets:
-            return
-        brackets = peeled
-    if _NESTED.search(brackets):
-        raise _too_deep(text)
+def _too_deep_document(document: Any) -> bool:
+    # Walked without recursion, containers only: a fraction of what parsing costs.
+    if type(document) is not dict and type(document) is not list:
+        return False
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if type(node) is dict else node
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth >= MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _too_deep(text: str) -> json.JSONDecodeError:
