@@ -78,7 +78,7 @@ class Inputs(BaseModel):
     @field_validator("registry_repository")
     @classmethod
     def _owner_and_name(cls, value: str | None) -> str | None:
-        if value is not None and not _REPOSITORY.match(value):
+        if value is not None and not _REPOSITORY.fullmatch(value):
             raise ValueError(f"must be owner/name, such as org/plugin-registry, not {value!r}")
         return value
 

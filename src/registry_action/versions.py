@@ -44,7 +44,7 @@ def resolve_version(
     from_file = _from_file(version_file, required=not file_is_default, workspace=workspace)
     if from_file is not None:
         return normalise(from_file, f"the version in {version_file.name}")
-    match = _TAG.match(ref or "")
+    match = _TAG.fullmatch(ref or "")
     if match:
         return normalise(match.group(1), f"the tag in GITHUB_REF {ref}")
     raise InputError(

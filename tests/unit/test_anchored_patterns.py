@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -148,3 +149,36 @@ def test_models_and_both_validators_refuse_edge_values(
         # A NUL is not white space: the URL and path patterns let it through, all three alike.
         if "\x00" not in value:
             assert fast == (value == "{base}"), label
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("registry_repository", "org/plugin-registry\n"),
+        ("version", "1.2.3\n"),
+        ("plugin_id", "calendar\n"),
+        ("api_url", "https://api.github.com\n"),
+    ],
+)
+def test_an_input_ending_in_a_newline_is_refused(name: str, value: str) -> None:
+    from registry_action.errors import InputError
+    from registry_action.inputs import Inputs
+    from registry_action.models import is_plugin_id
+    from registry_action.versions import normalise
+
+    if name == "version":
+        with pytest.raises(InputError, match="is not a semantic version"):
+            normalise(value, "input `version`")
+    elif name == "plugin_id":
+        assert not is_plugin_id(value)
+    else:
+        with pytest.raises(InputError, match=f"input `{name.replace('_', '-')}` must be"):
+            Inputs.build({name: value})
+
+
+def test_a_tag_ending_in_a_newline_is_not_a_version() -> None:
+    from registry_action.errors import InputError
+    from registry_action.versions import resolve_version
+
+    with pytest.raises(InputError, match="no version to register"):
+        resolve_version(None, Path("/nonexistent/package.json"), True, "refs/tags/v1.2.3\n")
