@@ -84,7 +84,7 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
     if not is_plugin_id(chosen):
         hint = "" if inputs.plugin_id else "; set `plugin-id`"
         raise InputError(
-            f"{source} {chosen!r} is not a valid plugin id: use lowercase letters, digits, "
+            f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
             f"characters{hint}"
         )

@@ -20,6 +20,8 @@ from registry_action.documents import (
     Kind,
     manifest_path,
     parse_json,
+    repeated_id_text,
+    repeated_ids,
     schema_violations,
 )
 from registry_action.errors import DamagedFileError
@@ -173,25 +175,21 @@ def _is_valid_entry(entry: dict[str, Any]) -> bool:
 
 
 def _duplicates(checked: Checked, entries: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
-    first: dict[str, int] = {}
+    named = [(index, entry["id"]) for index, entry in entries if isinstance(entry.get("id"), str)]
     problems: list[Problem] = []
-    for index, entry in entries:
-        plugin_id = entry.get("id")
-        if not isinstance(plugin_id, str):
-            continue
-        if plugin_id in first:
-            earlier = checked.line("plugins", first[plugin_id], "id")
-            problems.append(
-                Problem(
-                    "error",
-                    checked.path,
-                    checked.line("plugins", index, "id"),
-                    f"the plugin id {plugin_id!r} is listed more than once (first at line "
-                    f"{earlier}, again at /plugins/{index}): remove one of the entries",
-                )
+    for where in repeated_ids([plugin_id for _, plugin_id in named]):
+        first, *again = (named[i] for i in where)
+        earlier = checked.line("plugins", first[0], "id")
+        problems += [
+            Problem(
+                "error",
+                checked.path,
+                checked.line("plugins", index, "id"),
+                f"{repeated_id_text([first[1], plugin_id])} (first at line {earlier}, again "
+                f"at /plugins/{index}): remove one of the entries",
             )
-        else:
-            first[plugin_id] = index
+            for index, plugin_id in again
+        ]
     return problems
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from registry_action.models import Manifest, Registry
 
 ROOT = Path(__file__).resolve().parents[2]
+UNEXPANDED = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
 
 MANIFEST: dict[str, Any] = {
     "id": "calendar",
@@ -78,7 +79,8 @@ MANIFEST_CASES = [
     ("id with a slash", changed(MANIFEST, "id", "a/b"), False),
     ("id with ..", changed(MANIFEST, "id", "a..b"), False),
     ("id with a space", changed(MANIFEST, "id", "my plugin"), False),
-    ("upper-case id", changed(MANIFEST, "id", "Calendar"), False),
+    ("id as a repository name has it", changed(MANIFEST, "id", "Weather-App"), True),
+    ("id with a non-ASCII letter", changed(MANIFEST, "id", "kalendář"), False),
     ("id starting with a dash", changed(MANIFEST, "id", "-calendar"), False),
     ("two-part version", changed(MANIFEST, "version", "1.2"), False),
     ("version latest", changed(MANIFEST, "version", "latest"), False),
@@ -90,8 +92,18 @@ MANIFEST_CASES = [
     ("relative URL", changed(MANIFEST, "manifestUrl", "plugins/calendar.json"), False),
     ("scheme-relative URL", changed(MANIFEST, "manifestUrl", "//cdn.dev/x.json"), False),
     ("route base not a path", changed(MANIFEST, "server/routeBase", "api/x"), False),
-    ("timestamp without ms", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00Z"), False),
-    ("unexpanded shell date", changed(MANIFEST, "lastUpdated", "$(date -u +%FT%TZ)"), False),
+    ("timestamp without ms", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00Z"), True),
+    ("microseconds", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00.123456Z"), True),
+    ("an offset", changed(MANIFEST, "lastUpdated", "2024-01-20T13:00:00+01:00"), True),
+    ("no offset", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00"), True),
+    ("basic format", changed(MANIFEST, "lastUpdated", "20240120T120000Z"), True),
+    ("week date", changed(MANIFEST, "lastUpdated", "2024-W03-6T12:00Z"), True),
+    ("the script's unexpanded date", changed(MANIFEST, "lastUpdated", UNEXPANDED), True),
+    ("other unexpanded shell date", changed(MANIFEST, "lastUpdated", "$(date -u +%FT%TZ)"), False),
+    ("date without time", changed(MANIFEST, "lastUpdated", "2024-01-20"), False),
+    ("space for T", changed(MANIFEST, "lastUpdated", "2024-01-20 12:00:00Z"), False),
+    ("month 13", changed(MANIFEST, "lastUpdated", "2024-13-20T12:00:00Z"), False),
+    ("timestamp as a number", changed(MANIFEST, "lastUpdated", 1705752000), False),
     ("missing ui", changed(MANIFEST, "ui", ...), False),
     ("missing expose", changed(MANIFEST, "ui/expose", ...), False),
     ("empty name", changed(MANIFEST, "name", ""), False),
@@ -106,6 +118,9 @@ REGISTRY_CASES = [
     ("unknown entry field", changed(REGISTRY, "plugins/0/icon", "x"), True),
     ("entry without manifestUrl", changed(REGISTRY, "plugins/0/manifestUrl", ...), False),
     ("entry with a bad id", changed(REGISTRY, "plugins/0/id", "../etc"), False),
+    ("entry with a capital", changed(REGISTRY, "plugins/0/id", "Calendar2"), True),
+    ("microseconds", changed(REGISTRY, "lastUpdated", "2024-01-20T12:00:00.123456Z"), True),
+    ("unexpanded date", changed(REGISTRY, "lastUpdated", UNEXPANDED), True),
     ("entry with a bad version", changed(REGISTRY, "plugins/0/version", "latest"), False),
     ("plugins not a list", changed(REGISTRY, "plugins", {}), False),
     ("format version not semver", changed(REGISTRY, "version", "1"), False),
