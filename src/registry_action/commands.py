@@ -272,11 +272,13 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     ]
     if warnings:
         outcome = replace(outcome, warnings=outcome.warnings + tuple(warnings))
+    # An id listed in another case keeps that entry's manifest URL.
+    manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
         outcome,
         "register",
         target.store.description,
-        spec.manifest_url,
+        manifest_url,
         f"{target.base_url.rstrip('/')}/registry.json",
         pull_request,
         proposed=target.proposals is not None,

@@ -365,15 +365,20 @@ class Publisher:
     def _reindex_once(self, message: str, state: _Attempt, attempt: int) -> Outcome:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
-        from registry_action.reindex import rebuild, usable_manifests
-        from registry_action.validation import read_manifests
+        from registry_action.reindex import conversion
+        from registry_action.validation import read_manifest_files
 
         index_file, index = self._read_registry(state)
-        manifests = usable_manifests(read_manifests(self.store))
-        rebuilt = rebuild(index if index_file else None, manifests, self.clock())
-        if rebuilt is not None:
-            check_registry(REGISTRY_PATH, rebuilt)
-            self._write(index_file, REGISTRY_PATH, rebuilt, message, state)
+        files = read_manifest_files(self.store)
+        contents = {path: stored.content for path, stored in files.items()}
+        plan = conversion(
+            index if index_file else None, contents, self.clock(), self.store.last_changed
+        )
+        for path, document in plan.manifests.items():  # manifests first: the index lists them
+            self._write(files[path], path, document, message, state)
+        if plan.index is not None:
+            check_registry(REGISTRY_PATH, plan.index)
+            self._write(index_file, REGISTRY_PATH, plan.index, message, state)
         return Outcome(
             plugin_id="",
             changes=tuple(state.changes.values()),

@@ -25,10 +25,11 @@ from registry_action.documents import (
     schema_violations,
 )
 from registry_action.errors import DamagedFileError
+from registry_action.legacy import LegacyForm, manifest_forms, registry_forms
 from registry_action.models import RegistryEntry
 from registry_action.positions import Pointer, line_of, value_lines
 from registry_action.registry import ENTRY_FIELDS
-from registry_action.store.interface import RegistryStore
+from registry_action.store.interface import RegistryStore, StoredFile
 
 Severity = Literal["error", "warning"]
 
@@ -118,6 +119,7 @@ def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[P
         problems += found
         if checked.valid:
             valid[path] = checked.document
+            problems += _legacy(checked, manifest_forms(checked.document))
     if index is None:
         problems.append(
             Problem("error", REGISTRY_PATH, None, f"{REGISTRY_PATH} is missing: run reindex")
@@ -125,7 +127,16 @@ def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[P
     else:
         checked, found = check_file(REGISTRY_PATH, index, "registry")
         problems += found + _index_problems(checked, manifests, valid)
+        if checked.valid:
+            problems += _legacy(checked, registry_forms(checked.document))
     return sorted(problems, key=_order)
+
+
+def _legacy(checked: Checked, forms: list[LegacyForm]) -> list[Problem]:
+    """Forms read but not written: dashboards read them, so they warn without failing."""
+    return [
+        Problem("warning", checked.path, checked.line(*form.where), form.message) for form in forms
+    ]
 
 
 def _order(problem: Problem) -> tuple[bool, str, int]:
@@ -229,11 +240,16 @@ def _disagreements(
 
 def read_manifests(store: RegistryStore) -> dict[str, bytes]:
     """Every ``plugins/*.json`` of a store, by path."""
-    manifests: dict[str, bytes] = {}
+    return {path: stored.content for path, stored in read_manifest_files(store).items()}
+
+
+def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
+    """Every ``plugins/*.json`` of a store with its version, by path."""
+    manifests: dict[str, StoredFile] = {}
     for path in store.list_dir(PLUGINS_DIR):
         stored = store.read(path) if is_manifest_path(path) else None
         if stored is not None:  # a file deleted since the listing is simply gone
-            manifests[path] = stored.content
+            manifests[path] = stored
     return manifests
 
 
