@@ -11,7 +11,7 @@ Federation container name from the id, case included.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -55,6 +55,11 @@ def find_entry(registry: Mapping[str, Any], plugin_id: str) -> dict[str, Any] | 
             found: dict[str, Any] = entry
             return found
     return None
+
+
+def spelled_as(ids: Iterable[str], plugin_id: str) -> str | None:
+    """The spelling among ``ids`` of ``plugin_id`` (regardless of case), or None."""
+    return next((found for found in ids if same_id(found, plugin_id)), None)
 
 
 def registered_id(registry: Mapping[str, Any], requested: str) -> str:

@@ -197,3 +197,37 @@ def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
     assert again.status == 0
     assert again.outputs["changed"] == "false"
     assert github.writes == []
+
+
+def test_a_proposal_of_calendar2_updates_Calendar2_and_reindex_lists_it_once(
+    github: FakeGitHub, action: Action, tmp_path: Path
+) -> None:
+    before = legacy_registry(tmp_path / "checkout")
+    for path, content in before.items():
+        github.put_file(REGISTRY, path, content)
+    github.protect_branch(REGISTRY, "main")
+
+    run = action.run({"version": "1.2.0", "pull-request": "true", "plugin-id": "calendar2"})
+
+    assert run.status == 0, run.stdout + run.stderr
+    [pull] = github.pulls(REGISTRY)
+    assert (pull.head, pull.title) == (
+        "registry/Calendar2",
+        "Update plugin Calendar2 from 1.1.0 to 1.2.0",
+    )
+    on_branch = github.list_files(REGISTRY, branch=pull.head)
+    assert on_branch == sorted(before)  # Calendar2.json replaced, no calendar2.json beside it
+    proposed = assert_contract_form(github.get_file(REGISTRY, CALENDAR, branch=pull.head) or b"")
+    assert (proposed["id"], proposed["manifestUrl"]) == ("Calendar2", f"{RAW}/{CALENDAR}")
+
+    github.merge_pull(REGISTRY, pull.number)
+    github.protect_branch(REGISTRY, "main", protected=False)
+    reindexed = action.run({"command": "reindex"})
+
+    assert reindexed.status == 0, reindexed.stdout + reindexed.stderr
+    index = assert_contract_form(github.get_file(REGISTRY, "registry.json") or b"")
+    assert [(e["id"], e["version"]) for e in index["plugins"]] == [
+        ("Calendar2", "1.2.0"),
+        ("Weather-App", "0.3.1"),
+    ]
+    assert github.get_file(REGISTRY, WEATHER) != before[WEATHER]  # converted by the reindex
