@@ -42,6 +42,10 @@ def rebuild(
     return touched({**base, "plugins": plugins}, now)
 
 
+# Manifests a conversion dates from the history; the rest take the time of the run.
+HISTORY_LOOKUPS = 100
+
+
 @dataclass(frozen=True)
 class Conversion:
     """What a reindex writes: manifests brought to the contract's form, then the index."""
@@ -63,21 +67,23 @@ def conversion(
     Empty when the registry already conforms.
     """
     manifests = manifests_by_path(files)
+    lookups = iter(range(HISTORY_LOOKUPS))
+
+    def stamp(path: str) -> str:
+        # Each lookup may cost a request: a registry of thousands of such manifests would spend
+        # the hour's request budget on dates, so past the first ones the run's time serves.
+        moment = last_changed(path) if next(lookups, None) is not None else None
+        return timestamp(moment) if moment is not None else now
+
     rewritten: dict[str, dict[str, Any]] = {}
     for path, document in manifests.items():
-        when = partial(_stamp, last_changed, path, now)
-        converted = converted_manifest(document, when)
+        converted = converted_manifest(document, partial(stamp, path))
         if converted is not None:
             rewritten[path] = converted
     listed = rebuild(registry, {**manifests, **rewritten}.values(), now)
     if listed is None and registry is not None:
         listed = converted_registry(registry, now)
     return Conversion(rewritten, listed)
-
-
-def _stamp(last_changed: Callable[[str], datetime | None], path: str, now: str) -> str:
-    moment = last_changed(path)  # asked only of a manifest that needs it: it may cost a request
-    return timestamp(moment) if moment is not None else now
 
 
 def usable_manifests(files: Mapping[str, bytes]) -> list[dict[str, Any]]:

@@ -173,8 +173,10 @@ def test_reindex_converts_the_registry_in_one_run(tmp_path: Path) -> None:
 def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
     github: FakeGitHub, action: Action, tmp_path: Path
 ) -> None:
-    for path, content in legacy_registry(tmp_path / "checkout").items():
-        github.put_file(REGISTRY, path, content)
+    before = legacy_registry(tmp_path / "checkout")
+    dates = {CALENDAR: "2024-01-20T12:00:00Z", WEATHER: "2024-02-03T08:30:00Z"}
+    for path, content in before.items():
+        github.put_file(REGISTRY, path, content, date=dates.get(path))
     github.reset_log()
 
     run = action.run({"command": "reindex"})
@@ -183,8 +185,10 @@ def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
     assert run.outputs["changed"] == "true"
     assert [r.method for r in github.writes] == ["PUT", "PUT", "PUT"]
     converted = {p: github.get_file(REGISTRY, p) or b"" for p in github.list_files(REGISTRY)}
-    for content in converted.values():
-        assert_contract_form(content)
+    for path, content in converted.items():
+        document = assert_contract_form(content)
+        if path in dates:  # dated by the commit that last changed it, read from the history
+            assert document["lastUpdated"] == dates[path].replace("Z", ".000Z")
     checkout = tmp_path / "converted"
     for path, content in converted.items():
         (checkout / path).parent.mkdir(parents=True, exist_ok=True)

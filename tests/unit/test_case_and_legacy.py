@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,7 @@ from registry_action.documents import check_registry, dumps
 from registry_action.errors import DamagedFileError
 from registry_action.registry import find_entry, remove, upsert
 from registry_action.reindex import conversion
+from registry_action.store.local import LocalStore
 from registry_action.validation import Problem, find_problems
 from registry_files import entry, manifest, registry, registry_files
 
@@ -87,3 +91,24 @@ def test_a_stamp_without_history_becomes_the_run_s_time() -> None:
     plan = conversion(registry([entry(manifest("A"))]), files, NOW, lambda _: None)
     assert plan.manifests["plugins/A.json"]["lastUpdated"] == NOW
     assert plan.index is None
+
+
+def test_a_folder_outside_a_git_checkout_has_no_history(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.write("plugins/A.json", b"{}\n", None, "add")
+    assert store.last_changed("plugins/A.json") is None
+
+
+def test_a_git_checkout_answers_with_the_commit_date(tmp_path: Path) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins/A.json").write_text("{}\n")
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2024-01-05T09:30:00+02:00"}
+    subprocess.run([*git, "commit", "-qm", "add"], cwd=tmp_path, env=env, check=True)
+    (tmp_path / "plugins/B.json").write_text("{}\n")  # never committed
+
+    store = LocalStore(tmp_path)
+    assert store.last_changed("plugins/A.json") == datetime(2024, 1, 5, 7, 30, tzinfo=UTC)
+    assert store.last_changed("plugins/B.json") is None
