@@ -73,6 +73,16 @@ def test_validate_reports_the_script_s_forms_as_warnings_only(tmp_path: Path) ->
     assert f"file={folder}/{CALENDAR},line=16" in lines[2]
 
 
+def seed_legacy(
+    github: FakeGitHub, tmp_path: Path, dates: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """The script's registry, committed to the fake's registry (each file dated if given)."""
+    files = legacy_registry(tmp_path / "checkout")
+    for path, content in files.items():
+        github.put_file(REGISTRY, path, content, date=(dates or {}).get(path))
+    return files
+
+
 def check_registered_in_place(before: dict[str, bytes], after: dict[str, bytes]) -> None:
     """Calendar2 updated in its entry and file, Weather-App untouched, all in contract form."""
     assert sorted(after) == sorted(before)  # no plugins/calendar2.json beside Calendar2.json
@@ -90,9 +100,7 @@ def check_registered_in_place(before: dict[str, bytes], after: dict[str, bytes])
 def test_registering_with_default_inputs_updates_the_entry_in_place_on_github(
     github: FakeGitHub, action: Action, tmp_path: Path
 ) -> None:
-    before = legacy_registry(tmp_path / "checkout")
-    for path, content in before.items():
-        github.put_file(REGISTRY, path, content)
+    before = seed_legacy(github, tmp_path)
 
     run = action.run({"version": "1.2.0"})  # GITHUB_REPOSITORY is acme/Calendar2
 
@@ -173,10 +181,8 @@ def test_reindex_converts_the_registry_in_one_run(tmp_path: Path) -> None:
 def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
     github: FakeGitHub, action: Action, tmp_path: Path
 ) -> None:
-    before = legacy_registry(tmp_path / "checkout")
     dates = {CALENDAR: "2024-01-20T12:00:00Z", WEATHER: "2024-02-03T08:30:00Z"}
-    for path, content in before.items():
-        github.put_file(REGISTRY, path, content, date=dates.get(path))
+    seed_legacy(github, tmp_path, dates)
     github.reset_log()
 
     run = action.run({"command": "reindex"})
@@ -206,9 +212,7 @@ def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
 def test_a_proposal_of_calendar2_updates_Calendar2_and_reindex_lists_it_once(
     github: FakeGitHub, action: Action, tmp_path: Path
 ) -> None:
-    before = legacy_registry(tmp_path / "checkout")
-    for path, content in before.items():
-        github.put_file(REGISTRY, path, content)
+    before = seed_legacy(github, tmp_path)
     github.protect_branch(REGISTRY, "main")
 
     run = action.run({"version": "1.2.0", "pull-request": "true", "plugin-id": "calendar2"})
