@@ -26,17 +26,25 @@ TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0
 # What the clone-and-push script this action replaces wrote into every manifest: its heredoc was
 # quoted, so bash never expanded it. Read (with a warning), never written.
 UNEXPANDED_DATE = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
-# The forms read: an ISO 8601 date and time (calendar or week date, extended or basic, any
-# fraction, any offset or none), or the unexpanded text above.
-_ISO_DATE = (
-    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-    r"|[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    r"|[0-9]{4}-?W(?:0[1-9]|[1-4][0-9]|5[0-3])-?[1-7]"
+# The forms read: an ISO 8601 date and time (calendar or week date, extended or basic format
+# used consistently, any fraction, any offset or none), or the unexpanded text above.
+_MONTH_DAY = r"(?:0[1-9]|1[0-2]){sep}(?:0[1-9]|[12][0-9]|3[01])"
+_WEEK_DAY = r"W(?:0[1-9]|[1-4][0-9]|5[0-3]){sep}[1-7]"
+_TIME = (
+    r"(?:(?:[01][0-9]|2[0-3])(?:{sep}[0-5][0-9](?:{sep}[0-5][0-9](?:[.,][0-9]+)?)?)?"
+    r"|24(?:{sep}00(?:{sep}00(?:[.,]0+)?)?)?)"
 )
-_ISO_TIME = r"(?:[01][0-9]|2[0-4])(?::?[0-5][0-9](?::?[0-5][0-9](?:[.,][0-9]+)?)?)?"
-_ISO_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+
+
+def _date_time(dash: str, colon: str) -> str:
+    date = f"[0-9]{{4}}{dash}(?:{_MONTH_DAY}|{_WEEK_DAY})".replace("{sep}", dash)
+    return f"{date}T{_TIME.replace('{sep}', colon)}"
+
+
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 TIMESTAMP_READ_PATTERN = (
-    rf"^(?:(?:{_ISO_DATE})T{_ISO_TIME}{_ISO_OFFSET}|\$\(date -u \+%Y-%m-%dT%H:%M:%S\.000Z\))$"
+    rf"^(?:(?!0000)(?:{_date_time('-', ':')}|{_date_time('', '')}){_OFFSET}"
+    r"|\$\(date -u \+%Y-%m-%dT%H:%M:%S\.000Z\))$"
 )
 HTTP_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#][^\s]*)?$"
 ABSOLUTE_PATH_PATTERN = r"^/(?!/)[^\s]*$"
@@ -72,7 +80,16 @@ def is_plugin_id(value: str) -> bool:
 
 def is_canonical_timestamp(value: str) -> bool:
     """True for a timestamp in the form written: ``2024-01-20T12:00:00.000Z``."""
-    return _TIMESTAMP_RE.fullmatch(value) is not None and read_timestamp(value) is not None
+    return _in_written_form(value) is not None
+
+
+def _in_written_form(value: str) -> datetime | None:
+    if _TIMESTAMP_RE.fullmatch(value) is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)  # no parser to import for the common case
+    except ValueError:
+        return None  # a day or an hour out of range, such as 24:00
 
 
 def read_timestamp(value: str) -> datetime | None:
@@ -80,17 +97,17 @@ def read_timestamp(value: str) -> datetime | None:
 
     None too for the unexpanded ``$(date ...)`` text, which names no moment.
     """
+    written = _in_written_form(value)
+    if written is not None:
+        return written
     if _TIMESTAMP_READ_RE.fullmatch(value) is None or value == UNEXPANDED_DATE:
         return None
-    try:
-        if _TIMESTAMP_RE.fullmatch(value):
-            moment = datetime.fromisoformat(value)  # the written form; no parser to import
-        else:
-            # The ISO parser of python-dateutil reads every form the pattern admits (week
-            # dates, basic format, comma fractions, 24:00), which datetime alone does not.
-            from dateutil.parser import isoparse
+    # The ISO parser of python-dateutil reads every form the pattern admits (week dates, basic
+    # format, comma fractions, 24:00), which datetime alone does not.
+    from dateutil.parser import isoparse
 
-            moment = isoparse(value)
+    try:
+        moment = isoparse(value)
     except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
