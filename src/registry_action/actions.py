@@ -6,12 +6,15 @@ friends, escaped as the runner expects); on a terminal they are plain lines on s
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+
+from registry_action.errors import RunnerFileError
 
 
 def escape_data(text: str) -> str:
@@ -24,27 +27,61 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+# Lines the runner reads as workflow commands: "::name::" and the older "##[name]" form,
+# after leading white space. Line breaks are whatever .NET's ReadLine splits on.
+_COMMAND_LIKE = re.compile(r"^\s*(?:::|##\[)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A line of a multi-line secret shorter than this is not secret (a brace, a blank line) and
+# scrubbing it would garble every message.
+_SHORTEST_SECRET = 4
+
+
 @dataclass
 class Reporter:
-    """Where messages go: annotations on a runner, plain lines on a terminal."""
+    """Where messages go: annotations on a runner, plain lines on a terminal.
+
+    Every message is scrubbed of the secrets given to ``mask``, whatever a server echoed.
+    """
 
     in_actions: bool
-    out: TextIO = sys.stdout
-    err: TextIO = sys.stderr
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    secrets: list[str] = field(default_factory=list)
 
     def mask(self, secret: str) -> None:
-        """Ask the runner to hide ``secret`` in every log line that follows."""
+        """Ask the runner to hide ``secret`` in every log line that follows; scrub it here."""
+        lines = [line.strip() for line in secret.splitlines() or [secret]]
+        for piece in {secret.strip(), *lines}:
+            if len(piece) >= _SHORTEST_SECRET and piece not in self.secrets:
+                self.secrets.append(piece)
+        self.secrets.sort(key=len, reverse=True)
         if self.in_actions and secret:
-            for line in secret.splitlines() or [secret]:
-                if line.strip():
+            for line in lines:
+                if line:
                     print(f"::add-mask::{escape_data(line)}", file=self.out, flush=True)
 
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
     def info(self, message: str) -> None:
-        print(message, file=self.out, flush=True)
+        message = self.scrub(message)
+        if not self.in_actions:
+            print(message, file=self.out, flush=True)
+            return
+        for line in _LINE_BREAK.split(message):
+            if _COMMAND_LIKE.match(line):
+                # Text from outside that reads like a command is printed with commands off.
+                fence = secrets.token_hex(16)
+                print(f"::stop-commands::{fence}\n{line}\n::{fence}::", file=self.out, flush=True)
+            else:
+                print(line, file=self.out, flush=True)
 
     def debug(self, message: str) -> None:
         if self.in_actions:
-            print(f"::debug::{escape_data(message)}", file=self.out, flush=True)
+            print(f"::debug::{escape_data(self.scrub(message))}", file=self.out, flush=True)
 
     def warning(
         self,
@@ -69,6 +106,7 @@ class Reporter:
     def _annotate(
         self, level: str, message: str, title: str | None, file: str | None, line: int | None
     ) -> None:
+        message = self.scrub(message)
         if not self.in_actions:
             where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
             print(f"{level}: {where}{message}", file=self.err, flush=True)
@@ -90,15 +128,52 @@ def write_outputs(path: Path | None, outputs: Mapping[str, str]) -> None:
     """
     if path is None:
         return
-    with path.open("a", encoding="utf-8") as stream:
-        for name, value in outputs.items():
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            for name, value in outputs.items():
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+                stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    except OSError as exc:
+        raise RunnerFileError(
+            f"cannot write the outputs to GITHUB_OUTPUT {path}: {_why(exc)}"
+        ) from None
+
+
+# GitHub refuses a step's summary over 1 MiB (and shows none of it); the margin keeps the note.
+SUMMARY_LIMIT_BYTES = 1024 * 1024 - 1024
 
 
 def write_summary(path: Path | None, markdown: str) -> None:
-    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``)."""
+    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``), cut to fit GitHub's limit."""
     if path is None:
         return
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            room = SUMMARY_LIMIT_BYTES - stream.tell()
+            text = markdown if markdown.endswith("\n") else markdown + "\n"
+            stream.write(fit_summary(text, room))
+    except OSError as exc:
+        raise RunnerFileError(
+            f"cannot write the job summary to GITHUB_STEP_SUMMARY {path}: {_why(exc)}"
+        ) from None
+
+
+def fit_summary(markdown: str, room: int) -> str:
+    """``markdown`` if it fits in ``room`` bytes, else its first lines and a note of the cut."""
+    data = markdown.encode("utf-8")
+    if len(data) <= room:
+        return markdown
+    note_room = 300
+    kept = data[: max(0, room - note_room)].decode("utf-8", "ignore")
+    kept = kept[: kept.rfind("\n") + 1]
+    cut = len(data) - len(kept.encode("utf-8"))
+    fences = [line for line in kept.splitlines() if line.startswith("```")]
+    closing = fences[-1].rstrip("abcdefghijklmnopqrstuvwxyz") + "\n" if len(fences) % 2 else ""
+    return (
+        f"{kept}{closing}\n> [!NOTE]\n> The summary was cut here: {cut:,} more bytes would pass "
+        "GitHub's 1 MiB limit for a step summary. The job log has all of it.\n"
+    )
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__

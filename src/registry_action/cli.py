@@ -12,11 +12,12 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry_action import __version__
 from registry_action.actions import Reporter, write_outputs, write_summary
-from registry_action.errors import RegistryActionError
+from registry_action.errors import RegistryActionError, RunnerFileError
 
 if TYPE_CHECKING:
     import argparse
@@ -126,10 +127,7 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
         if debug:
             traceback.print_exc()
         reporter.error(exc.message, title=exc.title)
-        from registry_action.inputs import Runner
-
-        runner = Runner.from_env(env)
-        write_summary(runner.step_summary, f"### registry-action failed\n\n{exc.message}\n")
+        _summarise_failure(exc, env, reporter)
         return 1
     except KeyboardInterrupt:
         reporter.error("interrupted")
@@ -144,9 +142,25 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
         return 2
 
 
+def _summarise_failure(
+    exc: RegistryActionError, env: Mapping[str, str], reporter: Reporter
+) -> None:
+    """The error in the job summary too; when that cannot be written, the log says why."""
+    if isinstance(exc, RunnerFileError):
+        return
+    from registry_action.escaping import markdown_text
+
+    path = env.get("GITHUB_STEP_SUMMARY") or None
+    text = f"### registry-action failed\n\n{markdown_text(exc.message)}\n"
+    try:
+        write_summary(Path(path) if path else None, reporter.scrub(text))
+    except RunnerFileError as failed:
+        reporter.error(failed.message, title=failed.title)
+
+
 def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
     from registry_action.commands import run
-    from registry_action.inputs import Inputs, Runner
+    from registry_action.inputs import Inputs, Runner, api_url, insecure_api_url
     from registry_action.report import headline, outputs, summary
 
     if args is None or args.command is None:
@@ -156,12 +170,16 @@ def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Repo
         reporter.mask(values.get("token", ""))
         inputs = Inputs.build(values)
     runner = Runner.from_env(env)
+    if inputs.registry_dir is None:
+        insecure = insecure_api_url(api_url(inputs, runner))
+        if insecure:
+            reporter.warning(insecure, title="Token sent in clear")
     _loaded(inputs)
     result = run(inputs, runner, reporter.info)
     _tell(result, reporter)
     reporter.info(headline(result))
-    write_outputs(runner.output, outputs(result))
-    write_summary(runner.step_summary, summary(result))
+    write_outputs(runner.output, {k: reporter.scrub(v) for k, v in outputs(result).items()})
+    write_summary(runner.step_summary, reporter.scrub(summary(result)))
     return 1 if result.failed else 0
 
 

@@ -6,15 +6,15 @@ the store is chosen; everything below works on values and on the store interface
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from registry_action import strictjson, workspace
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
-from registry_action.inputs import Inputs, Runner
+from registry_action.inputs import Inputs, Runner, api_url
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
 from registry_action.publish import Outcome, Publisher, RetryPolicy
@@ -123,7 +123,7 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
-    client = make_client(inputs.token.get_secret_value(), inputs.api_url or runner.api_url)
+    client = make_client(inputs.token.get_secret_value(), api_url(inputs, runner))
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
@@ -142,11 +142,17 @@ def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
     if inputs.manifest_template is None:
         return None
     path = runner.workspace / inputs.manifest_template
+    what = "input `manifest-template`"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TemplateError(f"input `manifest-template`: cannot read {path}: {reason}") from None
+        data = workspace.read_file(path, what, within=runner.workspace)
+    except FileNotFoundError as exc:
+        raise TemplateError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except InputError as exc:
+        raise TemplateError(exc.message) from None
+    try:
+        text = workspace.decode(data, path, what)
+    except InputError as exc:
+        raise TemplateError(exc.message) from None
     return parse_template(str(inputs.manifest_template), text)
 
 
@@ -154,9 +160,11 @@ def _event_description(runner: Runner) -> str:
     """The calling repository's description from the event payload, if it has one."""
     if runner.event_path is None:
         return ""
+    # The payload only offers a default description: one that cannot be read is passed over.
     try:
-        payload = json.loads(runner.event_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = workspace.read_file(runner.event_path, "GITHUB_EVENT_PATH")
+        payload = strictjson.loads(data.decode("utf-8"))
+    except (OSError, ValueError, InputError):
         return ""
     repository = payload.get("repository") if isinstance(payload, dict) else None
     description = repository.get("description") if isinstance(repository, dict) else None
@@ -233,7 +241,11 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     chosen_id = plugin_id(inputs, runner)
     version_file = runner.workspace / inputs.version_file
     version = resolve_version(
-        inputs.version, version_file, "version_file" not in inputs.model_fields_set, runner.ref
+        inputs.version,
+        version_file,
+        "version_file" not in inputs.model_fields_set,
+        runner.ref,
+        workspace=runner.workspace,
     )
     template = _template(inputs, runner)
     target = open_target(inputs, runner)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 
+from registry_action.escaping import code_fence
 from registry_action.publish import FileChange
 
 # A job summary holds at most 1 MiB; a diff of a huge registry is cut rather than lost whole.
 SUMMARY_DIFF_LINES = 400
+SUMMARY_LINE_CHARACTERS = 1000
 
 
 def unified_diff(change: FileChange) -> str:
@@ -30,11 +32,26 @@ def _lines(content: bytes | None) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def markdown_diff(change: FileChange, limit: int = SUMMARY_DIFF_LINES) -> str:
-    """The diff as a fenced ``diff`` block for the job summary, cut after ``limit`` lines."""
+def markdown_diff(
+    change: FileChange, limit: int = SUMMARY_DIFF_LINES, width: int = SUMMARY_LINE_CHARACTERS
+) -> str:
+    """The diff as a fenced ``diff`` block for the job summary, cut after ``limit`` lines.
+
+    A line longer than ``width`` characters (one huge field) is cut too.
+    """
     lines = unified_diff(change).splitlines()
-    shown = lines[:limit]
+    shown = [_clip(line, width) for line in lines[:limit]]
     cut = len(lines) - len(shown)
-    note = f"\n\n({cut} more lines not shown; the log has the whole diff)" if cut else ""
-    # JSON lines never start with a backtick, so the fence cannot be closed early.
-    return "```diff\n" + "\n".join(shown) + f"\n```{note}"
+    clipped = sum(len(line) > width for line in lines[:limit])
+    notes = []
+    if cut:
+        notes.append(f"{cut} more lines not shown")
+    if clipped:
+        notes.append(f"{clipped} long lines cut at {width} characters")
+    note = f"\n\n({'; '.join(notes)}; the log has the whole diff)" if notes else ""
+    # A damaged file being replaced may hold backticks: the fence is longer than any of them.
+    return code_fence("\n".join(shown), "diff") + note
+
+
+def _clip(line: str, width: int) -> str:
+    return line if len(line) <= width else line[:width] + " …"

@@ -8,12 +8,14 @@ model, and the rules a schema cannot say (unique plugin ids).
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from registry_action import strictjson
 from registry_action.errors import DamagedFileError
 from registry_action.models import Manifest, Registry
 
@@ -46,9 +48,40 @@ def schema(kind: Kind) -> dict[str, Any]:
 @cache
 def _validator(kind: Kind) -> Any:
     # jsonschema is imported here so that runs that never validate do not pay for it.
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    return Draft202012Validator(schema(kind))
+    anchored = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"pattern": _pattern_keyword}
+    )
+    return anchored(schema(kind))
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: object, _schema: object) -> Any:
+    # jsonschema runs a schema's pattern through Python's re, whose "$" also matches before a
+    # final newline; in the schema's own dialect (ECMA-262) it matches only at the very end.
+    from jsonschema import ValidationError as SchemaError
+
+    if isinstance(instance, str) and not python_pattern(pattern).search(instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def python_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema (ECMA-262) pattern for Python's re: ``$`` becomes the true end ``\\Z``."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
 
 
 @cache
@@ -116,28 +149,13 @@ def parse_json(path: str, data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise DamagedFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise DamagedFileError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
-    except _DuplicateKeyError as exc:
+    except strictjson.DuplicateKeyError as exc:
         raise DamagedFileError(f"{path} is not valid JSON: the key {exc} appears twice") from None
-
-
-class _DuplicateKeyError(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(json.dumps(key))
-            seen.add(key)
-    return result
 
 
 def check_registry(path: str, document: object) -> Registry:
@@ -246,8 +264,14 @@ def dumps(document: object) -> bytes:
     if isinstance(document, dict) and isinstance(plugins, list) and _all_flat(plugins):
         text = _dumps_flat_plugins(document, plugins)
     else:
-        text = json.dumps(document, indent=2, ensure_ascii=False)
+        text = _text(document, indent=2)
+    # Encoding refuses a lone surrogate (UnicodeEncodeError, a ValueError), as allow_nan=False
+    # refuses NaN and the infinities: what no browser's JSON.parse reads is never written.
     return (text + "\n").encode("utf-8")
+
+
+def _text(document: object, **options: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, **options)
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -273,9 +297,9 @@ def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]])
     entries, where the indentation of the list is put in. The rest goes through json.dumps.
     """
     if not plugins:
-        return json.dumps(document, indent=2, ensure_ascii=False)
-    compact = json.dumps(plugins, ensure_ascii=False, separators=_ENTRY_SEPARATORS)
+        return _text(document, indent=2)
+    compact = _text(plugins, separators=_ENTRY_SEPARATORS)
     body = compact[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
     entries = "[\n    {\n      " + body + "\n    }\n  ]"
-    shell = json.dumps({**document, "plugins": "\0plugins\0"}, indent=2, ensure_ascii=False)
+    shell = _text({**document, "plugins": "\0plugins\0"}, indent=2)
     return shell.replace(_PLACEHOLDER, '\n  "plugins": ' + entries, 1)

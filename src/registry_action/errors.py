@@ -63,3 +63,9 @@ class RegistryProblemsError(RegistryActionError):
     """Refusing to act on a registry whose files have problems (every one is named)."""
 
     title = "Registry has problems"
+
+
+class RunnerFileError(RegistryActionError):
+    """A file the runner gave for outputs or the job summary cannot be written."""
+
+    title = "Cannot write the runner's files"

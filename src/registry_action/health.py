@@ -18,6 +18,7 @@ from typing import Any
 
 from registry_action import __version__
 from registry_action.errors import HealthCheckError, InputError
+from registry_action.escaping import printable
 
 # One slow answer must not eat the whole window, and a deployment that takes longer than this
 # to send its health answer is not healthy anyway.
@@ -98,10 +99,15 @@ def fetch(url: str, timeout: float) -> Answer:
 
 
 def _answered(status: int, reason: object) -> str:
-    return f"answered {status} {reason or ''}".strip()
+    # The reason phrase is the server's text: a CR in it must not start a line in the log.
+    return printable(f"answered {status} {reason or ''}".strip())
 
 
 def _no_answer(reason: object, timeout: float) -> str:
+    return printable(_why_no_answer(reason, timeout))
+
+
+def _why_no_answer(reason: object, timeout: float) -> str:
     if isinstance(reason, TimeoutError | socket.timeout):
         return f"did not answer within {timeout:g}s"
     if isinstance(reason, http.client.RemoteDisconnected):
@@ -132,7 +138,7 @@ class HealthGate:
         deadline = started + self.window
         for probe in probes:
             self._wait_for(probe, started, deadline)
-            self.log(f"Health check: {probe.url} is up")
+            self.log(f"Health check: {printable(probe.url)} is up")
 
     def _wait_for(self, probe: Probe, started: float, deadline: float) -> None:
         pause = FIRST_PAUSE_SECONDS
@@ -146,7 +152,8 @@ class HealthGate:
                 raise HealthCheckError(_failure(probe, answer, self.clock() - started))
             wait = min(pause, remaining)
             self.log(
-                f"Health check: {probe.url} {answer.text} (expected {probe.expected}); "
+                f"Health check: {printable(probe.url)} {printable(answer.text)} "
+                f"(expected {probe.expected}); "
                 f"trying again in {wait:.0f}s"
             )
             self.sleep(wait)
@@ -155,7 +162,8 @@ class HealthGate:
 
 def _failure(probe: Probe, answer: Answer, waited: float) -> str:
     return (
-        f"the deployment is not healthy: {probe.label} {probe.url} {answer.text} "
+        f"the deployment is not healthy: {probe.label} {printable(probe.url)} "
+        f"{printable(answer.text)} "
         f"(expected {probe.expected}) after {waited:.0f}s of waiting; nothing was registered. "
         "Check the deployment, or raise `health-check-timeout` if it needs longer to go live"
     )

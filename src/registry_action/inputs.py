@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -27,6 +28,9 @@ from registry_action.errors import InputError
 Command = Literal["register", "unregister", "validate", "reindex"]
 COMMANDS: tuple[str, ...] = ("register", "unregister", "validate", "reindex")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
+_HEADER_SAFE = re.compile(r"[!-~]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 # Inputs whose surrounding white space matters; every other input is stripped.
@@ -74,17 +78,36 @@ class Inputs(BaseModel):
     @field_validator("registry_repository")
     @classmethod
     def _owner_and_name(cls, value: str | None) -> str | None:
-        if value is not None and not _REPOSITORY.match(value):
+        if value is not None and not _REPOSITORY.fullmatch(value):
             raise ValueError(f"must be owner/name, such as org/plugin-registry, not {value!r}")
         return value
 
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        if value is not None:
+            check_api_url(value)
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _header_value(cls, value: SecretStr | None) -> SecretStr | None:
+        # requests would refuse it only at the first request, quoting the secret in its error.
+        if value is not None and not _HEADER_SAFE.fullmatch(value.get_secret_value()):
             raise ValueError(
-                f"must be an http(s) URL such as https://api.github.com, not {value!r}"
+                "cannot be sent as an HTTP header: it holds a line break, a control character "
+                "or a character outside printable ASCII (a GitHub token is one line of letters, "
+                "digits and underscores; is this a private key or a file's content?)"
             )
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        # An environment variable holding bytes that are not UTF-8 arrives with surrogates,
+        # which no JSON document or file can hold.
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise ValueError("is not valid UTF-8 text")
         return value
 
     @field_validator("dry_run", "allow_downgrade", "pull_request", "health_check", mode="before")
@@ -219,3 +242,39 @@ class Runner(BaseModel):
             "https://github.com",
             "http://github.com",
         )
+
+
+def check_api_url(value: str) -> None:
+    """ValueError unless ``value`` is an http(s) URL with a host and a valid port."""
+    example = "such as https://api.github.com"
+    if not re.match(r"^https?://[^\s/]+", value) or re.search(r"\s", value):
+        raise ValueError(f"must be an http(s) URL {example}, not {value!r}")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks the port)
+    except ValueError as exc:
+        raise ValueError(f"must be an http(s) URL {example}, not {value!r} ({exc})") from None
+    if not parts.hostname:
+        raise ValueError(f"must be an http(s) URL {example}, not {value!r} (no host)")
+
+
+def insecure_api_url(value: str) -> str | None:
+    """A warning when the token would travel in clear: plain http to a host not this one."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "http" or parts.hostname in LOCAL_HOSTS:
+        return None
+    return (
+        f"`api-url` {value} is plain http to {parts.hostname}: the token travels in clear text "
+        "and anyone on the way can read it; use https"
+    )
+
+
+def api_url(inputs: Inputs, runner: Runner) -> str:
+    """The API to talk to: the input, else the runner's GITHUB_API_URL (checked here)."""
+    if inputs.api_url:
+        return inputs.api_url
+    try:
+        check_api_url(runner.api_url)
+    except ValueError as exc:
+        raise InputError(f"GITHUB_API_URL {exc}") from None
+    return runner.api_url

@@ -63,6 +63,8 @@ def _readable_timestamp(value: str) -> str:
     return value
 
 
+# Every check is a full match: with re.match, "$" would also pass a value ending in "\n",
+# which the schemas (ECMA-262, where "$" is the very end) refuse.
 def _matches(regex: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not regex.fullmatch(value):
@@ -115,12 +117,12 @@ def read_timestamp(value: str) -> datetime | None:
 
 def is_semver(value: str) -> bool:
     """True for a semantic version such as ``1.2.3`` or ``2.0.0-rc.1+build.5``."""
-    return bool(_SEMVER_RE.match(value))
+    return bool(_SEMVER_RE.fullmatch(value))
 
 
 def is_http_url(value: str) -> bool:
     """True for an absolute ``http``/``https`` URL with a host."""
-    return bool(_HTTP_URL_RE.match(value)) and bool(urlsplit(value).hostname)
+    return bool(_HTTP_URL_RE.fullmatch(value)) and bool(urlsplit(value).hostname)
 
 
 # Python's re is used for the patterns with look-aheads (the Rust engine has none).
@@ -137,7 +139,9 @@ Timestamp = Annotated[str, AfterValidator(_readable_timestamp)]
 AbsolutePath = Annotated[
     str, _matches(re.compile(ABSOLUTE_PATH_PATTERN), "a path starting with a single '/'")
 ]
-FormatVersion = Annotated[str, StringConstraints(pattern=FORMAT_VERSION_PATTERN)]
+FormatVersion = Annotated[
+    str, StringConstraints(pattern=FORMAT_VERSION_PATTERN.replace("$", r"\Z"))
+]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 _OPEN = ConfigDict(extra="allow", strict=True, regex_engine="python-re")

@@ -11,13 +11,13 @@ never leak into the new one.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry_action import strictjson
 from registry_action.documents import PLUGINS_DIR, dumps, load_manifest, manifest_path
 from registry_action.errors import DamagedFileError
 from registry_action.manifest import render_manifest, same_content
@@ -62,7 +62,7 @@ def pull_body(spec: PluginSpec, manifest: dict[str, Any], base: str) -> str:
             "<details><summary>Manifest</summary>",
             "",
             "```json",
-            json.dumps(shown, indent=2, ensure_ascii=False),
+            strictjson.dumps_text(shown, indent=2),
             "```",
             "",
             "</details>",

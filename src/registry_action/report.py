@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from registry_action import strictjson
 from registry_action.commands import Result
 from registry_action.documents import PLUGINS_DIR, REGISTRY_PATH
+from registry_action.escaping import markdown_code, markdown_text
 from registry_action.publish import FileChange, Outcome
 
 _VERBS = {"register": "registered", "unregister": "unregistered", "reindex": "rebuilt"}
@@ -23,7 +25,7 @@ def outputs(result: Result) -> dict[str, str]:
         "registry-url": result.registry_url or "",
         "changed": "true" if outcome.changed else "false",
         "commit-sha": outcome.commit_sha or "",
-        "manifest": json.dumps(manifest, indent=2, ensure_ascii=False) if manifest else "",
+        "manifest": strictjson.dumps_text(manifest, indent=2) if manifest else "",
         "pull-request-url": result.pull_request.url if result.pull_request else "",
         "pull-request-number": str(result.pull_request.number) if result.pull_request else "",
     }
@@ -110,7 +112,7 @@ def _versions_changed(change: FileChange) -> list[tuple[str, str | None, str | N
 
 def _load(content: bytes | None) -> Any:
     try:
-        return json.loads(content) if content is not None else None
+        return strictjson.loads(content.decode("utf-8")) if content is not None else None
     except ValueError:
         return None  # a damaged file being replaced: its version is unknown
 
@@ -130,7 +132,7 @@ def _version(document: Any) -> str | None:
 def summary(result: Result) -> str:
     """A short Markdown report for the job summary."""
     outcome = result.outcome
-    lines = [f"### registry-action: {result.command}", "", headline(result), ""]
+    lines = [f"### registry-action: {result.command}", "", markdown_text(headline(result)), ""]
     if result.command == "validate":
         return "\n".join(lines + _problem_table(result)) + "\n"
     rows = plugin_rows(outcome)
@@ -138,24 +140,24 @@ def summary(result: Result) -> str:
         lines += ["| plugin | version | files changed | commits |", "|---|---|---|---|"]
         lines += [_row(row, outcome) for row in rows]
     if result.pull_request:
-        lines += ["", f"Pull request: {result.pull_request.url}"]
+        lines += ["", f"Pull request: {_link(result.pull_request.url)}"]
     if result.manifest_url and result.command == "register":
-        lines += ["", f"Manifest: {result.manifest_url}"]
-    lines += [f"\n> [!WARNING]\n> {warning}" for warning in outcome.warnings]
+        lines += ["", f"Manifest: {_link(result.manifest_url)}"]
+    lines += [f"\n> [!WARNING]\n> {markdown_text(warning)}" for warning in outcome.warnings]
     if outcome.dry_run and outcome.changes:
         from registry_action.diffs import markdown_diff
 
         lines += ["", "Dry run: nothing was written. The changes it would make:"]
         for change in outcome.changes:
-            lines += ["", f"#### `{change.path}`", "", markdown_diff(change)]
+            lines += ["", f"#### {markdown_code(change.path)}", "", markdown_diff(change)]
     return "\n".join(lines) + "\n"
 
 
 def _row(row: PluginRow, outcome: Outcome) -> str:
-    before, after = row.before or "—", row.after or "—"
+    before, after = markdown_text(row.before or "—"), markdown_text(row.after or "—")
     version = before if before == after else f"{before} → {after}"
-    files = ", ".join(f"`{path}`" for path in row.files) or "none"
-    return f"| `{row.plugin_id}` | {version} | {files} | {_commits(row, outcome)} |"
+    files = ", ".join(markdown_code(path) for path in row.files) or "none"
+    return f"| {markdown_code(row.plugin_id)} | {version} | {files} | {_commits(row, outcome)} |"
 
 
 def _commits(row: PluginRow, outcome: Outcome) -> str:
@@ -165,7 +167,7 @@ def _commits(row: PluginRow, outcome: Outcome) -> str:
     for change in outcome.changes:
         if change.path in row.files and change.commit_sha:
             text = f"`{change.commit_sha[:7]}`"
-            link = f"[{text}]({change.commit_url})" if change.commit_url else text
+            link = f"[{text}]({_target(change.commit_url)})" if change.commit_url else text
             if link not in links:
                 links.append(link)
     return ", ".join(links) or "—"
@@ -177,6 +179,16 @@ def _problem_table(result: Result) -> list[str]:
     lines = ["| | file | line | problem |", "|---|---|---|---|"]
     for problem in result.problems:
         mark = "❌ error" if problem.severity == "error" else "⚠️ warning"
-        message = problem.message.replace("|", "\\|")
-        lines.append(f"| {mark} | `{problem.path}` | {problem.line or ''} | {message} |")
+        message = markdown_text(problem.message)
+        where = markdown_code(problem.path)
+        lines.append(f"| {mark} | {where} | {problem.line or ''} | {message} |")
     return lines
+
+
+def _target(url: str) -> str:
+    """A URL from a server as a Markdown link target that cannot end the link early."""
+    return re.sub(r"[\s()<>\[\]`|\\]", lambda c: f"%{ord(c.group()):02X}", url)
+
+
+def _link(url: str) -> str:
+    return f"[{markdown_text(url)}]({_target(url)})"

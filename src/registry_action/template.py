@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from registry_action import strictjson
 from registry_action.errors import TemplateError
 
 PLACEHOLDERS = (
@@ -62,11 +63,15 @@ def render_value(value: Any, context: Mapping[str, str], where: str) -> Any:
 def parse_template(source: str, text: str) -> dict[str, Any]:
     """Parse a manifest template file; it must be a JSON object."""
     try:
-        document = json.loads(text)
+        document = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateError(
             f"the manifest template {source} is not valid JSON: {exc.msg} "
             f"at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except strictjson.DuplicateKeyError as exc:
+        raise TemplateError(
+            f"the manifest template {source} is not valid JSON: the key {exc} appears twice"
         ) from None
     if not isinstance(document, dict):
         raise TemplateError(f"the manifest template {source} must be a JSON object")

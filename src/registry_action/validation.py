@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from registry_action import strictjson
 from registry_action.documents import (
     PLUGINS_DIR,
     REGISTRY_PATH,
@@ -76,9 +77,11 @@ def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Pro
 
 def _syntax_line(text: str) -> int | None:
     try:
-        json.loads(text)
+        strictjson.loads(text)
     except json.JSONDecodeError as exc:
         return exc.lineno
+    except ValueError:
+        return None
     return None  # valid syntax: the damage is a repeated key or an encoding error
 
 

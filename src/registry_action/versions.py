@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from functools import cmp_to_key
 from pathlib import Path
 
+from registry_action import strictjson
 from registry_action.errors import DowngradeError, InputError
 from registry_action.models import is_semver
+from registry_action.workspace import decode, read_file
 
 _TAG = re.compile(r"^refs/tags/v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
 
@@ -26,15 +28,23 @@ def normalise(version: str, source: str) -> str:
 
 
 def resolve_version(
-    given: str | None, version_file: Path, file_is_default: bool, ref: str | None
+    given: str | None,
+    version_file: Path,
+    file_is_default: bool,
+    ref: str | None,
+    *,
+    workspace: Path | None = None,
 ) -> str:
-    """The version input, else ``version`` in the version file, else a ``vX.Y.Z`` tag."""
+    """The version input, else ``version`` in the version file, else a ``vX.Y.Z`` tag.
+
+    With ``workspace``, the version file must lie inside it.
+    """
     if given:
         return normalise(given, "input `version`")
-    from_file = _from_file(version_file, required=not file_is_default)
+    from_file = _from_file(version_file, required=not file_is_default, workspace=workspace)
     if from_file is not None:
         return normalise(from_file, f"the version in {version_file.name}")
-    match = _TAG.match(ref or "")
+    match = _TAG.fullmatch(ref or "")
     if match:
         return normalise(match.group(1), f"the tag in GITHUB_REF {ref}")
     raise InputError(
@@ -43,19 +53,22 @@ def resolve_version(
     )
 
 
-def _from_file(path: Path, *, required: bool) -> str | None:
+def _from_file(path: Path, *, required: bool, workspace: Path | None) -> str | None:
+    what = "input `version-file`"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode(read_file(path, what, within=workspace), path, what)
     except FileNotFoundError:
         if required:
-            raise InputError(f"input `version-file`: {path} does not exist") from None
+            raise InputError(f"{what}: {path} does not exist") from None
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"input `version-file`: cannot read {path}: {exc}") from None
     try:
-        document = json.loads(text)
+        document = strictjson.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"input `version-file`: {path} is not valid JSON: {exc.msg}") from None
+        raise InputError(
+            f"{what}: {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except strictjson.DuplicateKeyError as exc:
+        raise InputError(f"{what}: {path} is not valid JSON: the key {exc} appears twice") from None
     version = document.get("version") if isinstance(document, dict) else None
     if version is None:
         if required:

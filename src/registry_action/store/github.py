@@ -28,6 +28,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
+from registry_action.store import github_transport
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
 
 T = TypeVar("T")
@@ -94,6 +95,7 @@ def make_client(token: str, api_url: str, *, timeout: int = TIMEOUT_SECONDS) -> 
     )
     # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
     # most a few requests, so that throttle only slows every pipeline down.
+    github_transport.install()
     return Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),

@@ -1,0 +1,183 @@
+"""Strict JSON: what browsers' ``JSON.parse`` accepts, and nothing a dashboard would choke on.
+
+Python's reader takes ``NaN`` and ``Infinity``, reads ``1e400`` as infinity, keeps the last of
+two equal keys, lets lone surrogate escapes through and recurses once per level of nesting;
+its writer then emits what no browser parses. ``loads`` refuses all of them, and ``dumps_text``
+refuses to write them. Every refusal is a ``json.JSONDecodeError`` (with its line and column),
+so callers report it like any other syntax error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+# Manifests and registries are three levels deep; anything near this is not a registry. It also
+# keeps every reader (json, jsonschema, pydantic, the template renderer) far from recursion limits.
+MAX_DEPTH = 64
+# Integers a browser holds exactly (Number.MAX_SAFE_INTEGER); JSON.parse rounds larger ones.
+MAX_SAFE_INTEGER = 2**53 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
+
+# A JSON string token, or one of the characters whose meaning depends on not being in one.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_BRACKETS = re.compile(_STRING + r"|[\[\]{}]", re.DOTALL)
+_NUMBER = re.compile(_STRING + r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.DOTALL)
+_CONSTANT = re.compile(_STRING + r"|-?Infinity|NaN", re.DOTALL)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+class DuplicateKeyError(ValueError):
+    """An object names the same key twice (``str(error)`` is the key, as JSON)."""
+
+
+class _Refused(ValueError):
+    def __init__(self, message: str, literal: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.literal = literal
+
+
+def loads(text: str) -> Any:
+    """Parse RFC 8259 JSON strictly; JSONDecodeError or DuplicateKeyError on anything else."""
+    try:
+        document = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_safe_integer,
+        )
+    except _Refused as exc:
+        raise json.JSONDecodeError(exc.message, text, _locate(text, exc.literal)) from None
+    except RecursionError:  # json's parser recurses once per level
+        raise _too_deep(text) from None
+    if _too_deep_document(document):
+        raise _too_deep(text)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_surrogates(text)
+    return document
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(json.dumps(key))
+            seen.add(key)
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value", name)
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {_clip(literal)} is too large for JSON readers", literal)
+    return value
+
+
+def _safe_integer(literal: str) -> int:
+    digits = literal.lstrip("-")
+    if len(digits) > _MAX_INTEGER_DIGITS or int(digits) > MAX_SAFE_INTEGER:
+        raise _Refused(
+            f"the integer {_clip(literal)} is larger than JSON readers hold exactly "
+            f"({MAX_SAFE_INTEGER})",
+            literal,
+        )
+    return int(literal)
+
+
+def _clip(literal: str) -> str:
+    return literal if len(literal) <= 24 else f"{literal[:20]}… ({len(literal)} characters)"
+
+
+def _locate(text: str, literal: str) -> int:
+    """Where ``literal`` (a number or constant json refused) first stands outside a string."""
+    pattern = _CONSTANT if literal in ("NaN", "Infinity", "-Infinity") else _NUMBER
+    for found in pattern.finditer(text):
+        if found.group() == literal:
+            return found.start()
+    return 0  # pragma: no cover - json only hands over literals that are in the text
+
+
+def _too_deep_document(document: Any) -> bool:
+    # Walked without recursion, containers only: a fraction of what parsing costs.
+    if type(document) is not dict and type(document) is not list:
+        return False
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if type(node) is dict else node
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth >= MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _too_deep(text: str) -> json.JSONDecodeError:
+    return json.JSONDecodeError(f"nesting deeper than {MAX_DEPTH} levels", text, _too_deep_at(text))
+
+
+def _too_deep_at(text: str) -> int:
+    depth = 0
+    for found in _BRACKETS.finditer(text):
+        piece = found.group()
+        if piece in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return found.start()
+        elif piece in "]}":
+            depth -= 1
+    return 0
+
+
+def _check_surrogates(text: str) -> None:
+    for string in re.finditer(_STRING, text, flags=re.DOTALL):
+        units = [
+            (int(escape.group(1), 16) if escape.group(1) else -1, escape.start())
+            for escape in _ESCAPE.finditer(string.group())
+        ]
+        index = 0
+        while index < len(units):
+            unit, where = units[index]
+            paired = (
+                0xD800 <= unit <= 0xDBFF
+                and index + 1 < len(units)
+                and 0xDC00 <= units[index + 1][0] <= 0xDFFF
+                and units[index + 1][1] == where + 6
+            )
+            if paired:
+                index += 2
+                continue
+            if 0xD800 <= unit <= 0xDFFF:
+                raise json.JSONDecodeError(
+                    f"\\u{unit:04x} is a lone surrogate, not a character",
+                    text,
+                    string.start() + where,
+                )
+            index += 1
+
+
+def dumps_text(document: object, **options: Any) -> str:
+    """``json.dumps`` that cannot write NaN, Infinity or a lone surrogate (ValueError)."""
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, **options)
+    if _has_surrogate(text):
+        raise ValueError("a string holds a lone surrogate, which is not a character")
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
