@@ -128,13 +128,14 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
     )
-    repository, branch = inputs.registry_repository, store.branch
+    branch, repository = store.branch, store.repository  # as GitHub names it now
     base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
     proposals = None
     if inputs.pull_request:
         from registry_action.store.github_proposals import GitHubProposals
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
+    _NOTICES.extend(store.notices)
     return Target(store, repository, branch, base, proposals)
 
 
@@ -364,4 +365,13 @@ COMMANDS = {
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    return COMMANDS[inputs.command](inputs, runner, log)
+    _NOTICES.clear()
+    result = COMMANDS[inputs.command](inputs, runner, log)
+    if not _NOTICES:
+        return result
+    warnings = tuple(_NOTICES) + result.outcome.warnings
+    return replace(result, outcome=replace(result.outcome, warnings=warnings))
+
+
+# What the opened store had to say about where the registry is (a renamed repository).
+_NOTICES: list[str] = []

@@ -231,12 +231,8 @@ def _disagreements(
 
 def read_manifests(store: RegistryStore) -> dict[str, bytes]:
     """Every ``plugins/*.json`` of a store, by path."""
-    manifests: dict[str, bytes] = {}
-    for path in store.list_dir(PLUGINS_DIR):
-        stored = store.read(path) if is_manifest_path(path) else None
-        if stored is not None:  # a file deleted since the listing is simply gone
-            manifests[path] = stored.content
-    return manifests
+    found = store.read_folder(PLUGINS_DIR)
+    return {path: stored.content for path, stored in found.items() if is_manifest_path(path)}
 
 
 def read_registry(store: RegistryStore) -> tuple[bytes | None, dict[str, bytes]]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from . import contents, pulls, repos
+from . import contents, pulls, repos, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 
 Handler = Callable[..., ApiResponse]
@@ -25,6 +25,7 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("PATCH", _REPO + r"/git/refs/heads/(?P<branch>.+)", repos.update_ref),
     ("DELETE", _REPO + r"/git/refs/heads/(?P<branch>.+)", repos.delete_ref),
     ("GET", _REPO + r"/git/commits/(?P<sha>[^/]+)", repos.get_commit),
+    ("GET", _REPO + r"/git/trees/(?P<sha>.+)", trees.get_tree),
     ("GET", _REPO + r"/pulls", pulls.list_pulls),
     ("POST", _REPO + r"/pulls", pulls.create_pull),
     ("GET", _REPO + r"/pulls/(?P<number>\d+)", pulls.get_pull),

@@ -28,7 +28,15 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
+from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
+from registry_action.store.github_tree import TreeReader
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+    WriteResult,
+)
 
 T = TypeVar("T")
 
@@ -120,9 +128,12 @@ class GitHubStore(RegistryStore):
         self._repository_name = repository
         self._protected_hint = protected_hint
         # The client is lazy: no request until a file is read or written.
+        self._client = client
         self._repo: Repository = client.get_repo(repository)
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
+        self._found: Found | None = None
+        self._notices: tuple[str, ...] = ()
 
     def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
         """Run one PyGithub call; every way it can fail becomes one of the project's errors."""
@@ -136,12 +147,44 @@ class GitHubStore(RegistryStore):
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing) from None
+        except RuntimeError as exc:  # PyGithub refusing a redirect to another host
+            refused = redirect_refused(exc, self._client.requester.base_url)
+            if refused is None:
+                raise
+            raise refused from None
+
+    def _ready(self) -> Found:
+        """Look the repository up once, so that every request names it as it is now."""
+        if self._found is None:
+            requester = self._client.requester
+            found = self._call(
+                "read the repository",
+                lambda: find(requester, requester.base_url, self._repository_name),
+            )
+            notice = moved_notice(self._repository_name, found.full_name)
+            if notice is not None:
+                self._notices = (notice,)
+                self._repository_name = found.full_name
+                self._repo = self._client.get_repo(found.full_name)
+            self._found = found
+        return self._found
+
+    @property
+    def repository(self) -> str:
+        """``owner/name`` of the registry as GitHub names it now."""
+        self._ready()
+        return self._repository_name
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return self._notices
 
     @property
     def branch(self) -> str:
         """The branch written; the repository's default branch unless one was given."""
+        found = self._ready()
         if self._branch is None:
-            self._branch = self._call("read the repository", lambda: self._repo.default_branch)
+            self._branch = found.default_branch
         return self._branch
 
     @property
@@ -175,12 +218,35 @@ class GitHubStore(RegistryStore):
         blob = self._call(f"read {found.path}", lambda: self._repo.get_git_blob(found.sha))
         return base64.b64decode(blob.content)
 
+    def _trees(self) -> TreeReader:
+        return TreeReader(
+            self._client.requester,
+            self._repo.url,
+            self._repository_name,
+            lambda doing, request: self._call(doing, request),
+        )
+
+    def _blob(self, path: str, sha: str) -> bytes:
+        blob = self._call(f"read {path}", lambda: self._repo.get_git_blob(sha))
+        return base64.b64decode(blob.content)
+
     def list_dir(self, path: str) -> list[str]:
-        found = self._get(path, f"list {path}")
-        if found is None:
-            return []
-        entries = found if isinstance(found, list) else [found]
-        return sorted(entry.path for entry in entries if entry.type == "file")
+        # The Contents API would list at most 1,000 files, without a word.
+        branch = self.branch
+        return sorted(self._trees().listing(branch, path)[1])
+
+    def read_folder(self, path: str) -> dict[str, StoredFile]:
+        """Every file of the folder in a few requests: one listing, one GraphQL query."""
+        reader = self._trees()
+        folder_sha, shas = reader.listing(self.branch, path)
+        texts = reader.texts(folder_sha) if folder_sha and shas else {}
+        files: dict[str, StoredFile] = {}
+        for child, sha in sorted(shas.items()):
+            content = texts.get(sha)
+            if content is None:  # cut, binary or left out by GraphQL: read it on its own
+                content = self._blob(child, sha)
+            files[child] = StoredFile(child, content, sha)
+        return files
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
@@ -201,10 +267,14 @@ class GitHubStore(RegistryStore):
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
-        result = self._call(
-            f"delete {path}",
-            lambda: self._repo.delete_file(path, message, expected, branch, **extra),
-        )
+        try:
+            result = self._call(
+                f"delete {path}",
+                lambda: self._repo.delete_file(path, message, expected, branch, **extra),
+                may_be_missing=True,
+            )
+        except _Missing:  # the repository and branch were found: the file is what is missing
+            raise VanishedError(f"{path} was deleted from {self.description} meanwhile") from None
         commit = result["commit"]
         if isinstance(commit, Commit):
             return WriteResult(path, None, commit.sha, commit.html_url)

@@ -16,7 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from registry_action.errors import InputError
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+    WriteResult,
+)
 
 
 def blob_sha(content: bytes) -> str:
@@ -97,6 +103,8 @@ class LocalStore(RegistryStore):
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         with self._locked():
+            if self.read(path) is None:
+                raise VanishedError(f"{path} was deleted since it was read")
             self._check(path, expected)
             self._file(path).unlink()
         return WriteResult(path, None, None)

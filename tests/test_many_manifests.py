@@ -1,0 +1,85 @@
+"""Registries of thousands of manifests, past the Contents API's 1,000-file listing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from action_support import REPO, docker_env, run_action, start_fake
+from fake_github import FakeGitHub
+from registry_files import manifest, registry_files
+
+BUDGET = 10  # API requests a reindex or a validate may make, whatever the registry's size
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    server = start_fake()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def seed(fake: FakeGitHub, count: int, *, listed: bool) -> list[str]:
+    ids = [f"plugin-{n:05d}" for n in range(count)]
+    fake.put_files(REPO, registry_files(*(manifest(i) for i in ids), listed=listed))
+    fake.reset_log()
+    return ids
+
+
+def command(fake: FakeGitHub, tmp_path: Path, name: str) -> dict[str, str]:
+    return docker_env(fake, tmp_path, COMMAND=name)
+
+
+@pytest.mark.parametrize(
+    ("count", "tree_limit"), [(1_500, 100_000), (1_500, 500), (10_000, 100_000)]
+)
+def test_reindex_keeps_every_plugin_in_a_few_requests(
+    fake: FakeGitHub, tmp_path: Path, count: int, tree_limit: int
+) -> None:
+    fake.tree_limit = tree_limit  # below the count: the recursive listing says truncated
+    ids = seed(fake, count, listed=False)
+    run = run_action(command(fake, tmp_path, "reindex"))
+    assert run.status == 0, run.stdout + run.stderr
+    written = json.loads(fake.get_file(REPO, "registry.json") or b"")
+    assert [p["id"] for p in written["plugins"]] == ids
+    assert len(fake.requests) <= BUDGET, [r.path for r in fake.requests]
+    assert run.errors == []
+
+
+@pytest.mark.parametrize("count", [1_500, 10_000])
+def test_validate_finds_no_false_problem_in_a_few_requests(
+    fake: FakeGitHub, tmp_path: Path, count: int
+) -> None:
+    seed(fake, count, listed=True)
+    run = run_action(command(fake, tmp_path, "validate"))
+    assert run.status == 0, run.stdout + run.stderr
+    assert run.errors == []
+    assert "::warning" not in run.stdout
+    assert f"Checked registry.json and {count} manifest(s)" in run.stdout
+    assert len(fake.requests) <= BUDGET
+
+
+def test_a_listed_manifest_missing_from_the_index_is_still_found_past_1000(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    seed(fake, 1_200, listed=True)
+    fake.put_file(REPO, "plugins/zzz-late.json", json.dumps(manifest("zzz-late")))
+    run = run_action(command(fake, tmp_path, "validate"))
+    assert run.status == 0  # an unlisted manifest is a warning: reindex lists it
+    assert "plugins/zzz-late.json" in run.stdout
+
+
+def test_a_manifest_that_is_not_utf8_is_read_byte_for_byte_and_reported(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    seed(fake, 3, listed=True)
+    fake.put_file(REPO, "plugins/broken.json", b'{"id": "broken\xff"}\n')
+    run = run_action(command(fake, tmp_path, "validate"))
+    assert run.status == 1
+    assert any("file=plugins/broken.json" in line for line in run.stdout.splitlines())
+    assert any("/git/blobs/" in r.path for r in fake.requests)  # GraphQL gave no exact text
