@@ -35,9 +35,8 @@ class Found:
 
 def other_host(api_url: str, location: str) -> GitHubError:
     """The error for a redirect away from ``api-url``'s host."""
-    target = urlsplit(location)
     return GitHubError(
-        f"GitHub at {api_url} redirected to another host ({target.scheme}://{target.netloc}); "
+        f"GitHub at {api_url} redirected to another host ({urlsplit(location).hostname}); "
         "the token is only sent to `api-url`'s host: set `api-url` to the API's address"
     )
 
@@ -87,8 +86,10 @@ def redirect_refused(exc: RuntimeError, api_url: str) -> GitHubError | None:
     text = str(exc)
     if "redirected from" not in text:
         return None
+    # "Github server redirected from host a to b, please correct ..." (or from protocol a to b)
     target = text.split(" to ", 1)[-1].split(",", 1)[0]
+    kind = "protocol" if "protocol" in text else "host"
     return GitHubError(
-        f"GitHub at {api_url} redirected to another host or scheme ({target}); the token is only "
-        "sent to `api-url`'s host: set `api-url` to the API's address"
+        f"GitHub at {api_url} redirected to another {kind} ({target}); the token is only sent "
+        "to `api-url`'s host: set `api-url` to the API's address"
     )
