@@ -95,3 +95,12 @@ def test_an_unregister_whose_manifest_another_run_deleted_first_succeeds(
     listed = json.loads(fake.get_file(REPO, "registry.json") or b"")
     assert [p["id"] for p in listed["plugins"]] == ["todo"]
     assert run.errors == []
+
+
+def test_an_html_error_page_is_reduced_to_its_status(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.inject(method="GET", path_regex=r"/contents/", fault=faults.html(502), times=None)
+    run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="calendar"))
+    assert run.status == 1
+    assert len(run.errors) == 1
+    assert "(502 Bad Gateway)" in run.errors[0]
+    assert "<" not in run.errors[0] and "Unicorn" not in run.stdout + run.stderr

@@ -217,3 +217,19 @@ def test_a_lower_version_than_the_merged_one_is_not_proposed(
     assert allowed.status == 0, allowed.stdout + allowed.stderr
     assert manifest_on(github, BRANCH)["version"] == "1.9.0"
     assert "goes down from 2.0.0" in allowed.stdout
+
+
+def test_a_ruleset_restricting_proposal_branches_is_named(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    github.inject(method="POST", path_regex=r"/git/refs$", fault=faults.reference_update_failed())
+    run = action.run(PROPOSE)
+    assert run.status == 1
+    assert run.errors == [
+        "::error title=GitHub refused the request::a ruleset of org/plugin-registry (or of its "
+        f"organization) refused to create the branch {BRANCH} (422 Reference update failed): it "
+        "restricts creating or updating branches that match `registry/*`; exclude `registry/*` "
+        "from that ruleset's branch targets or let the token bypass it"
+    ]
+    assert github.branches(REGISTRY) == ["main"]

@@ -188,3 +188,10 @@ def redirect(code: int, location: str) -> Fault:
 def html(code: int = 502) -> Fault:
     """Answer ``code`` with an HTML page, as GitHub's front end does for a 502 ("Unicorn!")."""
     return Fault("html", status=code)
+
+
+def reference_update_failed() -> Fault:
+    """422 "Reference update failed": a ruleset's "Restrict creations" (or updates) refusing a
+    branch (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#restrict-creations);
+    the Git References API answers a refused ref write with that text."""
+    return Fault("status", status=422, message="Reference update failed")

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -287,7 +288,18 @@ class _Missing(Exception):
 
 def _message(exc: GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
-    return " ".join(str(data.get("message") or exc.data or "").split())
+    text = str(data.get("message") or exc.data or "")
+    if not data.get("message") and "<html" in text.lower():
+        # An HTML error page (a 502 from GitHub's front end): its status says all it can.
+        return _reason(exc.status)
+    return " ".join(text.split())
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error page"
 
 
 def _is_missing_ref(exc: GithubException) -> bool:
