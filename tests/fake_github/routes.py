@@ -26,6 +26,7 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", _REPO + r"/git/refs/heads/(?P<branch>.+)", repos.delete_ref),
     ("GET", _REPO + r"/git/commits/(?P<sha>[^/]+)", repos.get_commit),
     ("GET", _REPO + r"/git/trees/(?P<sha>.+)", trees.get_tree),
+    ("GET", _REPO + r"/tarball/(?P<ref>.+)", trees.get_tarball),
     ("GET", _REPO + r"/pulls", pulls.list_pulls),
     ("POST", _REPO + r"/pulls", pulls.create_pull),
     ("GET", _REPO + r"/pulls/(?P<number>\d+)", pulls.get_pull),
@@ -51,6 +52,8 @@ def dispatch(api: Api, req: ApiRequest) -> ApiResponse:
 
 def dispatch_raw(api: Api, req: ApiRequest) -> ApiResponse | None:
     """Answer a raw file download at the web root, or ``None`` if the path is not one."""
+    if req.path.startswith("/_codeload/") and req.method == "GET":
+        return trees.codeload(api, req)
     match = RAW_ROUTE.fullmatch(req.path)
     if match is None or req.method != "GET":
         return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tarfile
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -207,3 +209,38 @@ def vanish(api: Api, req: ApiRequest) -> None:
     name = branch or repo.default_branch
     if name in repo.branches and match[2] in repo.head(name).files:
         repo.commit(name, {match[2]: None}, f"Remove {match[2]}")
+
+
+def get_tarball(api: Api, req: ApiRequest, owner: str, name: str, ref: str) -> ApiResponse:
+    """Download a repository archive (tar).
+
+    https://docs.github.com/en/rest/repos/contents#download-a-repository-archive-tar: 302 to a
+    codeload URL (recorded in @octokit/fixtures, scenario get-archive: ``Location:
+    https://codeload.github.com/{owner}/{repo}/legacy.tar.gz/refs/heads/{ref}``). Here codeload
+    is the fake's ``/_codeload/`` at the web root.
+    """
+    repo = api.repo(req, owner, name)
+    commit = repo.resolve(ref)
+    if commit is None:
+        raise not_found("repos/contents#download-a-repository-archive-tar")
+    location = f"{api.web_base}/_codeload/{repo.full_name}/legacy.tar.gz/{commit.sha}"
+    return ApiResponse(302, b"", {"location": location, "content-type": "text/html"})
+
+
+def codeload(api: Api, req: ApiRequest) -> ApiResponse | None:
+    """The archive a tarball redirect points at: one top folder ``{owner}-{repo}-{sha7}/``
+    (as in the get-archive recording), gzip-compressed."""
+    match = re.fullmatch(r"/_codeload/([^/]+)/([^/]+)/legacy\.tar\.gz/([0-9a-f]{40})", req.path)
+    repo = api.state.repo(f"{match[1]}/{match[2]}") if match else None
+    commit = repo.commits.get(match[3]) if repo and match else None
+    if repo is None or commit is None:
+        return None
+    top = f"{repo.owner}-{repo.name}-{commit.sha[:7]}"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
+        for path, sha in sorted(commit.files.items()):
+            data = repo.blobs[sha]
+            info = tarfile.TarInfo(f"{top}/{path}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return ApiResponse(200, buffer.getvalue(), {"content-type": "application/x-gzip"})
