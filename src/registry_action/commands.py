@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
@@ -91,11 +92,20 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
     return chosen
 
 
-def raw_base_url(runner: Runner, repository: str, branch: str) -> str:
-    """The raw-file URL of a branch: raw.githubusercontent.com, or the server's /raw/ form."""
-    if runner.is_enterprise:
-        return f"{runner.server_url.rstrip('/')}/{repository}/raw/{branch}"
-    return f"https://raw.githubusercontent.com/{repository}/{branch}"
+def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
+    """The raw-file URL of a branch, in the form GitHub documents for the server.
+
+    GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
+    with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
+    answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
+    `subdomain-isolation` says which, since nothing in the API tells.
+    """
+    if not runner.is_enterprise:
+        return f"https://raw.githubusercontent.com/{repository}/{branch}"
+    server = urlsplit(runner.server_url.rstrip("/"))
+    if isolation:
+        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
+    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
 
 
 def open_target(inputs: Inputs, runner: Runner) -> Target:
@@ -111,7 +121,9 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         repository = inputs.registry_repository or ""
         branch = inputs.registry_branch or "main"
         base = inputs.manifest_base_url or (
-            raw_base_url(runner, repository, branch) if repository else None
+            raw_base_url(runner, repository, branch, inputs.subdomain_isolation)
+            if repository
+            else None
         )
         return Target(LocalStore(inputs.registry_dir), repository, branch, base)
     if inputs.token is None:
@@ -129,7 +141,9 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
     )
     branch, repository = store.branch, store.repository  # as GitHub names it now
-    base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
+    base = inputs.manifest_base_url or raw_base_url(
+        runner, repository, branch, inputs.subdomain_isolation
+    )
     proposals = None
     if inputs.pull_request:
         from registry_action.store.github_proposals import GitHubProposals

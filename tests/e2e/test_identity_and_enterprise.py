@@ -11,7 +11,9 @@ from conftest import REGISTRY, WRITE_TOKEN, Action
 from fake_github import FakeGitHub
 
 COMMITTER = {"committer-name": "Registry Bot", "committer-email": "registry@example.com"}
-GHE_RAW = "https://ghe.example.com/org/plugin-registry/raw/main"
+# GitHub Enterprise Server's raw files with subdomain isolation, the default ("Enabling
+# subdomain isolation" in the GHES admin docs); without it, https://HOSTNAME/raw/OWNER/REPO/REF.
+GHE_RAW = "https://raw.ghe.example.com/org/plugin-registry/main"
 
 
 def test_commits_carry_no_committer_by_default_so_github_signs_them(
@@ -109,3 +111,15 @@ def test_enterprise_server_with_the_api_url_input_and_pull_requests(
     }
     assert run.outputs["pull-request-url"] == f"{enterprise.root_url}/org/plugin-registry/pull/1"
     assert run.outputs["manifest-url"] == f"{GHE_RAW}/plugins/calendar2.json"
+
+
+def test_enterprise_server_without_subdomain_isolation_uses_the_raw_path(
+    github: FakeGitHub, action: Action, enterprise: FakeGitHub
+) -> None:
+    inputs = {"version": "1.2.3", "subdomain-isolation": "false"}
+    run = action.run(on_enterprise(action, enterprise, inputs))
+    assert run.status == 0, run.stdout + run.stderr
+    raw = "https://ghe.example.com/raw/org/plugin-registry/main"
+    assert run.outputs["manifest-url"] == f"{raw}/plugins/calendar2.json"
+    manifest = json.loads(enterprise.get_file(REGISTRY, "plugins/calendar2.json") or b"{}")
+    assert manifest["manifestUrl"] == f"{raw}/plugins/calendar2.json"
