@@ -10,6 +10,8 @@ import pytest
 
 from action_support import REPO, WRITE_TOKEN, docker_env, run_action, start_fake
 from fake_github import FakeGitHub, faults
+from registry_action.store.github import GitHubStore, make_client
+from registry_action.store.interface import ConflictError
 from registry_files import manifest, registry_files
 
 NEW = "platform/dashboard-plugins"
@@ -104,3 +106,37 @@ def test_an_html_error_page_is_reduced_to_its_status(fake: FakeGitHub, tmp_path:
     assert len(run.errors) == 1
     assert "(502 Bad Gateway)" in run.errors[0]
     assert "<" not in run.errors[0] and "Unicorn" not in run.stdout + run.stderr
+
+
+def test_a_repository_renamed_between_read_and_write_is_looked_up_again(
+    fake: FakeGitHub,
+) -> None:
+    fake.put_file(REPO, "registry.json", b"{}\n")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+    found = store.read("registry.json")
+    assert found is not None
+    fake.rename_repo(REPO, NEW)
+    with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
+        store.write("registry.json", b"[]\n", found.version, "m")
+    assert [r.status for r in fake.writes] == [307]  # GitHub's answer to a write: not applied
+    again = store.read("registry.json")
+    assert again is not None
+    store.write("registry.json", b"[]\n", again.version, "m")
+    assert fake.get_file(NEW, "registry.json") == b"[]\n"
+    assert store.notices == (MOVED.removeprefix("::warning::"),)
+
+
+def test_a_repository_renamed_between_two_reads_is_never_read_on_another_branch(
+    fake: FakeGitHub,
+) -> None:
+    fake.create_branch(REPO, "registry")
+    fake.put_file(REPO, "registry.json", b'"registry"\n', branch="registry")
+    fake.put_file(REPO, "registry.json", b'"main"\n', branch="main")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "registry")
+    assert store.read("plugins/x.json") is None
+    fake.rename_repo(REPO, NEW)
+    # PyGithub follows the 301 without ?ref=, to the default branch's file: refused, not used.
+    with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
+        store.read("registry.json")
+    again = store.read("registry.json")
+    assert again is not None and again.content == b'"registry"\n'

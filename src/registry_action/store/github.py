@@ -148,6 +148,14 @@ class GitHubStore(RegistryStore):
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing) from None
+        except KeyError:
+            # A write answered 307 (the repository moved since it was looked up) carries none
+            # of the fields PyGithub reads: look the repository up again and retry.
+            self._found = None
+            raise ConflictError(
+                f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
+                outdated=False,
+            ) from None
         except RuntimeError as exc:  # PyGithub refusing a redirect to another host
             refused = redirect_refused(exc, self._client.requester.base_url)
             if refused is None:
@@ -207,6 +215,13 @@ class GitHubStore(RegistryStore):
             return None
         if isinstance(found, list):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
+        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
+            # PyGithub followed a 301 by path, dropping ?ref=: this may be another branch's file.
+            self._found = None
+            raise ConflictError(
+                f"could not read {path}: {self._repository_name} was renamed or moved meanwhile",
+                outdated=False,
+            )
         return StoredFile(path, self._content(found), found.sha)
 
     def _content(self, found: ContentFile) -> bytes:
