@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from action_support import REPO, docker_env, run_action, start_fake
+from action_support import REPO, docker_env, run_action
 from fake_github import FakeGitHub
 from registry_files import manifest, registry_files
 
 BUDGET = 10  # API requests a reindex or a validate may make, whatever the registry's size
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = start_fake()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def seed(fake: FakeGitHub, count: int, *, listed: bool) -> list[str]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from action_support import REPO, WRITE_TOKEN, docker_env, run_action, start_fake
+from action_support import REPO, WRITE_TOKEN, docker_env, run_action
 from fake_github import FakeGitHub, faults
 from registry_action.store.github import GitHubStore, make_client
 from registry_action.store.interface import ConflictError
@@ -19,15 +18,6 @@ MOVED = (
     f"::warning::{REPO} has been renamed or transferred to {NEW}: GitHub redirects the old "
     f"name for now, set `registry-repository: {NEW}` in the workflow"
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = start_fake()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_a_renamed_registry_is_written_under_its_new_name_with_a_warning(
