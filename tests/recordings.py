@@ -1,7 +1,8 @@
 """GitHub's own recordings and API description, for contract tests.
 
 ``@octokit/fixtures`` holds real api.github.com exchanges (normalized: ids and shas replaced by
-counters), ``@octokit/openapi`` GitHub's OpenAPI description. ``bash .ci/run`` installs both,
+counters), ``@octokit/openapi`` GitHub's OpenAPI description, ``@octokit/graphql-schema`` the
+schema of GitHub's GraphQL API. ``bash .ci/run`` installs both,
 pinned, with ``npm ci --prefix .ci/recordings`` and sets ``REGISTRY_ACTION_RECORDINGS=required``:
 then a missing package fails the tests instead of skipping them.
 """
@@ -28,6 +29,7 @@ MODULES = Path(
 )
 FIXTURES = MODULES / "@octokit" / "fixtures" / "scenarios" / "api.github.com"
 OPENAPI = MODULES / "@octokit" / "openapi" / "generated" / "api.github.com.deref.json"
+GRAPHQL_SCHEMA = MODULES / "@octokit" / "graphql-schema" / "schema.graphql"
 RECORDED_HOST = "https://api.github.com"
 
 
