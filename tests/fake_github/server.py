@@ -295,6 +295,12 @@ class FakeGitHub:
         with self._lock:
             self._state.stale_read_count = int(count)
 
+    def answer_urls_with(self, api_url: str) -> None:
+        """Write ``api_url`` into the URLs of answers, as GitHub behind a proxy does: the
+        client reaches the proxy, the answers name the API's own host."""
+        with self._lock:
+            self._api.api_base = api_url.rstrip("/")
+
     @property
     def tree_limit(self) -> int:
         """Entries a recursive Git Trees listing returns before it says ``truncated``."""
