@@ -56,6 +56,7 @@ class Result:
     pull_request: PullRequest | None = None  # opened or updated in pull-request mode
     proposed: bool = False  # pull-request mode: changes were proposed, not written
     problems: tuple[Problem, ...] = field(default=())  # what validate found
+    store: RegistryStore | None = None  # the store the command worked on
 
     @property
     def failed(self) -> bool:
@@ -149,7 +150,6 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         from registry_action.store.github_proposals import GitHubProposals
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    _NOTICES.extend(store.notices)
     return Target(store, repository, branch, base, proposals)
 
 
@@ -295,6 +295,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         f"{target.base_url.rstrip('/')}/registry.json",
         pull_request,
         proposed=target.proposals is not None,
+        store=target.store,
     )
 
 
@@ -316,7 +317,12 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
     base = target.base_url.rstrip("/") if target.base_url else None
     manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
     return Result(
-        outcome, "unregister", target.store.description, manifest_url, _registry_url(target)
+        outcome,
+        "unregister",
+        target.store.description,
+        manifest_url,
+        _registry_url(target),
+        store=target.store,
     )
 
 
@@ -328,7 +334,8 @@ def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resul
     outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(
         _commit_message(inputs, context)
     )
-    return Result(outcome, "reindex", target.store.description, None, _registry_url(target))
+    description = target.store.description
+    return Result(outcome, "reindex", description, None, _registry_url(target), store=target.store)
 
 
 def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
@@ -355,7 +362,15 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     prefix = _annotation_prefix(folder, runner.workspace)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
     log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
-    return Result(Outcome(plugin_id=""), "validate", where, None, registry_url, problems=problems)
+    return Result(
+        Outcome(plugin_id=""),
+        "validate",
+        where,
+        None,
+        registry_url,
+        problems=problems,
+        store=store,
+    )
 
 
 def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
@@ -379,13 +394,10 @@ COMMANDS = {
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    _NOTICES.clear()
     result = COMMANDS[inputs.command](inputs, runner, log)
-    if not _NOTICES:
+    # What the store found out about where the registry is (a renamed repository) comes first.
+    notices = result.store.notices if result.store is not None else ()
+    if not notices:
         return result
-    warnings = tuple(_NOTICES) + result.outcome.warnings
+    warnings = notices + result.outcome.warnings
     return replace(result, outcome=replace(result.outcome, warnings=warnings))
-
-
-# What the opened store had to say about where the registry is (a renamed repository).
-_NOTICES: list[str] = []
