@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from registry_action.models import read_timestamp
+
 
 def timestamp(moment: datetime) -> str:
     """UTC, ISO 8601 with milliseconds and ``Z``: ``2024-01-20T12:00:00.000Z``."""
@@ -14,3 +16,9 @@ def timestamp(moment: datetime) -> str:
 def now() -> str:
     """The current time in the registry's format."""
     return timestamp(datetime.now(UTC))
+
+
+def normalised(text: str) -> str | None:
+    """A timestamp read in any ISO 8601 form, in the written form; None if it names no moment."""
+    moment = read_timestamp(text)
+    return timestamp(moment) if moment is not None else None

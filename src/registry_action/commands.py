@@ -86,7 +86,7 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
     if not is_plugin_id(chosen):
         hint = "" if inputs.plugin_id else "; set `plugin-id`"
         raise InputError(
-            f"{source} {chosen!r} is not a valid plugin id: use lowercase letters, digits, "
+            f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
             f"characters{hint}"
         )
@@ -287,11 +287,13 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     ]
     if warnings:
         outcome = replace(outcome, warnings=outcome.warnings + tuple(warnings))
+    # An id listed in another case keeps that entry's manifest URL.
+    manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
         outcome,
         "register",
         target.store.description,
-        spec.manifest_url,
+        manifest_url,
         f"{target.base_url.rstrip('/')}/registry.json",
         pull_request,
         proposed=target.proposals is not None,

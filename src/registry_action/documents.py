@@ -166,17 +166,30 @@ def _registry_model(document: object) -> tuple[Registry | None, list[str]]:
 
 
 def duplicate_id_problems(ids: list[str]) -> list[str]:
-    """One problem for each plugin id listed more than once."""
-    positions: dict[str, list[int]] = {}
-    for index, plugin_id in enumerate(ids):
-        positions.setdefault(plugin_id, []).append(index)
+    """One problem for each plugin id listed more than once, regardless of case."""
     return [
-        f"the plugin id {plugin_id!r} is listed more than once (at /plugins/"
+        f"{repeated_id_text([ids[i] for i in where])} (at /plugins/"
         + ", /plugins/".join(map(str, where))
         + ")"
-        for plugin_id, where in positions.items()
-        if len(where) > 1
+        for where in repeated_ids(ids)
     ]
+
+
+def repeated_ids(ids: list[str]) -> list[list[int]]:
+    """The positions of each id listed more than once, regardless of case, in order."""
+    positions: dict[str, list[int]] = {}
+    for index, plugin_id in enumerate(ids):
+        positions.setdefault(plugin_id.casefold(), []).append(index)
+    return [where for where in positions.values() if len(where) > 1]
+
+
+def repeated_id_text(spellings: list[str]) -> str:
+    """What is wrong with ids that are one id regardless of case, naming each spelling."""
+    distinct = list(dict.fromkeys(spellings))
+    if len(distinct) == 1:
+        return f"the plugin id {distinct[0]!r} is listed more than once"
+    # Two such files cannot both exist on a case-insensitive file system (macOS, Windows).
+    return f"the plugin ids {' and '.join(map(repr, distinct))} differ only in case"
 
 
 def check_manifest(path: str, document: object) -> Manifest:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from registry_action.documents import manifest_problems
 from registry_action.errors import InputError, TemplateError
+from registry_action.models import is_canonical_timestamp
 from registry_action.spec import PluginSpec
 
 # The public key order of a manifest; fields a template adds follow in the template's order.
@@ -69,7 +70,14 @@ def _ordered(document: dict[str, Any], section: str) -> dict[str, Any]:
 
 
 def same_content(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """True when two manifests differ at most in ``lastUpdated``."""
+    """True when two manifests differ at most in ``lastUpdated``, and ``old``'s is written form.
+
+    A stamp in another form (such as a clone-and-push script's unexpanded ``$(date ...)``)
+    counts as a difference, so that the next registration writes the file in the contract's form.
+    """
+    stamp = old.get("lastUpdated")
+    if not isinstance(stamp, str) or not is_canonical_timestamp(stamp):
+        return False
     return {k: v for k, v in old.items() if k != "lastUpdated"} == {
         k: v for k, v in new.items() if k != "lastUpdated"
     }

@@ -7,12 +7,13 @@ them to it). Unknown fields are allowed on every object, as the schemas allow th
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-PLUGIN_ID_PATTERN = r"^(?!.*\.\.)[a-z0-9][a-z0-9._-]*$"
+PLUGIN_ID_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*$"
 PLUGIN_ID_MAX_LENGTH = 100
 SEMVER_PATTERN = (
     r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
@@ -20,7 +21,31 @@ SEMVER_PATTERN = (
     r"(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
+# The form every timestamp is written in.
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+# What the clone-and-push script this action replaces wrote into every manifest: its heredoc was
+# quoted, so bash never expanded it. Read (with a warning), never written.
+UNEXPANDED_DATE = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
+# The forms read: an ISO 8601 date and time (calendar or week date, extended or basic format
+# used consistently, any fraction, any offset or none), or the unexpanded text above.
+_MONTH_DAY = r"(?:0[1-9]|1[0-2]){sep}(?:0[1-9]|[12][0-9]|3[01])"
+_WEEK_DAY = r"W(?:0[1-9]|[1-4][0-9]|5[0-3]){sep}[1-7]"
+_TIME = (
+    r"(?:(?:[01][0-9]|2[0-3])(?:{sep}[0-5][0-9](?:{sep}[0-5][0-9](?:[.,][0-9]+)?)?)?"
+    r"|24(?:{sep}00(?:{sep}00(?:[.,]0+)?)?)?)"
+)
+
+
+def _date_time(dash: str, colon: str) -> str:
+    date = f"[0-9]{{4}}{dash}(?:{_MONTH_DAY}|{_WEEK_DAY})".replace("{sep}", dash)
+    return f"{date}T{_TIME.replace('{sep}', colon)}"
+
+
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+TIMESTAMP_READ_PATTERN = (
+    rf"^(?:(?!0000)(?:{_date_time('-', ':')}|{_date_time('', '')}){_OFFSET}"
+    r"|\$\(date -u \+%Y-%m-%dT%H:%M:%S\.000Z\))$"
+)
 HTTP_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#][^\s]*)?$"
 ABSOLUTE_PATH_PATTERN = r"^/(?!/)[^\s]*$"
 FORMAT_VERSION_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
@@ -28,11 +53,19 @@ FORMAT_VERSION_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 _PLUGIN_ID_RE = re.compile(PLUGIN_ID_PATTERN)
 _SEMVER_RE = re.compile(SEMVER_PATTERN)
 _HTTP_URL_RE = re.compile(HTTP_URL_PATTERN)
+_TIMESTAMP_RE = re.compile(TIMESTAMP_PATTERN)
+_TIMESTAMP_READ_RE = re.compile(TIMESTAMP_READ_PATTERN)
+
+
+def _readable_timestamp(value: str) -> str:
+    if value != UNEXPANDED_DATE and read_timestamp(value) is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 date and time")
+    return value
 
 
 def _matches(regex: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
         return value
 
@@ -40,8 +73,44 @@ def _matches(regex: re.Pattern[str], what: str) -> AfterValidator:
 
 
 def is_plugin_id(value: str) -> bool:
-    """True for a lowercase, file-name-safe id of at most 100 characters."""
-    return len(value) <= PLUGIN_ID_MAX_LENGTH and bool(_PLUGIN_ID_RE.match(value))
+    """True for a file-name-safe id of at most 100 characters (letters of either case)."""
+    # fullmatch: with match(), the pattern's "$" would let a trailing newline through.
+    return len(value) <= PLUGIN_ID_MAX_LENGTH and _PLUGIN_ID_RE.fullmatch(value) is not None
+
+
+def is_canonical_timestamp(value: str) -> bool:
+    """True for a timestamp in the form written: ``2024-01-20T12:00:00.000Z``."""
+    return _in_written_form(value) is not None
+
+
+def _in_written_form(value: str) -> datetime | None:
+    if _TIMESTAMP_RE.fullmatch(value) is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)  # no parser to import for the common case
+    except ValueError:
+        return None  # a day or an hour out of range, such as 24:00
+
+
+def read_timestamp(value: str) -> datetime | None:
+    """The moment an ISO 8601 timestamp names (UTC when it names no offset), else None.
+
+    None too for the unexpanded ``$(date ...)`` text, which names no moment.
+    """
+    written = _in_written_form(value)
+    if written is not None:
+        return written
+    if _TIMESTAMP_READ_RE.fullmatch(value) is None or value == UNEXPANDED_DATE:
+        return None
+    # The ISO parser of python-dateutil reads every form the pattern admits (week dates, basic
+    # format, comma fractions, 24:00), which datetime alone does not.
+    from dateutil.parser import isoparse
+
+    try:
+        moment = isoparse(value)
+    except (ValueError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def is_semver(value: str) -> bool:
@@ -58,13 +127,13 @@ def is_http_url(value: str) -> bool:
 PluginId = Annotated[
     str,
     StringConstraints(max_length=PLUGIN_ID_MAX_LENGTH),
-    _matches(_PLUGIN_ID_RE, "a plugin id ([a-z0-9][a-z0-9._-]*, no '..')"),
+    _matches(_PLUGIN_ID_RE, "a plugin id ([A-Za-z0-9][A-Za-z0-9._-]*, no '..')"),
 ]
 SemVer = Annotated[str, _matches(_SEMVER_RE, "a semantic version such as 1.2.3")]
 HttpUrl = Annotated[
     str, StringConstraints(max_length=2048), _matches(_HTTP_URL_RE, "an absolute http(s) URL")
 ]
-Timestamp = Annotated[str, StringConstraints(pattern=TIMESTAMP_PATTERN)]
+Timestamp = Annotated[str, AfterValidator(_readable_timestamp)]
 AbsolutePath = Annotated[
     str, _matches(re.compile(ABSOLUTE_PATH_PATTERN), "a path starting with a single '/'")
 ]

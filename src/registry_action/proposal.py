@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry_action.documents import dumps, load_manifest, manifest_path
+from registry_action.documents import PLUGINS_DIR, dumps, load_manifest, manifest_path
 from registry_action.errors import DamagedFileError
 from registry_action.manifest import render_manifest, same_content
 from registry_action.publish import FileChange, Outcome, RetryPolicy, retrying
+from registry_action.registry import respelled, spelled_as
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import RegistryStore, StoredFile
 from registry_action.store.proposals import ProposalHost, PullRequest
@@ -125,6 +126,7 @@ class Proposer:
     def _propose_once(
         self, spec: PluginSpec, message: str, warnings: list[str], attempt: int
     ) -> Proposal:
+        spec = self._as_listed(spec, warnings)
         path = manifest_path(spec.id)
         base_file, on_base = _read(self.base, path, warnings)
         manifest = render_manifest(spec, self.clock())
@@ -154,6 +156,27 @@ class Proposer:
             changes, pull = self._open(draft, base_file)
         outcome = Outcome(spec.id, changes, shown, previous, tuple(warnings), attempt, self.dry_run)
         return Proposal(outcome, pull)
+
+    def _as_listed(self, spec: PluginSpec, warnings: list[str]) -> PluginSpec:
+        """``spec`` under the spelling its manifest has on the registry branch, if another.
+
+        The registry branch's manifests are what the index is rebuilt from after a merge, so
+        proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
+        """
+        stems = [
+            path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+            for path in self.base.list_dir(PLUGINS_DIR)
+            if path.endswith(".json")
+        ]
+        spelling = spelled_as(stems, spec.id)
+        if spelling is None or spelling == spec.id:
+            return spec
+        _, listed = _read(self.base, manifest_path(spelling), warnings)
+        if listed is not None:
+            url: str = listed["manifestUrl"]
+        else:  # a damaged manifest, to be replaced: its URL is where the base URL puts it
+            url = f"{spec.manifest_url.rpartition('/')[0]}/{spelling}.json"
+        return respelled(spec, spelling, url)
 
     def _update(
         self, draft: _Draft, pull: PullRequest, warnings: list[str]

@@ -32,7 +32,16 @@ from registry_action.documents import (
 )
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.manifest import render_manifest, same_content
-from registry_action.registry import entry_for, find_entry, new_registry, remove, upsert
+from registry_action.registry import (
+    as_listed,
+    entry_for,
+    find_entry,
+    new_registry,
+    registered_id,
+    remove,
+    touched,
+    upsert,
+)
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import (
     ConflictError,
@@ -232,6 +241,9 @@ class Publisher:
         # written; the index is read last, to keep the time until its write short.
         manifest_file, current = self._read_manifest(spec.id, state)
         index_file, index = self._read_registry(state)
+        if (listed_spec := as_listed(spec, index)) is not spec:  # listed in another case
+            spec = listed_spec
+            manifest_file, current = self._read_manifest(spec.id, state)
         listed = find_entry(index, spec.id)
         self._guard_version(spec, listed, current, state)
         if attempt == 1:
@@ -249,7 +261,7 @@ class Publisher:
         # another run replaced meanwhile (or a new manifest that no index lists).
         state.index_owed = True
         self._write(manifest_file, manifest_path(spec.id), manifest, message, state)
-        document = updated if updated is not None else {**index, "lastUpdated": now}
+        document = updated if updated is not None else touched(index, now)
         self._write(index_file, REGISTRY_PATH, document, message, state)
         state.index_owed = False
         return self._outcome(spec.id, manifest, state, attempt)
@@ -333,6 +345,7 @@ class Publisher:
     ) -> Outcome:
         # The index is read (and checked) first: a damaged registry stops the run unwritten.
         index_file, index = self._read_registry(state)
+        plugin_id = registered_id(index, plugin_id)  # its spelling names its file
         manifest_file = self.store.read(manifest_path(plugin_id))
         listed = find_entry(index, plugin_id)
         if attempt == 1:
@@ -348,8 +361,7 @@ class Publisher:
             # An unlisted manifest may belong to a registration in flight: touching the index
             # after deleting it makes that registration's index write conflict, so it re-reads
             # and writes its manifest again instead of listing a file that is gone.
-            touched = {**index, "lastUpdated": now}
-            self._write(index_file, REGISTRY_PATH, touched, message, state)
+            self._write(index_file, REGISTRY_PATH, touched(index, now), message, state)
         return Outcome(
             plugin_id=plugin_id,
             changes=tuple(state.changes.values()),
@@ -361,15 +373,20 @@ class Publisher:
     def _reindex_once(self, message: str, state: _Attempt, attempt: int) -> Outcome:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
-        from registry_action.reindex import rebuild, usable_manifests
-        from registry_action.validation import read_manifests
+        from registry_action.reindex import conversion
+        from registry_action.validation import read_manifest_files
 
         index_file, index = self._read_registry(state)
-        manifests = usable_manifests(read_manifests(self.store))
-        rebuilt = rebuild(index if index_file else None, manifests, self.clock())
-        if rebuilt is not None:
-            check_registry(REGISTRY_PATH, rebuilt)
-            self._write(index_file, REGISTRY_PATH, rebuilt, message, state)
+        files = read_manifest_files(self.store)
+        contents = {path: stored.content for path, stored in files.items()}
+        plan = conversion(
+            index if index_file else None, contents, self.clock(), self.store.last_changed
+        )
+        for path, document in plan.manifests.items():  # manifests first: the index lists them
+            self._write(files[path], path, document, message, state)
+        if plan.index is not None:
+            check_registry(REGISTRY_PATH, plan.index)
+            self._write(index_file, REGISTRY_PATH, plan.index, message, state)
         return Outcome(
             plugin_id="",
             changes=tuple(state.changes.values()),

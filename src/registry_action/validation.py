@@ -20,13 +20,16 @@ from registry_action.documents import (
     Kind,
     manifest_path,
     parse_json,
+    repeated_id_text,
+    repeated_ids,
     schema_violations,
 )
 from registry_action.errors import DamagedFileError
+from registry_action.legacy import LegacyForm, manifest_forms, registry_forms
 from registry_action.models import RegistryEntry
 from registry_action.positions import Pointer, line_of, value_lines
 from registry_action.registry import ENTRY_FIELDS
-from registry_action.store.interface import RegistryStore
+from registry_action.store.interface import RegistryStore, StoredFile
 
 Severity = Literal["error", "warning"]
 
@@ -116,6 +119,7 @@ def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[P
         problems += found
         if checked.valid:
             valid[path] = checked.document
+            problems += _legacy(checked, manifest_forms(checked.document))
     if index is None:
         problems.append(
             Problem("error", REGISTRY_PATH, None, f"{REGISTRY_PATH} is missing: run reindex")
@@ -123,7 +127,16 @@ def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[P
     else:
         checked, found = check_file(REGISTRY_PATH, index, "registry")
         problems += found + _index_problems(checked, manifests, valid)
+        if checked.valid:
+            problems += _legacy(checked, registry_forms(checked.document))
     return sorted(problems, key=_order)
+
+
+def _legacy(checked: Checked, forms: list[LegacyForm]) -> list[Problem]:
+    """Forms read but not written: dashboards read them, so they warn without failing."""
+    return [
+        Problem("warning", checked.path, checked.line(*form.where), form.message) for form in forms
+    ]
 
 
 def _order(problem: Problem) -> tuple[bool, str, int]:
@@ -173,25 +186,21 @@ def _is_valid_entry(entry: dict[str, Any]) -> bool:
 
 
 def _duplicates(checked: Checked, entries: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
-    first: dict[str, int] = {}
+    named = [(index, entry["id"]) for index, entry in entries if isinstance(entry.get("id"), str)]
     problems: list[Problem] = []
-    for index, entry in entries:
-        plugin_id = entry.get("id")
-        if not isinstance(plugin_id, str):
-            continue
-        if plugin_id in first:
-            earlier = checked.line("plugins", first[plugin_id], "id")
-            problems.append(
-                Problem(
-                    "error",
-                    checked.path,
-                    checked.line("plugins", index, "id"),
-                    f"the plugin id {plugin_id!r} is listed more than once (first at line "
-                    f"{earlier}, again at /plugins/{index}): remove one of the entries",
-                )
+    for where in repeated_ids([plugin_id for _, plugin_id in named]):
+        first, *again = (named[i] for i in where)
+        earlier = checked.line("plugins", first[0], "id")
+        problems += [
+            Problem(
+                "error",
+                checked.path,
+                checked.line("plugins", index, "id"),
+                f"{repeated_id_text([first[1], plugin_id])} (first at line {earlier}, again "
+                f"at /plugins/{index}): remove one of the entries",
             )
-        else:
-            first[plugin_id] = index
+            for index, plugin_id in again
+        ]
     return problems
 
 
@@ -231,8 +240,13 @@ def _disagreements(
 
 def read_manifests(store: RegistryStore) -> dict[str, bytes]:
     """Every ``plugins/*.json`` of a store, by path."""
+    return {path: stored.content for path, stored in read_manifest_files(store).items()}
+
+
+def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
+    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk)."""
     found = store.read_folder(PLUGINS_DIR)
-    return {path: stored.content for path, stored in found.items() if is_manifest_path(path)}
+    return {path: stored for path, stored in found.items() if is_manifest_path(path)}
 
 
 def read_registry(store: RegistryStore) -> tuple[bytes | None, dict[str, bytes]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from memory_store import MemoryStore
 from registry_action.documents import dumps
+from registry_action.manifest import render_manifest
 from registry_action.proposal import Proposer, pull_title
 from registry_action.publish import RetryPolicy
 from registry_action.spec import PluginSpec
@@ -115,3 +116,21 @@ def test_titles_say_what_merging_does() -> None:
     assert pull_title(spec("1.0.0"), None) == "Register plugin calendar 1.0.0"
     assert pull_title(spec("1.0.0"), "1.0.0") == "Update plugin calendar 1.0.0"
     assert pull_title(spec("1.1.0"), "1.0.0") == "Update plugin calendar from 1.0.0 to 1.1.0"
+
+
+def test_an_id_on_the_branch_in_another_case_is_proposed_under_its_spelling() -> None:
+    listed = plugin_spec("Calendar2", "1.0.0")
+    main = MemoryStore(
+        files={"plugins/Calendar2.json": dumps(render_manifest(listed, "2024-01-01T00:00:00.000Z"))}
+    )
+    host = MemoryHost(main)
+
+    done = proposer(host).propose(plugin_spec("calendar2", "1.1.0"), "Update plugin: calendar2")
+
+    assert done.outcome.plugin_id == "Calendar2"
+    assert [head for head, _, _ in host.pulls.values()] == ["registry/Calendar2"]
+    branch = host.branches["registry/Calendar2"]
+    assert sorted(branch.files) == ["plugins/Calendar2.json"]
+    proposed = json.loads(branch.files["plugins/Calendar2.json"])
+    assert (proposed["id"], proposed["version"]) == ("Calendar2", "1.1.0")
+    assert proposed["manifestUrl"] == f"{BASE}/plugins/Calendar2.json"

@@ -177,3 +177,34 @@ def test_two_versions_of_one_plugin_racing_end_in_agreement() -> None:
     manifest = document(store, "plugins/calendar.json")
     listed = document(store, "registry.json")["plugins"][0]
     assert listed["version"] == manifest["version"]
+
+
+def test_an_id_listed_in_another_case_is_updated_under_its_spelling() -> None:
+    store = MemoryStore()
+    registrar = publisher(store)[0]
+    registrar.register(spec("Calendar2", repository="acme/Calendar2"), "first")
+    before = dict(store.files)
+
+    outcome = registrar.register(spec("calendar2", "1.1.0", repository="acme/Calendar2"), "again")
+
+    assert outcome.plugin_id == "Calendar2"
+    assert sorted(store.files) == sorted(before)  # no plugins/calendar2.json
+    index = document(store, "registry.json")
+    assert [(e["id"], e["version"]) for e in index["plugins"]] == [("Calendar2", "1.1.0")]
+    written = document(store, "plugins/Calendar2.json")
+    assert written["id"] == "Calendar2"
+    assert written["manifestUrl"] == f"{BASE}/plugins/Calendar2.json"
+    assert written["server"]["routeBase"] == "/api/integrations/calendar2"
+
+
+def test_a_template_naming_the_id_follows_the_listed_spelling() -> None:
+    store = MemoryStore()
+    registrar = publisher(store)[0]
+    registrar.register(spec("Calendar2"), "first")
+    template = {"id": "{id}", "name": "Calendar", "extra": {"scope": "{id}"}}
+
+    registrar.register(spec("calendar2", "1.1.0", template=template), "again")
+
+    written = document(store, "plugins/Calendar2.json")
+    assert (written["id"], written["extra"]) == ("Calendar2", {"scope": "calendar2"})
+    assert sorted(store.files) == ["plugins/Calendar2.json", "registry.json"]

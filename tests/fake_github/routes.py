@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from . import contents, pulls, repos, trees
+from . import commits, contents, pulls, repos, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 
 Handler = Callable[..., ApiResponse]
@@ -27,6 +27,7 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", _REPO + r"/git/commits/(?P<sha>[^/]+)", repos.get_commit),
     ("GET", _REPO + r"/git/trees/(?P<sha>.+)", trees.get_tree),
     ("GET", _REPO + r"/tarball/(?P<ref>.+)", trees.get_tarball),
+    ("GET", _REPO + r"/commits", commits.list_commits),
     ("GET", _REPO + r"/pulls", pulls.list_pulls),
     ("POST", _REPO + r"/pulls", pulls.create_pull),
     ("GET", _REPO + r"/pulls/(?P<number>\d+)", pulls.get_pull),

@@ -162,13 +162,18 @@ class FakeGitHub:
         *,
         branch: str | None = None,
         message: str | None = None,
+        date: str | None = None,
     ) -> str:
-        """Commit ``content`` at ``path`` (seeding, no checks); returns the commit sha."""
+        """Commit ``content`` at ``path`` (seeding, no checks); returns the commit sha.
+
+        ``date`` (ISO 8601) back-dates the commit, as a history made before the test has it.
+        """
         data = content.encode() if isinstance(content, str) else content
+        identity = {"name": "Seeder", "email": "seeder@example.com", "date": date} if date else None
         with self._lock:
             r = self._repo(repo)
             name = self._branch(r, branch)
-            return r.commit(name, {path: data}, message or f"Add {path}").sha
+            return r.commit(name, {path: data}, message or f"Add {path}", committer=identity).sha
 
     def put_files(
         self, repo: str, files: dict[str, bytes], *, branch: str | None = None, message: str = ""

@@ -7,13 +7,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
+from dateutil.parser import isoparse
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from registry_action.models import Manifest, Registry
+from registry_action.models import TIMESTAMP_READ_PATTERN, Manifest, Registry, read_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
+UNEXPANDED = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
 
 MANIFEST: dict[str, Any] = {
     "id": "calendar",
@@ -78,7 +83,8 @@ MANIFEST_CASES = [
     ("id with a slash", changed(MANIFEST, "id", "a/b"), False),
     ("id with ..", changed(MANIFEST, "id", "a..b"), False),
     ("id with a space", changed(MANIFEST, "id", "my plugin"), False),
-    ("upper-case id", changed(MANIFEST, "id", "Calendar"), False),
+    ("id as a repository name has it", changed(MANIFEST, "id", "Weather-App"), True),
+    ("id with a non-ASCII letter", changed(MANIFEST, "id", "kalendář"), False),
     ("id starting with a dash", changed(MANIFEST, "id", "-calendar"), False),
     ("two-part version", changed(MANIFEST, "version", "1.2"), False),
     ("version latest", changed(MANIFEST, "version", "latest"), False),
@@ -90,8 +96,18 @@ MANIFEST_CASES = [
     ("relative URL", changed(MANIFEST, "manifestUrl", "plugins/calendar.json"), False),
     ("scheme-relative URL", changed(MANIFEST, "manifestUrl", "//cdn.dev/x.json"), False),
     ("route base not a path", changed(MANIFEST, "server/routeBase", "api/x"), False),
-    ("timestamp without ms", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00Z"), False),
-    ("unexpanded shell date", changed(MANIFEST, "lastUpdated", "$(date -u +%FT%TZ)"), False),
+    ("timestamp without ms", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00Z"), True),
+    ("microseconds", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00.123456Z"), True),
+    ("an offset", changed(MANIFEST, "lastUpdated", "2024-01-20T13:00:00+01:00"), True),
+    ("no offset", changed(MANIFEST, "lastUpdated", "2024-01-20T12:00:00"), True),
+    ("basic format", changed(MANIFEST, "lastUpdated", "20240120T120000Z"), True),
+    ("week date", changed(MANIFEST, "lastUpdated", "2024-W03-6T12:00Z"), True),
+    ("the script's unexpanded date", changed(MANIFEST, "lastUpdated", UNEXPANDED), True),
+    ("other unexpanded shell date", changed(MANIFEST, "lastUpdated", "$(date -u +%FT%TZ)"), False),
+    ("date without time", changed(MANIFEST, "lastUpdated", "2024-01-20"), False),
+    ("space for T", changed(MANIFEST, "lastUpdated", "2024-01-20 12:00:00Z"), False),
+    ("month 13", changed(MANIFEST, "lastUpdated", "2024-13-20T12:00:00Z"), False),
+    ("timestamp as a number", changed(MANIFEST, "lastUpdated", 1705752000), False),
     ("missing ui", changed(MANIFEST, "ui", ...), False),
     ("missing expose", changed(MANIFEST, "ui/expose", ...), False),
     ("empty name", changed(MANIFEST, "name", ""), False),
@@ -106,6 +122,9 @@ REGISTRY_CASES = [
     ("unknown entry field", changed(REGISTRY, "plugins/0/icon", "x"), True),
     ("entry without manifestUrl", changed(REGISTRY, "plugins/0/manifestUrl", ...), False),
     ("entry with a bad id", changed(REGISTRY, "plugins/0/id", "../etc"), False),
+    ("entry with a capital", changed(REGISTRY, "plugins/0/id", "Calendar2"), True),
+    ("microseconds", changed(REGISTRY, "lastUpdated", "2024-01-20T12:00:00.123456Z"), True),
+    ("unexpanded date", changed(REGISTRY, "lastUpdated", UNEXPANDED), True),
     ("entry with a bad version", changed(REGISTRY, "plugins/0/version", "latest"), False),
     ("plugins not a list", changed(REGISTRY, "plugins", {}), False),
     ("format version not semver", changed(REGISTRY, "version", "1"), False),
@@ -117,6 +136,12 @@ REGISTRY_CASES = [
 def schema_accepts(name: str, document: object) -> bool:
     schema = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema).is_valid(document)
+
+
+def fast_schema_accepts(name: str, document: object) -> bool:
+    """What jsonschema-rs, which the program asks first, says of ``document``."""
+    schema = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
+    return bool(jsonschema_rs.validator_for(schema).is_valid(document))
 
 
 def model_accepts(model: type[Manifest] | type[Registry], document: object) -> bool:
@@ -158,3 +183,28 @@ def test_the_package_ships_the_same_schemas() -> None:
     assert schema("manifest") == json.loads(
         (ROOT / "schema/plugin-manifest.schema.json").read_text()
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(TIMESTAMP_READ_PATTERN, fullmatch=True))
+def test_every_timestamp_form_the_schemas_admit_is_read(value: str) -> None:
+    """The schemas' pattern and the ISO parser agree, but for days past a month's end.
+
+    A pattern cannot count the days of each month; the model refuses those.
+    """
+    assume(not value.endswith("\n"))  # Python's "$"; the model's fullmatch refuses it
+    document = changed(MANIFEST, "lastUpdated", value)
+    assert schema_accepts("plugin-manifest.schema.json", document)
+    assert fast_schema_accepts("plugin-manifest.schema.json", document)
+    if value == UNEXPANDED or read_timestamp(value) is not None:
+        assert model_accepts(Manifest, document)
+    else:
+        with pytest.raises(ValueError, match="day is out of range for month"):
+            isoparse(value)
+        assert not model_accepts(Manifest, document)
+
+
+def test_the_schemas_timestamp_pattern_is_the_model_s() -> None:
+    for name in ("registry.schema.json", "plugin-manifest.schema.json"):
+        schema = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
+        assert schema["$defs"]["timestamp"]["pattern"] == TIMESTAMP_READ_PATTERN

@@ -296,6 +296,15 @@ class GitHubStore(RegistryStore):
             return WriteResult(path, None, commit.sha, commit.html_url)
         return WriteResult(path, None, None)
 
+    def last_changed(self, path: str) -> datetime | None:
+        """When the last commit on the branch that changed ``path`` was made (commits API)."""
+        from registry_action.store.github_history import last_commit_time
+
+        branch = self.branch
+        return self._call(
+            f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
+        )
+
 
 class _Missing(Exception):
     """A 404 for a path on an existing branch: there is no such file."""

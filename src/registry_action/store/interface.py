@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 
 from registry_action.errors import RegistryActionError
 
@@ -94,3 +95,11 @@ class RegistryStore(ABC):
     @abstractmethod
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         """Delete ``path`` if its version is still ``expected``; ConflictError otherwise."""
+
+    def last_changed(self, path: str) -> datetime | None:
+        """When the commit that last changed ``path`` was made; None when the store cannot tell.
+
+        Only the one-run conversion asks, to date manifests whose stamp names no moment. A
+        store that keeps no history, or whose history is costly to read, answers None.
+        """
+        return None

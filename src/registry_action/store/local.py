@@ -11,8 +11,11 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from registry_action.errors import InputError
@@ -108,3 +111,25 @@ class LocalStore(RegistryStore):
             self._check(path, expected)
             self._file(path).unlink()
         return WriteResult(path, None, None)
+
+    def last_changed(self, path: str) -> datetime | None:
+        """The committer date of the last commit that changed ``path``, in a git checkout."""
+        git = shutil.which("git")
+        if git is None:
+            return None
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed arguments, the path after "--"
+                [git, "log", "-1", "--format=%cI", "--", str(self._file(path))],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        # Outside a checkout, or a file never committed, git says nothing on stdout.
+        try:
+            return datetime.fromisoformat(done.stdout.strip()) if done.returncode == 0 else None
+        except ValueError:
+            return None
