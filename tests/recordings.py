@@ -184,3 +184,29 @@ def body_problems(method: str, path: str, body: bytes) -> list[str]:
         f"{method} {template}: {error.message}"
         for error in Draft4Validator(strict(schema)).iter_errors(document)
     ]
+
+
+def response_problems(method: str, path: str, status: int, document: Any) -> list[str]:
+    """What in an answer disagrees with GitHub's OpenAPI response schema (empty if nothing)."""
+    template, _ = request_schema(method, path)
+    operation = _paths()[template][method.lower()]
+    content = (operation["responses"].get(str(status)) or {}).get("content") or {}
+    schema = (content.get("application/json") or {}).get("schema")
+    if schema is None:
+        return [f"{method} {template} documents no JSON answer for {status}"]
+    loose = _nullable(schema)  # answers may carry more than the description lists
+    return [
+        f"{method} {template} {status}: {error.message}"
+        for error in Draft4Validator(loose).iter_errors(document)
+    ]
+
+
+def _nullable(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_nullable(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {key: _nullable(value) for key, value in schema.items() if key != "nullable"}
+    if schema.get("nullable") and "type" in schema:
+        converted["type"] = [schema["type"], "null"]
+    return converted
