@@ -253,16 +253,7 @@ class GitHubStore(RegistryStore):
 
     def read_folder(self, path: str) -> dict[str, StoredFile]:
         """Every file of the folder in a few requests: one listing, one GraphQL query."""
-        reader = self._trees()
-        folder_sha, shas = reader.listing(self.branch, path)
-        texts = reader.texts(folder_sha) if folder_sha and shas else {}
-        files: dict[str, StoredFile] = {}
-        for child, sha in sorted(shas.items()):
-            content = texts.get(sha)
-            if content is None:  # cut, binary or left out by GraphQL: read it on its own
-                content = self._blob(child, sha)
-            files[child] = StoredFile(child, content, sha)
-        return files
+        return self._trees().read_folder(self.branch, path, self._blob)
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}

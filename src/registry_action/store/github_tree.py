@@ -18,6 +18,7 @@ from github import GithubException
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
+from registry_action.store.interface import StoredFile
 from registry_action.store.local import blob_sha
 
 # One tree's entries with their blobs' text. Tree entries are not a paginated connection, so
@@ -90,6 +91,19 @@ class TreeReader:
             if sha is None:
                 return None
         return sha
+
+    def read_folder(
+        self, branch: str, folder: str, blob: Callable[[str, str], bytes]
+    ) -> dict[str, StoredFile]:
+        """Every file of ``folder``: one listing, one GraphQL query, and ``blob(path, sha)``
+        for each file GraphQL does not give whole."""
+        folder_sha, shas = self.listing(branch, folder)
+        texts = self.texts(folder_sha) if folder_sha and shas else {}
+        files = {}
+        for path, sha in sorted(shas.items()):
+            content = texts.get(sha)
+            files[path] = StoredFile(path, blob(path, sha) if content is None else content, sha)
+        return files
 
     def texts(self, folder_sha: str) -> dict[str, bytes]:
         """The content of every file of the tree GraphQL gives whole, by blob sha."""
