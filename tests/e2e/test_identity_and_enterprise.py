@@ -123,3 +123,18 @@ def test_enterprise_server_without_subdomain_isolation_uses_the_raw_path(
     assert run.outputs["manifest-url"] == f"{raw}/plugins/calendar2.json"
     manifest = json.loads(enterprise.get_file(REGISTRY, "plugins/calendar2.json") or b"{}")
     assert manifest["manifestUrl"] == f"{raw}/plugins/calendar2.json"
+
+
+def test_enterprise_server_reindex_reads_manifests_through_its_graphql_endpoint(
+    github: FakeGitHub, action: Action, enterprise: FakeGitHub
+) -> None:
+    assert action.run(on_enterprise(action, enterprise, {"version": "1.2.3"})).status == 0
+    empty = {"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}
+    enterprise.put_file(REGISTRY, "registry.json", json.dumps(empty))
+    enterprise.reset_log()
+    run = action.run(on_enterprise(action, enterprise, {"command": "reindex"}))
+    assert run.status == 0, run.stdout + run.stderr
+    # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+    assert "/api/graphql" in [r.target for r in enterprise.requests]
+    registry = json.loads(enterprise.get_file(REGISTRY, "registry.json") or b"{}")
+    assert [p["id"] for p in registry["plugins"]] == ["calendar2"]
