@@ -73,3 +73,16 @@ def test_a_manifest_that_is_not_utf8_is_read_byte_for_byte_and_reported(
     assert run.status == 1
     assert any("file=plugins/broken.json" in line for line in run.stdout.splitlines())
     assert any("/git/blobs/" in r.path for r in fake.requests)  # GraphQL gave no exact text
+
+
+def test_a_branch_whose_name_has_a_slash_is_listed_whole(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.create_branch(REPO, "release/2024")
+    files = registry_files(*(manifest(f"plugin-{n:04d}") for n in range(1_100)), listed=False)
+    fake.put_files(REPO, files, branch="release/2024")
+    fake.reset_log()
+    env = {**command(fake, tmp_path, "reindex"), "INPUT_REGISTRY-BRANCH": "release/2024"}
+    run = run_action(env)
+    assert run.status == 0, run.stdout + run.stderr
+    written = json.loads(fake.get_file(REPO, "registry.json", branch="release/2024") or b"")
+    assert len(written["plugins"]) == 1_100
+    assert fake.get_file(REPO, "registry.json", branch="main") is None

@@ -58,7 +58,13 @@ class TreeReader:
 
     def listing(self, branch: str, folder: str) -> tuple[str | None, dict[str, str]]:
         """The folder's tree sha (None if there is no such folder) and its files' blob shas."""
-        top = self._get(f"/git/trees/{quote(branch)}", {"recursive": "1"})
+        # The tree is fetched by the branch's commit sha: the git/ref endpoint takes any branch
+        # name, slashes included, and the whole listing then comes from one commit.
+        ref = self._get(f"/git/ref/heads/{quote(branch)}")
+        commit = (ref.get("object") or {}).get("sha")
+        if not isinstance(commit, str):
+            raise GitHubError(f"GitHub gave no commit for {branch} in {self._repository}")
+        top = self._get(f"/git/trees/{commit}", {"recursive": "1"})
         entries: list[dict[str, Any]] = top.get("tree") or []
         sha = next((e["sha"] for e in entries if e.get("path") == folder), None)
         if not top.get("truncated"):
