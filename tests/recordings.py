@@ -158,16 +158,20 @@ def request_schema(method: str, path: str) -> tuple[str, dict[str, Any] | None]:
     return template, schema
 
 
-def strict(schema: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema, refusing properties the API does not declare."""
+def as_json_schema(schema: Any, *, closed: bool) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema; ``closed`` refuses properties it does not declare."""
     if isinstance(schema, list):
-        return [strict(item) for item in schema]
+        return [as_json_schema(item, closed=closed) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    converted = {key: strict(value) for key, value in schema.items() if key != "nullable"}
+    converted = {
+        key: as_json_schema(value, closed=closed)
+        for key, value in schema.items()
+        if key != "nullable"
+    }
     if schema.get("nullable") and "type" in schema:
         converted["type"] = [schema["type"], "null"]
-    if "properties" in schema and "additionalProperties" not in schema:
+    if closed and "properties" in schema and "additionalProperties" not in schema:
         converted["additionalProperties"] = False
     return converted
 
@@ -182,7 +186,7 @@ def body_problems(method: str, path: str, body: bytes) -> list[str]:
     document = json.loads(body)
     return [
         f"{method} {template}: {error.message}"
-        for error in Draft4Validator(strict(schema)).iter_errors(document)
+        for error in Draft4Validator(as_json_schema(schema, closed=True)).iter_errors(document)
     ]
 
 
@@ -194,19 +198,8 @@ def response_problems(method: str, path: str, status: int, document: Any) -> lis
     schema = (content.get("application/json") or {}).get("schema")
     if schema is None:
         return [f"{method} {template} documents no JSON answer for {status}"]
-    loose = _nullable(schema)  # answers may carry more than the description lists
+    loose = as_json_schema(schema, closed=False)  # answers carry more than it lists
     return [
         f"{method} {template} {status}: {error.message}"
         for error in Draft4Validator(loose).iter_errors(document)
     ]
-
-
-def _nullable(schema: Any) -> Any:
-    if isinstance(schema, list):
-        return [_nullable(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    converted = {key: _nullable(value) for key, value in schema.items() if key != "nullable"}
-    if schema.get("nullable") and "type" in schema:
-        converted["type"] = [schema["type"], "null"]
-    return converted

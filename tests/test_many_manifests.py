@@ -86,3 +86,19 @@ def test_a_branch_whose_name_has_a_slash_is_listed_whole(fake: FakeGitHub, tmp_p
     written = json.loads(fake.get_file(REPO, "registry.json", branch="release/2024") or b"")
     assert len(written["plugins"]) == 1_100
     assert fake.get_file(REPO, "registry.json", branch="main") is None
+
+
+def test_a_truncated_listing_without_the_folder_is_walked_from_the_root(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    # 600 files sort before plugins/: a listing cut at 500 entries does not reach the folder.
+    fake.put_files(REPO, {f"assets/a{n:03d}.txt": b"x\n" for n in range(600)})
+    fake.tree_limit = 500
+    ids = seed(fake, 1_200, listed=False)
+    run = run_action(command(fake, tmp_path, "reindex"))
+    assert run.status == 0, run.stdout + run.stderr
+    written = json.loads(fake.get_file(REPO, "registry.json") or b"")
+    assert [p["id"] for p in written["plugins"]] == ids
+    trees = [r.path.rsplit("/", 1)[-1] for r in fake.requests if "/git/trees/" in r.path]
+    assert len(trees) == 3  # the cut recursive listing, the root, then plugins/
+    assert len(fake.requests) <= BUDGET
