@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from action_support import start_fake
 from fake_github import FakeGitHub
 
 REGISTRY = "org/plugin-registry"
@@ -27,6 +28,16 @@ def github() -> Iterator[FakeGitHub]:
         fake.add_token(WRITE_TOKEN, permission="write")
         fake.add_token(READ_TOKEN, permission="read")
         yield fake
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    """The fake GitHub of ``action_support.start_fake``, for runs made with ``run_action``."""
+    server = start_fake()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def console_script() -> str:

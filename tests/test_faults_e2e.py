@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,11 @@ from action_support import (
     manifest,
     registry,
     run_action,
-    start_fake,
 )
 from fake_github import FakeGitHub, faults
 
 INDEX = r"/contents/registry\.json$"
 MANIFEST = r"/contents/plugins/calendar\.json$"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = start_fake()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def commits_touching(fake: FakeGitHub, path: str) -> int:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from action_support import REPO, docker_env, run_action, start_fake
+from action_support import REPO, docker_env, run_action
 from fake_github import FakeGitHub
 from registry_action.documents import dumps
 
@@ -28,15 +25,6 @@ def big_registry(count: int) -> dict[str, Any]:
         for n in range(count)
     ]
     return {"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": plugins}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = start_fake()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_a_ten_thousand_plugin_registry_round_trips_but_for_the_change(

@@ -41,6 +41,11 @@ _VALUE_FLAGS: tuple[tuple[str, str], ...] = (
     ("server-health-check", "health-check path (default: /api/health)"),
     ("manifest-template", "JSON manifest template file"),
     ("manifest-base-url", "where dashboards fetch plugins/<id>.json from"),
+    (
+        "subdomain-isolation",
+        "GitHub Enterprise Server: true (default) for raw.HOSTNAME raw-file URLs, false for "
+        "HOSTNAME/raw/",
+    ),
     ("commit-message", "commit message (placeholders allowed)"),
     ("api-url", "GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)"),
     ("max-attempts", "attempts before giving up on conflicts (default: 8)"),

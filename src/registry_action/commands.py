@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from registry_action import strictjson, workspace
 from registry_action.clock import now
@@ -55,6 +56,7 @@ class Result:
     pull_request: PullRequest | None = None  # opened or updated in pull-request mode
     proposed: bool = False  # pull-request mode: changes were proposed, not written
     problems: tuple[Problem, ...] = field(default=())  # what validate found
+    store: RegistryStore | None = None  # the store the command worked on
 
     @property
     def failed(self) -> bool:
@@ -91,11 +93,20 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
     return chosen
 
 
-def raw_base_url(runner: Runner, repository: str, branch: str) -> str:
-    """The raw-file URL of a branch: raw.githubusercontent.com, or the server's /raw/ form."""
-    if runner.is_enterprise:
-        return f"{runner.server_url.rstrip('/')}/{repository}/raw/{branch}"
-    return f"https://raw.githubusercontent.com/{repository}/{branch}"
+def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
+    """The raw-file URL of a branch, in the form GitHub documents for the server.
+
+    GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
+    with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
+    answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
+    `subdomain-isolation` says which, since nothing in the API tells.
+    """
+    if not runner.is_enterprise:
+        return f"https://raw.githubusercontent.com/{repository}/{branch}"
+    server = urlsplit(runner.server_url.rstrip("/"))
+    if isolation:
+        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
+    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
 
 
 def open_target(inputs: Inputs, runner: Runner) -> Target:
@@ -111,7 +122,9 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         repository = inputs.registry_repository or ""
         branch = inputs.registry_branch or "main"
         base = inputs.manifest_base_url or (
-            raw_base_url(runner, repository, branch) if repository else None
+            raw_base_url(runner, repository, branch, inputs.subdomain_isolation)
+            if repository
+            else None
         )
         return Target(LocalStore(inputs.registry_dir), repository, branch, base)
     if inputs.token is None:
@@ -128,8 +141,10 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
     )
-    repository, branch = inputs.registry_repository, store.branch
-    base = inputs.manifest_base_url or raw_base_url(runner, repository, branch)
+    branch, repository = store.branch, store.repository  # as GitHub names it now
+    base = inputs.manifest_base_url or raw_base_url(
+        runner, repository, branch, inputs.subdomain_isolation
+    )
     proposals = None
     if inputs.pull_request:
         from registry_action.store.github_proposals import GitHubProposals
@@ -294,6 +309,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         f"{target.base_url.rstrip('/')}/registry.json",
         pull_request,
         proposed=target.proposals is not None,
+        store=target.store,
     )
 
 
@@ -315,7 +331,12 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
     base = target.base_url.rstrip("/") if target.base_url else None
     manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
     return Result(
-        outcome, "unregister", target.store.description, manifest_url, _registry_url(target)
+        outcome,
+        "unregister",
+        target.store.description,
+        manifest_url,
+        _registry_url(target),
+        store=target.store,
     )
 
 
@@ -327,7 +348,8 @@ def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resul
     outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(
         _commit_message(inputs, context)
     )
-    return Result(outcome, "reindex", target.store.description, None, _registry_url(target))
+    description = target.store.description
+    return Result(outcome, "reindex", description, None, _registry_url(target), store=target.store)
 
 
 def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
@@ -354,7 +376,15 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     prefix = _annotation_prefix(folder, runner.workspace)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
     log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
-    return Result(Outcome(plugin_id=""), "validate", where, None, registry_url, problems=problems)
+    return Result(
+        Outcome(plugin_id=""),
+        "validate",
+        where,
+        None,
+        registry_url,
+        problems=problems,
+        store=store,
+    )
 
 
 def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
@@ -378,4 +408,10 @@ COMMANDS = {
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    return COMMANDS[inputs.command](inputs, runner, log)
+    result = COMMANDS[inputs.command](inputs, runner, log)
+    # What the store found out about where the registry is (a renamed repository) comes first.
+    notices = result.store.notices if result.store is not None else ()
+    if not notices:
+        return result
+    warnings = notices + result.outcome.warnings
+    return replace(result, outcome=replace(result.outcome, warnings=warnings))

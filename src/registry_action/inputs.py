@@ -64,6 +64,7 @@ class Inputs(BaseModel):
     server_health_check: str = "/api/health"
     manifest_template: str | None = None
     manifest_base_url: str | None = None
+    subdomain_isolation: bool = True
     commit_message: str | None = None
     dry_run: bool = False
     allow_downgrade: bool = False
@@ -110,7 +111,14 @@ class Inputs(BaseModel):
             raise ValueError("is not valid UTF-8 text")
         return value
 
-    @field_validator("dry_run", "allow_downgrade", "pull_request", "health_check", mode="before")
+    @field_validator(
+        "dry_run",
+        "allow_downgrade",
+        "pull_request",
+        "health_check",
+        "subdomain_isolation",
+        mode="before",
+    )
     @classmethod
     def _boolean(cls, value: object) -> object:
         if isinstance(value, str):

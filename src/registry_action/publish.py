@@ -43,7 +43,12 @@ from registry_action.registry import (
     upsert,
 )
 from registry_action.spec import PluginSpec
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+)
 from registry_action.versions import guard_version
 
 T = TypeVar("T")
@@ -327,7 +332,10 @@ class Publisher:
         if self.dry_run:
             state.changes[stored.path] = FileChange(stored.path, stored.content, None)
             return
-        result = self.store.delete(stored.path, stored.version, message)
+        try:
+            result = self.store.delete(stored.path, stored.version, message)
+        except VanishedError:
+            return  # another writer deleted it first: what the unregister wanted is done
         state.changes[stored.path] = FileChange(
             stored.path, stored.content, None, result.commit_sha, result.commit_url
         )

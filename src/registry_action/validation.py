@@ -247,13 +247,9 @@ def read_manifests(store: RegistryStore) -> dict[str, bytes]:
 
 
 def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
-    """Every ``plugins/*.json`` of a store with its version, by path."""
-    manifests: dict[str, StoredFile] = {}
-    for path in store.list_dir(PLUGINS_DIR):
-        stored = store.read(path) if is_manifest_path(path) else None
-        if stored is not None:  # a file deleted since the listing is simply gone
-            manifests[path] = stored
-    return manifests
+    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk)."""
+    found = store.read_folder(PLUGINS_DIR)
+    return {path: stored for path, stored in found.items() if is_manifest_path(path)}
 
 
 def read_registry(store: RegistryStore) -> tuple[bytes | None, dict[str, bytes]]:

@@ -11,7 +11,9 @@ from conftest import REGISTRY, WRITE_TOKEN, Action
 from fake_github import FakeGitHub
 
 COMMITTER = {"committer-name": "Registry Bot", "committer-email": "registry@example.com"}
-GHE_RAW = "https://ghe.example.com/org/plugin-registry/raw/main"
+# GitHub Enterprise Server's raw files with subdomain isolation, the default ("Enabling
+# subdomain isolation" in the GHES admin docs); without it, https://HOSTNAME/raw/OWNER/REPO/REF.
+GHE_RAW = "https://raw.ghe.example.com/org/plugin-registry/main"
 
 
 def test_commits_carry_no_committer_by_default_so_github_signs_them(
@@ -109,3 +111,30 @@ def test_enterprise_server_with_the_api_url_input_and_pull_requests(
     }
     assert run.outputs["pull-request-url"] == f"{enterprise.root_url}/org/plugin-registry/pull/1"
     assert run.outputs["manifest-url"] == f"{GHE_RAW}/plugins/calendar2.json"
+
+
+def test_enterprise_server_without_subdomain_isolation_uses_the_raw_path(
+    github: FakeGitHub, action: Action, enterprise: FakeGitHub
+) -> None:
+    inputs = {"version": "1.2.3", "subdomain-isolation": "false"}
+    run = action.run(on_enterprise(action, enterprise, inputs))
+    assert run.status == 0, run.stdout + run.stderr
+    raw = "https://ghe.example.com/raw/org/plugin-registry/main"
+    assert run.outputs["manifest-url"] == f"{raw}/plugins/calendar2.json"
+    manifest = json.loads(enterprise.get_file(REGISTRY, "plugins/calendar2.json") or b"{}")
+    assert manifest["manifestUrl"] == f"{raw}/plugins/calendar2.json"
+
+
+def test_enterprise_server_reindex_reads_manifests_through_its_graphql_endpoint(
+    github: FakeGitHub, action: Action, enterprise: FakeGitHub
+) -> None:
+    assert action.run(on_enterprise(action, enterprise, {"version": "1.2.3"})).status == 0
+    empty = {"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}
+    enterprise.put_file(REGISTRY, "registry.json", json.dumps(empty))
+    enterprise.reset_log()
+    run = action.run(on_enterprise(action, enterprise, {"command": "reindex"}))
+    assert run.status == 0, run.stdout + run.stderr
+    # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+    assert "/api/graphql" in [r.target for r in enterprise.requests]
+    registry = json.loads(enterprise.get_file(REGISTRY, "registry.json") or b"{}")
+    assert [p["id"] for p in registry["plugins"]] == ["calendar2"]

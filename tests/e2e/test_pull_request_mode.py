@@ -217,3 +217,43 @@ def test_a_lower_version_than_the_merged_one_is_not_proposed(
     assert allowed.status == 0, allowed.stdout + allowed.stderr
     assert manifest_on(github, BRANCH)["version"] == "1.9.0"
     assert "goes down from 2.0.0" in allowed.stdout
+
+
+def test_a_ruleset_restricting_proposal_branches_is_named(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    github.inject(method="POST", path_regex=r"/git/refs$", fault=faults.reference_update_failed())
+    run = action.run(PROPOSE)
+    assert run.status == 1
+    assert run.errors == [
+        "::error title=GitHub refused the request::a ruleset of org/plugin-registry (or of its "
+        f"organization) refused to create the branch {BRANCH} (422 Reference update failed): it "
+        "restricts creating or updating branches that match `registry/*`; exclude `registry/*` "
+        "from that ruleset's branch targets or let the token bypass it"
+    ]
+    assert github.branches(REGISTRY) == ["main"]
+
+
+def test_pull_request_mode_behind_a_proxy_only_talks_to_api_url(
+    github: FakeGitHub, action: Action
+) -> None:
+    # The answers name api.github.com while the client talks to the proxy (the fake): every
+    # request must be built from `api-url`, none from a URL in an answer.
+    github.answer_urls_with("https://api.github.com")
+    github.protect_branch(REGISTRY, "main")
+    for version in ("1.2.3", "1.2.4"):  # opens the pull request, then edits it
+        run = action.run({**PROPOSE, "version": version})
+        assert run.status == 0, run.stdout + run.stderr
+    github.merge_pull(REGISTRY, 1)
+    run = action.run({**PROPOSE, "version": "1.3.0"})  # resets the merged branch to main
+    assert run.status == 0, run.stdout + run.stderr
+    writes = [(r.method, r.path.split("/", 4)[-1], r.status) for r in github.writes]
+    assert [w for w in writes if "contents" not in w[1]] == [
+        ("POST", "git/refs", 201),
+        ("POST", "pulls", 201),
+        ("PATCH", "pulls/1", 200),
+        ("PATCH", f"git/refs/heads/{BRANCH}", 200),
+        ("POST", "pulls", 201),
+    ]
+    assert manifest_on(github, BRANCH)["version"] == "1.3.0"

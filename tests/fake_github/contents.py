@@ -81,8 +81,11 @@ def get_contents(api: Api, req: ApiRequest, owner: str, name: str, path: str = "
 
 
 def _listing(api: Api, repo: Repo, files: dict[str, str] | Any, path: str, ref: str) -> list[Any]:
+    # https://docs.github.com/en/rest/repos/contents#get-repository-content (and the OpenAPI
+    # description): "This API has an upper limit of 1,000 files for a directory. If you need to
+    # retrieve more files, use the Git Trees API." The rest is left out without a word.
     out = []
-    for _, child, kind in directory_entries(files, path):
+    for _, child, kind in directory_entries(files, path)[: api.state.listing_limit]:
         if kind == "file":
             out.append(api.file_json(repo, child, files[child], ref))
         else:

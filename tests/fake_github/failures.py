@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -17,6 +18,24 @@ STATUS_TEXT = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+# The shape of the page GitHub's front end serves for a 502 ("Unicorn!"), not JSON: the
+# client must not paste it into a message. https://www.githubstatus.com shows such outages.
+HTML_PAGE = """<!DOCTYPE html>
+<html>
+  <head>
+    <meta http-equiv="Content-type" content="text/html; charset=utf-8">
+    <title>Unicorn! &middot; GitHub</title>
+    <style type="text/css" media="screen">body {{ background-color: #f1f1f1; }}</style>
+  </head>
+  <body>
+    <div class="container">
+      <p><strong>No server is currently available to service your request.</strong></p>
+      <p>Sorry about that. Please try refreshing and contact us if the problem persists.</p>
+      <p>Status {status}</p>
+    </div>
+  </body>
+</html>
+"""
 CONTENTS_PATH = re.compile(r"/repos/([^/]+)/([^/]+)/contents/")
 
 
@@ -43,6 +62,12 @@ def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse |
         return ApiError(
             409, race_message(state, req), "repos/contents#create-or-update-file-contents"
         ).response()
+    if fault.kind == "redirect":
+        body = json.dumps({"message": "Moved", "url": fault.message}).encode()
+        return ApiResponse(fault.status, body, {"location": fault.message or ""})
+    if fault.kind == "html":
+        page = HTML_PAGE.format(status=fault.status).encode()
+        return ApiResponse(fault.status, page, {"content-type": "text/html; charset=utf-8"})
     if fault.kind == "status":
         return ApiError(
             fault.status, fault.message or STATUS_TEXT.get(fault.status, "Error")

@@ -22,6 +22,9 @@ KINDS = frozenset(
         "reset",
         "hang",
         "stale_reads",
+        "vanish",
+        "redirect",
+        "html",
     }
 )
 
@@ -165,3 +168,30 @@ class Fired:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def vanish() -> Fault:
+    """Another writer deletes the requested contents path just before the request is served.
+
+    A DELETE then meets GitHub's 404 (https://docs.github.com/en/rest/repos/contents#delete-a-file
+    lists 404 for a missing file), a read finds nothing.
+    """
+    return Fault("vanish")
+
+
+def redirect(code: int, location: str) -> Fault:
+    """Answer ``code`` (301, 302, 307, 308) with ``Location: location``, as a proxy or a moved
+    API might (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects)."""
+    return Fault("redirect", status=code, message=location)
+
+
+def html(code: int = 502) -> Fault:
+    """Answer ``code`` with an HTML page, as GitHub's front end does for a 502 ("Unicorn!")."""
+    return Fault("html", status=code)
+
+
+def reference_update_failed() -> Fault:
+    """422 "Reference update failed": a ruleset's "Restrict creations" (or updates) refusing a
+    branch (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#restrict-creations);
+    the Git References API answers a refused ref write with that text."""
+    return Fault("status", status=422, message="Reference update failed")

@@ -246,6 +246,10 @@ class State:
     stale_read_count: int = 0
     latency: float = 0.0
     rate_limit: int = 5000
+    tree_limit: int = 100_000  # entries of a recursive tree listing before ``truncated``
+    listing_limit: int = 1000  # entries of a Contents API directory listing
+    trees: dict[str, tuple[Mapping[str, str], str]] = field(default_factory=dict)
+    moved: dict[str, int] = field(default_factory=dict)  # old owner/name (lowered) -> id
     usage: dict[str, int] = field(default_factory=dict)
     window_start: float = field(default_factory=time.time)
     next_id: int = 1000

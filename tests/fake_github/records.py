@@ -32,7 +32,8 @@ class RequestRecord:
 
     @property
     def is_write(self) -> bool:
-        return self.method in WRITE_METHODS
+        # A GraphQL query is a POST that reads (the store sends no mutation).
+        return self.method in WRITE_METHODS and not self.path.endswith("/graphql")
 
     def header(self, name: str) -> str | None:
         """A header's value, whatever the case of its name."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from . import commits, contents, pulls, repos
+from . import commits, contents, pulls, repos, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 
 Handler = Callable[..., ApiResponse]
@@ -25,6 +25,8 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("PATCH", _REPO + r"/git/refs/heads/(?P<branch>.+)", repos.update_ref),
     ("DELETE", _REPO + r"/git/refs/heads/(?P<branch>.+)", repos.delete_ref),
     ("GET", _REPO + r"/git/commits/(?P<sha>[^/]+)", repos.get_commit),
+    ("GET", _REPO + r"/git/trees/(?P<sha>.+)", trees.get_tree),
+    ("GET", _REPO + r"/tarball/(?P<ref>.+)", trees.get_tarball),
     ("GET", _REPO + r"/commits", commits.list_commits),
     ("GET", _REPO + r"/pulls", pulls.list_pulls),
     ("POST", _REPO + r"/pulls", pulls.create_pull),
@@ -51,6 +53,8 @@ def dispatch(api: Api, req: ApiRequest) -> ApiResponse:
 
 def dispatch_raw(api: Api, req: ApiRequest) -> ApiResponse | None:
     """Answer a raw file download at the web root, or ``None`` if the path is not one."""
+    if req.path.startswith("/_codeload/") and req.method == "GET":
+        return trees.codeload(api, req)
     match = RAW_ROUTE.fullmatch(req.path)
     if match is None or req.method != "GET":
         return None

@@ -8,13 +8,13 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, failures, pulls, routes
+from . import control, failures, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
 from .model import Repo, State, Token
@@ -175,6 +175,23 @@ class FakeGitHub:
             name = self._branch(r, branch)
             return r.commit(name, {path: data}, message or f"Add {path}", committer=identity).sha
 
+    def put_files(
+        self, repo: str, files: dict[str, bytes], *, branch: str | None = None, message: str = ""
+    ) -> str:
+        """Commit many files at once (seeding a large registry); returns the commit sha."""
+        with self._lock:
+            r = self._repo(repo)
+            return r.commit(self._branch(r, branch), dict(files), message or "Add files").sha
+
+    def rename_repo(self, old: str, new: str) -> None:
+        """Rename or transfer ``old`` to ``new``: the old name then answers 301 and 307."""
+        with self._lock:
+            r = self._repo(old)
+            del self._state.repos[old.lower()]
+            r.owner, _, r.name = new.partition("/")
+            self._state.repos[new.lower()] = r
+            self._state.moved[old.lower()] = r.id
+
     def remove_file(
         self, repo: str, path: str, *, branch: str | None = None, message: str | None = None
     ) -> str:
@@ -282,6 +299,22 @@ class FakeGitHub:
     def stale_read_count(self, count: int) -> None:
         with self._lock:
             self._state.stale_read_count = int(count)
+
+    def answer_urls_with(self, api_url: str) -> None:
+        """Write ``api_url`` into the URLs of answers, as GitHub behind a proxy does: the
+        client reaches the proxy, the answers name the API's own host."""
+        with self._lock:
+            self._api.api_base = api_url.rstrip("/")
+
+    @property
+    def tree_limit(self) -> int:
+        """Entries a recursive Git Trees listing returns before it says ``truncated``."""
+        return self._state.tree_limit
+
+    @tree_limit.setter
+    def tree_limit(self, limit: int) -> None:
+        with self._lock:
+            self._state.tree_limit = int(limit)
 
     @property
     def rate_limit(self) -> int:
@@ -482,8 +515,10 @@ class FakeGitHub:
         if kind == "stale_reads" and fault is not None:
             req.stale_reads = fault.count
         with self._lock:
+            if kind == "vanish":
+                trees.vanish(self._api, req)
             response = self._dispatch(req, is_api)
-            if fault is None or kind in ("latency", "hang", "stale_reads"):
+            if fault is None or kind in ("latency", "hang", "stale_reads", "vanish"):
                 if fault is not None:
                     self._fire(req, injection, response.status)
                 return response
@@ -495,6 +530,9 @@ class FakeGitHub:
             return failure
 
     def _dispatch(self, req: ApiRequest, is_api: bool) -> ApiResponse:
+        if not is_api and req.path == "/api/graphql" and req.method == "POST":
+            # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+            return _answer(lambda: trees.graphql(self._api, req))
         if not is_api:
             return routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response()
         if req.path == "/rate_limit" and req.method == "GET":
@@ -503,6 +541,13 @@ class FakeGitHub:
             return ApiResponse.json(
                 200, rate_limit_json(limit, used, int(self._state.window_start) + 3600)
             )
+        if req.path == "/graphql" and req.method == "POST":
+            return _answer(lambda: trees.graphql(self._api, req))
+        moved = trees.moved(self._api, req)
+        if moved is not None:
+            return moved
+        if trees.by_id(self._api, req) is None and req.path.startswith("/repositories/"):
+            return ApiError(404, "Not Found").response()
         return (
             routes.dispatch(self._api, req)
             if req.path.startswith("/repos/")
@@ -553,3 +598,10 @@ class FakeGitHub:
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"
+
+
+def _answer(handler: Callable[[], ApiResponse]) -> ApiResponse:
+    try:
+        return handler()
+    except ApiError as error:
+        return error.response()

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -29,7 +30,15 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
 from registry_action.store import github_transport
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
+from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
+from registry_action.store.github_tree import TreeReader
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+    WriteResult,
+)
 
 T = TypeVar("T")
 
@@ -122,9 +131,12 @@ class GitHubStore(RegistryStore):
         self._repository_name = repository
         self._protected_hint = protected_hint
         # The client is lazy: no request until a file is read or written.
+        self._client = client
         self._repo: Repository = client.get_repo(repository)
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
+        self._found: Found | None = None
+        self._notices: tuple[str, ...] = ()
 
     def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
         """Run one PyGithub call; every way it can fail becomes one of the project's errors."""
@@ -138,12 +150,52 @@ class GitHubStore(RegistryStore):
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing) from None
+        except KeyError:
+            # A write answered 307 (the repository moved since it was looked up) carries none
+            # of the fields PyGithub reads: look the repository up again and retry.
+            self._found = None
+            raise ConflictError(
+                f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
+                outdated=False,
+            ) from None
+        except RuntimeError as exc:  # PyGithub refusing a redirect to another host
+            refused = redirect_refused(exc, self._client.requester.base_url)
+            if refused is None:
+                raise
+            raise refused from None
+
+    def _ready(self) -> Found:
+        """Look the repository up once, so that every request names it as it is now."""
+        if self._found is None:
+            requester = self._client.requester
+            found = self._call(
+                "read the repository",
+                lambda: find(requester, requester.base_url, self._repository_name),
+            )
+            notice = moved_notice(self._repository_name, found.full_name)
+            if notice is not None:
+                self._notices = (notice,)
+                self._repository_name = found.full_name
+                self._repo = self._client.get_repo(found.full_name)
+            self._found = found
+        return self._found
+
+    @property
+    def repository(self) -> str:
+        """``owner/name`` of the registry as GitHub names it now."""
+        self._ready()
+        return self._repository_name
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return self._notices
 
     @property
     def branch(self) -> str:
         """The branch written; the repository's default branch unless one was given."""
+        found = self._ready()
         if self._branch is None:
-            self._branch = self._call("read the repository", lambda: self._repo.default_branch)
+            self._branch = found.default_branch
         return self._branch
 
     @property
@@ -165,6 +217,13 @@ class GitHubStore(RegistryStore):
             return None
         if isinstance(found, list):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
+        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
+            # PyGithub followed a 301 by path, dropping ?ref=: this may be another branch's file.
+            self._found = None
+            raise ConflictError(
+                f"could not read {path}: {self._repository_name} was renamed or moved meanwhile",
+                outdated=False,
+            )
         return StoredFile(path, self._content(found), found.sha)
 
     def _content(self, found: ContentFile) -> bytes:
@@ -177,12 +236,26 @@ class GitHubStore(RegistryStore):
         blob = self._call(f"read {found.path}", lambda: self._repo.get_git_blob(found.sha))
         return base64.b64decode(blob.content)
 
+    def _trees(self) -> TreeReader:
+        return TreeReader(
+            self._client.requester,
+            self._repo.url,
+            self._repository_name,
+            lambda doing, request: self._call(doing, request),
+        )
+
+    def _blob(self, path: str, sha: str) -> bytes:
+        blob = self._call(f"read {path}", lambda: self._repo.get_git_blob(sha))
+        return base64.b64decode(blob.content)
+
     def list_dir(self, path: str) -> list[str]:
-        found = self._get(path, f"list {path}")
-        if found is None:
-            return []
-        entries = found if isinstance(found, list) else [found]
-        return sorted(entry.path for entry in entries if entry.type == "file")
+        # The Contents API would list at most 1,000 files, without a word.
+        branch = self.branch
+        return sorted(self._trees().listing(branch, path)[1])
+
+    def read_folder(self, path: str) -> dict[str, StoredFile]:
+        """Every file of the folder in a few requests: one listing, one GraphQL query."""
+        return self._trees().read_folder(self.branch, path, self._blob)
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
@@ -203,10 +276,14 @@ class GitHubStore(RegistryStore):
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
-        result = self._call(
-            f"delete {path}",
-            lambda: self._repo.delete_file(path, message, expected, branch, **extra),
-        )
+        try:
+            result = self._call(
+                f"delete {path}",
+                lambda: self._repo.delete_file(path, message, expected, branch, **extra),
+                may_be_missing=True,
+            )
+        except _Missing:  # the repository and branch were found: the file is what is missing
+            raise VanishedError(f"{path} was deleted from {self.description} meanwhile") from None
         commit = result["commit"]
         if isinstance(commit, Commit):
             return WriteResult(path, None, commit.sha, commit.html_url)
@@ -228,7 +305,18 @@ class _Missing(Exception):
 
 def _message(exc: GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
-    return " ".join(str(data.get("message") or exc.data or "").split())
+    text = str(data.get("message") or exc.data or "")
+    if not data.get("message") and "<html" in text.lower():
+        # An HTML error page (a 502 from GitHub's front end): its status says all it can.
+        return _reason(exc.status)
+    return " ".join(text.split())
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error page"
 
 
 def _is_missing_ref(exc: GithubException) -> bool:

@@ -8,7 +8,8 @@ translated by the same ``translate`` so the advice a user reads is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
+from urllib.parse import quote
 
 from github import Github, GithubException
 from github.PullRequest import PullRequest as GithubPull
@@ -41,7 +42,6 @@ class GitHubProposals(ProposalHost):
         self._repo: Repository = client.get_repo(repository, lazy=True)
         self._base = base
         self._committer = committer
-        self._pulls: dict[int, GithubPull] = {}
 
     @property
     def base(self) -> str:
@@ -69,14 +69,12 @@ class GitHubProposals(ProposalHost):
         try:
             sha = self._repo.get_git_ref(f"heads/{self._base}").object.sha
             ref = self._repo.get_git_ref(f"heads/{name}")
-            # Reading the ref first also gives it the URL GitHub updates it at (git/refs/...,
-            # not the git/ref/... it was read from).
             exists = _exists(lambda: ref.object)
         except GithubException as exc:
             self._fail(exc, f"read the branches {self._base} and {name}", self._base)
         try:
             if exists:
-                ref.edit(sha, force=True)
+                self._patch(f"git/refs/heads/{quote(name)}", {"sha": sha, "force": True})
             else:
                 self._repo.create_git_ref(f"refs/heads/{name}", sha)
         except GithubException as exc:
@@ -95,18 +93,31 @@ class GitHubProposals(ProposalHost):
 
     def update_pull(self, number: int, title: str, body: str) -> PullRequest:
         try:
-            pull = self._pulls.get(number) or self._repo.get_pull(number)
-            pull.edit(title=title, body=body)
+            data = self._patch(f"pulls/{number}", {"title": title, "body": body})
         except GithubException as exc:
             self._fail(exc, f"update pull request #{number}", self._base)
-        return self._remember(pull)
+        return PullRequest(int(data.get("number", number)), str(data.get("html_url", "")))
+
+    def _patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH a path of the repository, built from `api-url` (never from a response's URL:
+        behind a proxy those name another host, which PyGithub refuses with an assertion)."""
+        url = f"{self._repo.url}/{path}"
+        _, data = self._repo.requester.requestJsonAndCheck("PATCH", url, input=body)
+        return data if isinstance(data, dict) else {}
 
     def _remember(self, pull: GithubPull) -> PullRequest:
-        self._pulls[pull.number] = pull
         return PullRequest(pull.number, pull.html_url)
 
     def _fail(self, exc: GithubException, doing: str, branch: str) -> NoReturn:
         error = translate(exc, self._repository, branch, doing, BRANCH_RULE_HINT)
+        if exc.status == 422 and "reference update failed" in _text(exc).lower():
+            # What GitHub answers when a ruleset restricts creating (or updating) the branch.
+            error = GitHubError(
+                f"a ruleset of {self._repository} (or of its organization) refused to {doing} "
+                f"(422 {_text(exc)}): it restricts creating or updating branches that match "
+                "`registry/*`; exclude `registry/*` from that ruleset's branch targets or let "
+                "the token bypass it"
+            )
         if exc.status == 403 and "pull request" in doing and "protection" not in str(error):
             # Contents alone is not enough here: the advice must name the other permission.
             error = GitHubError(

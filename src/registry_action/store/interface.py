@@ -50,6 +50,13 @@ class ConflictError(StoreError):
         self.outdated = outdated
 
 
+class VanishedError(ConflictError):
+    """The file was deleted by someone else after it was read.
+
+    A conflict like any other, except for a delete, whose goal is then already reached.
+    """
+
+
 class RegistryStore(ABC):
     """Read a file with its version; write or delete it only if that version still holds."""
 
@@ -65,6 +72,17 @@ class RegistryStore(ABC):
     @abstractmethod
     def list_dir(self, path: str) -> list[str]:
         """Return the paths of the files directly inside the folder ``path`` (empty if none)."""
+
+    def read_folder(self, path: str) -> dict[str, StoredFile]:
+        """Every file directly inside the folder ``path``, by path (a store may read in bulk)."""
+        found = (self.read(child) for child in self.list_dir(path))
+        # A file deleted since the listing is simply gone.
+        return {stored.path: stored for stored in found if stored is not None}
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Warnings about where the registry is (such as a renamed repository)."""
+        return ()
 
     @abstractmethod
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:

@@ -19,7 +19,13 @@ from datetime import datetime
 from pathlib import Path
 
 from registry_action.errors import InputError
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+    WriteResult,
+)
 
 
 def blob_sha(content: bytes) -> str:
@@ -100,6 +106,8 @@ class LocalStore(RegistryStore):
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         with self._locked():
+            if self.read(path) is None:
+                raise VanishedError(f"{path} was deleted since it was read")
             self._check(path, expected)
             self._file(path).unlink()
         return WriteResult(path, None, None)

@@ -1,0 +1,108 @@
+"""Reading, reindexing and validating a whole registry on GitHub: requests and wall time.
+
+Against the fake GitHub with 50 ms added to every request (``--latency``), for registries of
+1,000 and 10,000 manifests (``--counts``):
+
+- the two ways of reading every manifest in a few requests, in-process: the store's Git Trees
+  listing plus one GraphQL query, and the ref's tarball (302 to codeload, then the archive);
+- ``reindex`` (every manifest unlisted, so it writes the index) and ``validate``, each the
+  installed console script as a Docker action runs it, start-up included.
+
+Run: ``.venv/bin/python bench/whole_registry.py``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# bench/requests.py would shadow the ``requests`` package: take this folder off the path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+import requests  # noqa: E402
+
+from action_support import REPO, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
+from fake_github import FakeGitHub  # noqa: E402
+from registry_action.store.github import GitHubStore, make_client  # noqa: E402
+from registry_files import manifest, registry_files  # noqa: E402
+
+
+def read_by_graphql(fake: FakeGitHub) -> int:
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+    return len(store.read_folder("plugins"))
+
+
+def read_by_tarball(fake: FakeGitHub) -> int:
+    answer = requests.get(
+        f"{fake.api_url}/repos/{REPO}/tarball/main",
+        headers={"Authorization": f"token {WRITE_TOKEN}"},
+        allow_redirects=False,
+        timeout=60,
+    )
+    archive = requests.get(answer.headers["location"], timeout=60)  # no token: another host
+    found = 0
+    with tarfile.open(fileobj=io.BytesIO(archive.content), mode="r:gz") as tar:
+        for member in tar:
+            inside = member.name.partition("/")[2]
+            if inside.startswith("plugins/") and inside.endswith(".json") and member.isfile():
+                stream = tar.extractfile(member)
+                found += bool(stream and stream.read())
+    return found
+
+
+def timed(fake: FakeGitHub, action: Callable[[], object]) -> tuple[object, int, float]:
+    fake.reset_log()
+    began = time.perf_counter()
+    result = action()
+    return result, len(fake.requests), time.perf_counter() - began
+
+
+def run_command(fake: FakeGitHub, name: str) -> int:
+    with tempfile.TemporaryDirectory() as workdir:
+        run = run_action(docker_env(fake, Path(workdir), COMMAND=name))
+    assert run.status == 0, run.stdout + run.stderr
+    return run.status
+
+
+def measure(count: int, latency: float) -> None:
+    fake = start_fake()
+    try:
+        ids = [f"plugin-{n:05d}" for n in range(count)]
+        fake.put_files(REPO, registry_files(*(manifest(i) for i in ids), listed=False))
+        fake.latency = latency
+        rows = [
+            ("read: trees + GraphQL", lambda: read_by_graphql(fake)),
+            ("read: tarball", lambda: read_by_tarball(fake)),
+            ("reindex (console script)", lambda: run_command(fake, "reindex")),
+            ("validate (console script)", lambda: run_command(fake, "validate")),
+        ]
+        for name, action in rows:
+            result, requests_made, seconds = timed(fake, action)
+            if name.startswith("read"):
+                assert result == count, f"{name} read {result} of {count} manifests"
+            print(f"{count:>8} {name:<27} {requests_made:>8} {seconds:>8.2f}")
+    finally:
+        fake.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000])
+    args = parser.parse_args()
+    print(f"latency {args.latency * 1000:.0f} ms per request")
+    print(f"{'plugins':>8} {'operation':<27} {'requests':>8} {'seconds':>8}")
+    for count in args.counts:
+        measure(count, args.latency)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The one GraphQL query the store sends, against the schema of GitHub's GraphQL API.
+
+The fake answers that query without being a GraphQL engine, so a field GitHub does not have
+would pass every other test; here the query is validated against @octokit/graphql-schema.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from graphql import GraphQLSchema, build_schema, parse, validate
+
+from recordings import GRAPHQL_SCHEMA, require
+from registry_action.store.github_tree import TREE_QUERY
+
+
+@cache
+def schema() -> GraphQLSchema:
+    # GitHub's published SDL defines one field twice (EnterpriseOwnerInfo); the query does not
+    # touch that type, so the SDL's own validation is skipped.
+    text = require(GRAPHQL_SCHEMA).read_text(encoding="utf-8")
+    return build_schema(text, assume_valid_sdl=True)
+
+
+def problems(query: str) -> list[str]:
+    return [error.message for error in validate(schema(), parse(query))]
+
+
+def test_the_tree_query_is_one_github_answers() -> None:
+    assert problems(TREE_QUERY) == []
+
+
+def test_the_check_refuses_a_field_github_does_not_have() -> None:
+    misspelt = TREE_QUERY.replace("isTruncated", "truncated")
+    assert problems(misspelt) == [
+        "Cannot query field 'truncated' on type 'Blob'. Did you mean 'isTruncated'?"
+    ]

@@ -1,0 +1,132 @@
+"""A renamed registry, redirects to other hosts, and an unregister racing another delete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from action_support import REPO, WRITE_TOKEN, docker_env, run_action
+from fake_github import FakeGitHub, faults
+from registry_action.store.github import GitHubStore, make_client
+from registry_action.store.interface import ConflictError
+from registry_files import manifest, registry_files
+
+NEW = "platform/dashboard-plugins"
+MOVED = (
+    f"::warning::{REPO} has been renamed or transferred to {NEW}: GitHub redirects the old "
+    f"name for now, set `registry-repository: {NEW}` in the workflow"
+)
+
+
+def test_a_renamed_registry_is_written_under_its_new_name_with_a_warning(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.rename_repo(REPO, NEW)
+    env = docker_env(fake, tmp_path, PLUGIN_ID="calendar")
+    del env["INPUT_REGISTRY-BRANCH"]
+    run = run_action(env)
+    assert run.status == 0, run.stdout + run.stderr
+    assert MOVED in run.stdout.splitlines()
+    listed = json.loads(fake.get_file(NEW, "registry.json") or b"")
+    assert [p["id"] for p in listed["plugins"]] == ["calendar"]
+    assert run.outputs["manifest-url"].startswith(f"https://raw.githubusercontent.com/{NEW}/main/")
+    assert all(r.status not in (301, 307) for r in fake.requests[1:])  # only the lookup moved
+
+
+def test_a_renamed_registry_keeps_the_branch_asked_for(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.put_files(REPO, registry_files(manifest("todo")))
+    fake.create_branch(REPO, "registry")
+    fake.put_file(REPO, "plugins/todo.json", json.dumps(manifest("todo", "2.0.0")), branch="main")
+    main_before = fake.head(REPO, "main")
+    fake.rename_repo(REPO, NEW)
+    env = docker_env(fake, tmp_path, PLUGIN_ID="calendar", **{"REGISTRY-BRANCH": "registry"})
+    run = run_action(env)
+    assert run.status == 0, run.stdout + run.stderr
+    assert MOVED in run.stdout.splitlines()
+    assert fake.head(NEW, "main") == main_before  # the default branch is untouched
+    on_branch = json.loads(fake.get_file(NEW, "registry.json", branch="registry") or b"")
+    assert [p["id"] for p in on_branch["plugins"]] == ["todo", "calendar"]
+    assert on_branch["plugins"][0]["version"] == "1.0.0"  # read from the branch, not from main
+    assert all(r.query.get("ref", "registry") == "registry" for r in fake.requests)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_to_another_host_is_refused_and_the_token_stays(
+    fake: FakeGitHub, tmp_path: Path, status: int
+) -> None:
+    other = FakeGitHub(host="localhost").start()
+    try:
+        other.add_repo(REPO)
+        other.add_token(WRITE_TOKEN)
+        location = f"{other.api_url}/repos/{REPO}"
+        fake.inject(method="GET", fault=faults.redirect(status, location), times=None)
+        run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="calendar"))
+        assert run.status == 1
+        assert len(run.errors) == 1
+        assert "redirected to another host (localhost)" in run.errors[0]
+        assert "set `api-url` to the API's address" in run.errors[0]
+        assert other.requests == []
+        assert fake.writes == []
+    finally:
+        other.stop()
+
+
+def test_an_unregister_whose_manifest_another_run_deleted_first_succeeds(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.put_files(REPO, registry_files(manifest("calendar"), manifest("todo")))
+    fake.inject(
+        method="DELETE", path_regex=r"/contents/plugins/calendar\.json$", fault=faults.vanish()
+    )
+    run = run_action(docker_env(fake, tmp_path, COMMAND="unregister", PLUGIN_ID="calendar"))
+    assert run.status == 0, run.stdout + run.stderr
+    assert [f.status for f in fake.fired] == [404]  # the DELETE did meet GitHub's 404
+    assert fake.get_file(REPO, "plugins/calendar.json") is None
+    listed = json.loads(fake.get_file(REPO, "registry.json") or b"")
+    assert [p["id"] for p in listed["plugins"]] == ["todo"]
+    assert run.errors == []
+
+
+def test_an_html_error_page_is_reduced_to_its_status(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.inject(method="GET", path_regex=r"/contents/", fault=faults.html(502), times=None)
+    run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="calendar"))
+    assert run.status == 1
+    assert len(run.errors) == 1
+    assert "(502 Bad Gateway)" in run.errors[0]
+    assert "<" not in run.errors[0] and "Unicorn" not in run.stdout + run.stderr
+
+
+def test_a_repository_renamed_between_read_and_write_is_looked_up_again(
+    fake: FakeGitHub,
+) -> None:
+    fake.put_file(REPO, "registry.json", b"{}\n")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+    found = store.read("registry.json")
+    assert found is not None
+    fake.rename_repo(REPO, NEW)
+    with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
+        store.write("registry.json", b"[]\n", found.version, "m")
+    assert [r.status for r in fake.writes] == [307]  # GitHub's answer to a write: not applied
+    again = store.read("registry.json")
+    assert again is not None
+    store.write("registry.json", b"[]\n", again.version, "m")
+    assert fake.get_file(NEW, "registry.json") == b"[]\n"
+    assert store.notices == (MOVED.removeprefix("::warning::"),)
+
+
+def test_a_repository_renamed_between_two_reads_is_never_read_on_another_branch(
+    fake: FakeGitHub,
+) -> None:
+    fake.create_branch(REPO, "registry")
+    fake.put_file(REPO, "registry.json", b'"registry"\n', branch="registry")
+    fake.put_file(REPO, "registry.json", b'"main"\n', branch="main")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "registry")
+    assert store.read("plugins/x.json") is None
+    fake.rename_repo(REPO, NEW)
+    # PyGithub follows the 301 without ?ref=, to the default branch's file: refused, not used.
+    with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
+        store.read("registry.json")
+    again = store.read("registry.json")
+    assert again is not None and again.content == b'"registry"\n'
