@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from registry_action import strictjson, workspace
+from registry_action.catalog import COMMANDS
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
-from registry_action.inputs import Inputs, Runner, api_url
+from registry_action.inputs import Inputs
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
 from registry_action.publish import Outcome, Publisher, RetryPolicy
+from registry_action.runner import Runner, api_url
 from registry_action.spec import (
     PluginSpec,
     RepositoryContext,
@@ -26,6 +27,7 @@ from registry_action.spec import (
     build_spec,
     placeholder_context,
 )
+from registry_action.spelling import advise, named, setting
 from registry_action.store.interface import RegistryStore
 from registry_action.template import parse_template, substitute
 from registry_action.versions import resolve_version
@@ -36,12 +38,6 @@ if TYPE_CHECKING:
     from registry_action.proposal import Proposer
     from registry_action.store.proposals import ProposalHost, PullRequest
     from registry_action.validation import Problem
-
-DEFAULT_MESSAGES = {
-    "register": "Update plugin: {id}",
-    "unregister": "Remove plugin: {id}",
-    "reindex": "Reindex registry",
-}
 
 
 @dataclass(frozen=True)
@@ -78,13 +74,13 @@ class Target:
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
     """The plugin-id input, else the calling repository's name, lowercased; checked."""
     if inputs.plugin_id:
-        chosen, source = inputs.plugin_id, "input `plugin-id`"
+        chosen, source = inputs.plugin_id, named("plugin-id")
     elif runner.repository:
         chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
     else:
-        raise InputError("input `plugin-id` is required when GITHUB_REPOSITORY is not set")
+        raise InputError(f"{named('plugin-id')} is required when GITHUB_REPOSITORY is not set")
     if not is_plugin_id(chosen):
-        hint = "" if inputs.plugin_id else "; set `plugin-id`"
+        hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
         raise InputError(
             f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
@@ -116,8 +112,8 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
 
         if inputs.pull_request:
             raise InputError(
-                "input `pull-request` needs a registry on GitHub: a local registry folder has "
-                "no pull requests"
+                f"{named('pull-request')} needs a registry on GitHub: a local registry folder "
+                "has no pull requests"
             )
         repository = inputs.registry_repository or ""
         branch = inputs.registry_branch or "main"
@@ -126,13 +122,14 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
             if repository
             else None
         )
-        return Target(LocalStore(inputs.registry_dir), repository, branch, base)
+        folder = LocalStore(inputs.registry_dir, create=inputs.command == "register")
+        return Target(folder, repository, branch, base)
     if inputs.token is None:
         raise InputError(
-            "input `token` is required (a token with `contents: write` on the registry)"
+            f"{named('token')} is required (a token with `contents: write` on the registry)"
         )
     if inputs.registry_repository is None:
-        raise InputError("input `registry-repository` is required (owner/name of the registry)")
+        raise InputError(f"{named('registry-repository')} is required (owner/name of the registry)")
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
@@ -157,7 +154,7 @@ def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
     if inputs.manifest_template is None:
         return None
     path = runner.workspace / inputs.manifest_template
-    what = "input `manifest-template`"
+    what = named("manifest-template")
     try:
         data = workspace.read_file(path, what, within=runner.workspace)
     except FileNotFoundError as exc:
@@ -187,8 +184,8 @@ def _event_description(runner: Runner) -> str:
 
 
 def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
-    text = inputs.commit_message or DEFAULT_MESSAGES.get(inputs.command, "Update registry")
-    return substitute(text, context, "input `commit-message`")
+    text = inputs.commit_message or COMMANDS[inputs.command].message or "Update registry"
+    return substitute(text, context, named("commit-message"))
 
 
 def _publisher(
@@ -197,7 +194,7 @@ def _publisher(
     return Publisher(
         target.store,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        policy=RetryPolicy(max_attempts=inputs.max_attempts or 8, base_delay=base_delay),
         dry_run=inputs.dry_run,
         log=log,
         allow_downgrade=inputs.allow_downgrade,
@@ -217,7 +214,7 @@ def _proposer(
         target.store,
         proposals,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        policy=RetryPolicy(max_attempts=inputs.max_attempts or 8, base_delay=base_delay),
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
         log=log,
@@ -266,28 +263,14 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     target = open_target(inputs, runner)
     if target.base_url is None:
         raise InputError(
-            "input `manifest-base-url` (or `registry-repository`) is required to compute the "
-            "manifest URL of a local registry"
+            f"{named('manifest-base-url')} (or {setting('registry-repository')}) is required to "
+            "compute the manifest URL of a local registry"
         )
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
-    spec = build_spec(
-        SpecInputs(
-            plugin_id=chosen_id,
-            plugin_name=inputs.plugin_name,
-            version=version,
-            description=inputs.description
-            if inputs.description is not None
-            else _event_description(runner),
-            ui_remote_entry=inputs.ui_remote_entry,
-            ui_expose=inputs.ui_expose,
-            server_route_base=inputs.server_route_base,
-            server_deployment_url=inputs.server_deployment_url,
-            server_health_check=inputs.server_health_check,
-            manifest_base_url=target.base_url,
-            template=template,
-        ),
-        repos,
-    )
+    fields = inputs.spec_values()
+    if fields["description"] is None:
+        fields["description"] = _event_description(runner)
+    spec = build_spec(SpecInputs(chosen_id, version, target.base_url, fields, template), repos)
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
     _health_gate(inputs, spec, log)
     outcome, pull_request = _register_or_propose(
@@ -313,7 +296,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     )
 
 
-def _registry_url(target: Target) -> str | None:
+def registry_url_of(target: Target) -> str | None:
     return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
 
 
@@ -335,7 +318,7 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
         "unregister",
         target.store.description,
         manifest_url,
-        _registry_url(target),
+        registry_url_of(target),
         store=target.store,
     )
 
@@ -349,66 +332,14 @@ def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resul
         _commit_message(inputs, context)
     )
     description = target.store.description
-    return Result(outcome, "reindex", description, None, _registry_url(target), store=target.store)
-
-
-def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
-    """Find every problem of the registry; writes nothing."""
-    from registry_action.store.local import LocalStore
-
-    folder = inputs.registry_dir
-    if folder is None and inputs.registry_repository is None:
-        if not (runner.workspace / "registry.json").is_file():
-            raise InputError(
-                "input `registry-repository` is required, unless validate runs in a checkout "
-                f"of the registry (there is no registry.json in {runner.workspace})"
-            )
-        folder = runner.workspace  # the workflow's checkout, such as a pull request's head
-    if folder is not None:
-        store: RegistryStore = LocalStore(folder, create=False)
-        where, registry_url = str(folder), None
-    else:
-        target = open_target(inputs, runner)
-        store, where, registry_url = target.store, target.store.description, _registry_url(target)
-    from registry_action.validation import find_problems, read_registry
-
-    index, manifests = read_registry(store)
-    prefix = _annotation_prefix(folder, runner.workspace)
-    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
-    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
     return Result(
-        Outcome(plugin_id=""),
-        "validate",
-        where,
-        None,
-        registry_url,
-        problems=problems,
-        store=store,
+        outcome, "reindex", description, None, registry_url_of(target), store=target.store
     )
-
-
-def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
-    """What makes a registry path relative to the workspace, where annotations point."""
-    if folder is None:
-        return ""
-    try:
-        relative = folder.resolve().relative_to(workspace.resolve())
-    except ValueError:
-        return f"{folder}/"  # outside the workspace: the folder as given, for a terminal
-    return "" if relative == Path() else f"{relative.as_posix()}/"
-
-
-COMMANDS = {
-    "register": register,
-    "unregister": unregister,
-    "validate": validate,
-    "reindex": reindex,
-}
 
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    result = COMMANDS[inputs.command](inputs, runner, log)
+    result: Result = COMMANDS[inputs.command].load()(inputs, runner, log)
     # What the store found out about where the registry is (a renamed repository) comes first.
     notices = result.store.notices if result.store is not None else ()
     if not notices:

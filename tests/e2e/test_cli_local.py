@@ -68,7 +68,7 @@ def test_bad_input_on_a_terminal_is_one_plain_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
-        "error: input `version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
+        "error: `--version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
         "1.2.3, optionally with -prerelease or +build)\n"
     )
     assert not (tmp_path / "registry").exists()

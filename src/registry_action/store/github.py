@@ -29,6 +29,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
+from registry_action.spelling import advise, setting, token_advice
 from registry_action.store import github_transport
 from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
 from registry_action.store.github_tree import TreeReader
@@ -54,16 +55,20 @@ RETRY_BACKOFF_FACTOR = 0.5
 MAX_RATE_LIMIT_WAIT_SECONDS = 120
 # GitHub: after a secondary rate limit without retry-after, "wait for at least one minute".
 SECONDARY_RATE_WAIT_SECONDS = 60
+
+
 # GithubRetry also retries writes (PUT, DELETE, POST) after a reset, a timeout or a 5xx. That
 # is safe here because every write carries the sha it read: repeating a write that GitHub had
 # applied is refused (409/422) instead of committing twice, and the publish loop re-reads.
 # Worst case for one request: 5 tries of up to 20 s plus 7 s of backoff, or up to 4 rate-limit
 # waits of at most 120 s each; see docs/performance.md for a whole run.
 # What to do when branch protection refuses a direct write to the registry branch.
-PULL_REQUEST_HINT = (
-    "set `pull-request: true` to propose the change as a pull request instead, or let the "
-    "token bypass the rule"
-)
+def pull_request_hint() -> str:
+    """What to do when branch protection refuses a direct write to the registry branch."""
+    return (
+        f"{advise('pull-request', 'true')} to propose the change as a pull request instead, or "
+        "let the token bypass the rule"
+    )
 
 
 class _Retry(GithubRetry):
@@ -126,10 +131,10 @@ class GitHubStore(RegistryStore):
         repository: str,
         branch: str | None,
         committer: tuple[str, str] | None = None,
-        protected_hint: str = PULL_REQUEST_HINT,
+        protected_hint: str | None = None,
     ) -> None:
         self._repository_name = repository
-        self._protected_hint = protected_hint
+        self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
         self._client = client
         self._repo: Repository = client.get_repo(repository)
@@ -401,7 +406,7 @@ def translate(
     repository: str,
     branch: str | None,
     doing: str,
-    protected_hint: str = PULL_REQUEST_HINT,
+    protected_hint: str | None = None,
 ) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it."""
     status, message = exc.status, _message(exc)
@@ -410,7 +415,7 @@ def translate(
         flat = " ".join(message.split())
         return GitHubError(
             f"branch protection or a repository rule on {where} refused to {doing} "
-            f"({status} {flat}): {protected_hint}"
+            f"({status} {flat}): {protected_hint or pull_request_hint()}"
         )
     if _is_conflict(exc):
         return ConflictError(
@@ -431,7 +436,7 @@ def translate(
     if status == 401:
         return GitHubError(
             f"GitHub rejected the token (401 {message}): it is wrong, expired or revoked; "
-            "pass a valid token in the `token` input"
+            f"{token_advice()}"
         )
     if status == 403:
         return GitHubError(
@@ -440,13 +445,14 @@ def translate(
         )
     if status == 404 and _is_missing_ref(exc):
         return GitHubError(
-            f"the branch {branch!r} does not exist in {repository}: create it or set "
-            "`registry-branch` to an existing branch"
+            f"the branch {branch!r} does not exist in {repository}: create it or "
+            f"{advise('registry-branch')} to an existing branch"
         )
     if status == 404:
         return GitHubError(
             f"could not {doing}: {repository} was not found (404), or the token cannot see it; "
-            "check `registry-repository` and that the token has access to that repository"
+            f"check {setting('registry-repository')} and that the token has access to that "
+            "repository"
         )
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
 
@@ -463,5 +469,5 @@ def unreachable(exc: Exception, repository: str, doing: str) -> GaveUpError:
     detail = " ".join(str(exc).split())[:200]
     return GaveUpError(
         f"could not {doing} in {repository}: {reason} after {TRANSPORT_RETRIES + 1} tries "
-        f"({detail}); check `api-url` and the network, then re-run"
+        f"({detail}); check {setting('api-url')} and the network, then re-run"
     )
