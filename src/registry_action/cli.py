@@ -92,9 +92,9 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
             traceback.print_exc()
         reporter.error(
             f"unexpected error: {type(exc).__name__}: {exc} (set RUNNER_DEBUG=1 for a traceback)",
-            title="registry-action crashed",
+            title="Unexpected error",
         )
-        return 2
+        return 1
 
 
 def _summarise_failure(

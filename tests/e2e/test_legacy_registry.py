@@ -59,8 +59,8 @@ def test_validate_reports_the_script_s_forms_as_warnings_only(tmp_path: Path) ->
     stamp = json.loads(written["registry.json"])["lastUpdated"]
     assert [line.split("::")[2] for line in lines] == [
         "the keys are in the order version, plugins, lastUpdated, not version, lastUpdated, "
-        "plugins: the next registration writes them in order, or `registry-action reindex` converts "
-        "the registry in one run",
+        "plugins: the next registration writes them in order, or `registry-action reindex` "
+        "converts the registry in one run",
         f"lastUpdated {stamp!r} is not in the form written (2024-01-20T12:00:00.000Z): "
         "the next registration rewrites it, or `registry-action reindex` converts the registry in "
         "one run",

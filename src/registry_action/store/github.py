@@ -26,11 +26,12 @@ from github.Repository import Repository
 from urllib3 import HTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.exceptions import MaxRetryError
 
 from registry_action.errors import GaveUpError, GitHubError
 from registry_action.spelling import advise, setting, token_advice
 from registry_action.store import github_transport
+from registry_action.store.github_faults import cause_of, refused, why_unreachable
 from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
 from registry_action.store.github_tree import TreeReader
 from registry_action.store.interface import (
@@ -87,6 +88,8 @@ class _Retry(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
+        if refused(error) and _pool is not None:  # nothing listens: retrying only delays
+            raise MaxRetryError(_pool, url or "", error)
         value = response.headers.get("Retry-After") if response is not None else None
         too_long = value is not None and value.strip().isdigit()
         if response is not None and too_long and int(value or 0) > MAX_RATE_LIMIT_WAIT_SECONDS:
@@ -459,15 +462,9 @@ def translate(
 
 def unreachable(exc: Exception, repository: str, doing: str) -> GaveUpError:
     """The error for a request that never got an answer (timeouts, resets, refused connections)."""
-    cause = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | Urllib3Timeout):
-        reason = "GitHub did not answer in time"
-    elif isinstance(exc, requests.ConnectionError):
-        reason = "the connection failed or was reset"
-    else:
-        reason = type(exc).__name__
-    detail = " ".join(str(exc).split())[:200]
+    reason = why_unreachable(exc)
+    tries = "" if refused(cause_of(exc)) else f" after {TRANSPORT_RETRIES + 1} tries"
     return GaveUpError(
-        f"could not {doing} in {repository}: {reason} after {TRANSPORT_RETRIES + 1} tries "
-        f"({detail}); check {setting('api-url')} and the network, then re-run"
+        f"could not {doing} in {repository}: {reason}{tries}; check {setting('api-url')} and "
+        "the network, then re-run"
     )
