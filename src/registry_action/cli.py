@@ -144,12 +144,12 @@ def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Repo
 def _loaded(inputs: Inputs) -> None:
     """Load the rest of what the run needs, then resume the cyclic garbage collector.
 
-    A run is one short process that imports some 500 modules (PyGithub alone is about 200),
-    whose hundreds of thousands of objects live until it exits. Collecting while they load only
-    walks them again and again, and the interpreter's shutdown walks them once more. Once loaded
-    they are frozen (moved out of the collector's view, at shutdown too) and collection resumes
-    with its usual thresholds for the documents and requests of the run itself. Together that
-    is about a quarter of an unchanged run's wall time (`bench/startup.py`).
+    A run is one short process that imports hundreds of modules (PyGithub the most), whose
+    objects live until it exits. Collecting while they load only walks them again and again,
+    and the interpreter's shutdown walks them once more. Once loaded they are frozen (moved out
+    of the collector's view, at shutdown too) and collection resumes with its usual thresholds
+    for the documents and requests of the run itself. What that saves is measured by
+    `bench/startup.py` (docs/performance.md).
     """
     if inputs.registry_dir is None:
         import registry_action.store.github  # noqa: F401  (PyGithub, by far the largest import)

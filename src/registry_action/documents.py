@@ -86,9 +86,9 @@ def python_pattern(pattern: str) -> re.Pattern[str]:
 
 @cache
 def _fast_validator(kind: Kind) -> Any:
-    # jsonschema takes 1.7 s to validate a 10,000-plugin registry; jsonschema-rs (compiled,
-    # 2020-12 compliant) takes 15 ms. It only answers "valid?": jsonschema stays the reference
-    # that explains every problem, and runs only on a document found invalid.
+    # jsonschema is far too slow for a large registry; jsonschema-rs (compiled, 2020-12
+    # compliant) is fast but only answers "valid?": jsonschema stays the reference that explains
+    # every problem, and runs only on a document found invalid (figures: docs/performance.md).
     try:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - a dependency; jsonschema alone is just slower
@@ -289,7 +289,7 @@ def _all_flat(entries: list[Any]) -> bool:
 
 
 def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]]) -> str:
-    """What ``json.dumps(indent=2)`` writes, ten times faster for a long list of flat entries.
+    """What ``json.dumps(indent=2)`` writes, much faster for a long list of flat entries.
 
     With ``indent``, json uses its pure-Python encoder. The entries are written instead by the
     C encoder, with separators that carry the line breaks and indentation of an entry's fields;

@@ -34,11 +34,7 @@ class WriteResult:
     commit_url: str | None = None
 
 
-class StoreError(RegistryActionError):
-    """Base error of every store."""
-
-
-class ConflictError(StoreError):
+class ConflictError(RegistryActionError):
     """The file changed since it was read: re-read, re-merge and try again.
 
     ``outdated`` is False when the refusal does not say the file's version is gone (the branch
