@@ -50,6 +50,7 @@ def run_many(fake: FakeGitHub, tmp_path: Path, versions: dict[str, str], **input
     assert failures == []
 
 
+@pytest.mark.slow
 def test_thirty_plugins_registered_at_once_are_all_listed(fake: FakeGitHub, tmp_path: Path) -> None:
     ids = [f"plugin-{n:02d}" for n in range(30)]
     run_many(fake, tmp_path, dict.fromkeys(ids, "1.0.0"))
@@ -58,6 +59,7 @@ def test_thirty_plugins_registered_at_once_are_all_listed(fake: FakeGitHub, tmp_
     assert all(manifest(fake, plugin_id) is not None for plugin_id in ids)
 
 
+@pytest.mark.slow
 def test_thirty_plugins_survive_injected_faults(fake: FakeGitHub, tmp_path: Path) -> None:
     fake.inject(method="PUT", path_regex=r"registry\.json$", fault=faults.branch_race(), times=5)
     fake.inject(

@@ -81,3 +81,14 @@ def test_only_token_and_repository_are_required() -> None:
         "registry-repository",
     }
     assert action()["runs"]["using"] == "docker"
+
+
+def test_the_command_input_names_every_command_of_the_table() -> None:
+    from registry_action.catalog import COMMANDS
+
+    described = action()["inputs"]["command"]["description"]
+    meaning = readme_rows("Inputs")["command"][2]
+    for name in COMMANDS:
+        assert f"`{name}`" in described
+        assert f"`{name}`" in meaning
+    assert set(re.findall(r"`([a-z]+)`", meaning)) == set(COMMANDS)
