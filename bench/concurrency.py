@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from action_support import docker_env, finish, registry, start, start_fake
+from harness import docker_env, finish, registry, start, start_fake
 
 
 def measure(count: int, latency: float, stale: int, base_delay: float) -> dict[str, float]:

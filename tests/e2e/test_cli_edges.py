@@ -11,7 +11,7 @@ import pytest
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from conftest import console_script
+from harness import console_script
 from registry_action.store.github_faults import why_unreachable
 
 

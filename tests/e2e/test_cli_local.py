@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import console_script
+from harness import console_script
 
 ROOT = Path(__file__).resolve().parents[2]
 

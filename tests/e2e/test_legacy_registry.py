@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import REGISTRY, Action
 from console import run_console
 from fake_github import FakeGitHub
+from harness import REGISTRY, Action
 from legacy_registry import REGISTERED, UNEXPANDED, legacy_registry
 from registry_action.documents import dumps
 from registry_action.models import is_canonical_timestamp

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import READ_TOKEN, REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import READ_TOKEN, REGISTRY, Action
 from registry_action.documents import dumps
 from registry_files import entry, manifest, registry, registry_files
 

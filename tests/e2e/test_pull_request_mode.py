@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub, faults
+from harness import REGISTRY, Action
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 BRANCH = "registry/calendar2"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, Action
 
 WRONG = "ghs_WrongToken0123456789abcdefABCDEFG"
 

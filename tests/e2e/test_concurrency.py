@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from action_support import (
+from fake_github import FakeGitHub, faults
+from harness import (
     assert_consistent,
     docker_env,
     finish,
@@ -16,7 +17,6 @@ from action_support import (
     start,
     start_fake,
 )
-from fake_github import FakeGitHub, faults
 
 
 @pytest.fixture
