@@ -45,6 +45,23 @@ def console_script() -> str:
     return found
 
 
+def terminal(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``registry-action args`` as typed on a terminal: only PATH, HOME and ``env`` are set."""
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
 @dataclass(frozen=True)
 class Run:
     """A finished run of the console script, with what the runner would collect."""

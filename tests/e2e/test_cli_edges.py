@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -11,22 +10,12 @@ import pytest
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from harness import console_script
+from harness import terminal
 from registry_action.store.github_faults import why_unreachable
 
 
 def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """``registry-action args`` with only PATH, HOME and ``env`` set (as ``env -i`` would)."""
-    return subprocess.run(
-        [console_script(), *args],
-        cwd=cwd,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **env},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    return terminal(*args, cwd=cwd, env=env)
 
 
 def test_bare_command_on_a_terminal_prints_usage(tmp_path: Path) -> None:

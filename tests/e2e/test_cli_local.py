@@ -8,24 +8,9 @@ import subprocess
 from pathlib import Path
 
 from harness import console_script
+from harness import terminal as cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
-    return subprocess.run(
-        [console_script(), *args],
-        cwd=cwd,
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
 
 
 REGISTER = (
