@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from registry_action import strictjson, workspace
 from registry_action.catalog import COMMANDS
@@ -19,7 +18,7 @@ from registry_action.inputs import Inputs
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
 from registry_action.publish import Outcome, Publisher, RetryPolicy
-from registry_action.runner import Runner, api_url
+from registry_action.runner import Runner
 from registry_action.spec import (
     PluginSpec,
     RepositoryContext,
@@ -29,6 +28,7 @@ from registry_action.spec import (
 )
 from registry_action.spelling import advise, named, setting
 from registry_action.store.interface import RegistryStore
+from registry_action.target import Target, open_target, registry_url_of
 from registry_action.template import parse_template, substitute
 from registry_action.versions import resolve_version
 
@@ -60,17 +60,6 @@ class Result:
         return any(problem.severity == "error" for problem in self.problems)
 
 
-@dataclass(frozen=True)
-class Target:
-    """The registry a run writes: its store, and the names placeholders and URLs use."""
-
-    store: RegistryStore
-    repository: str  # owner/name, or "" for a folder with no repository named
-    branch: str
-    base_url: str | None  # where dashboards fetch files from (manifest-base-url)
-    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
-
-
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
     """The plugin-id input, else the calling repository's name, lowercased; checked."""
     if inputs.plugin_id:
@@ -87,67 +76,6 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
             f"characters{hint}"
         )
     return chosen
-
-
-def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
-    """The raw-file URL of a branch, in the form GitHub documents for the server.
-
-    GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
-    with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
-    answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
-    `subdomain-isolation` says which, since nothing in the API tells.
-    """
-    if not runner.is_enterprise:
-        return f"https://raw.githubusercontent.com/{repository}/{branch}"
-    server = urlsplit(runner.server_url.rstrip("/"))
-    if isolation:
-        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
-    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
-
-
-def open_target(inputs: Inputs, runner: Runner) -> Target:
-    """The store named by the inputs: a local folder, or a GitHub repository."""
-    if inputs.registry_dir is not None:
-        from registry_action.store.local import LocalStore
-
-        if inputs.pull_request:
-            raise InputError(
-                f"{named('pull-request')} needs a registry on GitHub: a local registry folder "
-                "has no pull requests"
-            )
-        repository = inputs.registry_repository or ""
-        branch = inputs.registry_branch or "main"
-        base = inputs.manifest_base_url or (
-            raw_base_url(runner, repository, branch, inputs.subdomain_isolation)
-            if repository
-            else None
-        )
-        folder = LocalStore(inputs.registry_dir, create=inputs.command == "register")
-        return Target(folder, repository, branch, base)
-    if inputs.token is None:
-        raise InputError(
-            f"{named('token')} is required (a token with `contents: write` on the registry)"
-        )
-    if inputs.registry_repository is None:
-        raise InputError(f"{named('registry-repository')} is required (owner/name of the registry)")
-    # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
-    from registry_action.store.github import GitHubStore, make_client
-
-    client = make_client(inputs.token.get_secret_value(), api_url(inputs, runner))
-    # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
-    store = GitHubStore(
-        client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
-    )
-    branch, repository = store.branch, store.repository  # as GitHub names it now
-    base = inputs.manifest_base_url or raw_base_url(
-        runner, repository, branch, inputs.subdomain_isolation
-    )
-    proposals = None
-    if inputs.pull_request:
-        from registry_action.store.github_proposals import GitHubProposals
-
-        proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, proposals)
 
 
 def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
@@ -251,10 +179,9 @@ def _health_gate(inputs: Inputs, spec: PluginSpec, log: Callable[[str], None]) -
 def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
     chosen_id = plugin_id(inputs, runner)
-    version_file = runner.workspace / inputs.version_file
     version = resolve_version(
         inputs.version,
-        version_file,
+        runner.workspace / inputs.version_file,
         "version_file" not in inputs.model_fields_set,
         runner.ref,
         workspace=runner.workspace,
@@ -276,12 +203,21 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     outcome, pull_request = _register_or_propose(
         inputs, target, spec, _commit_message(inputs, context), log, runner.retry_base_delay
     )
+    return _registered(_with_http_warnings(outcome), target, spec, pull_request)
+
+
+def _with_http_warnings(outcome: Outcome) -> Outcome:
+    """The outcome, warned of every plain http URL its manifest holds."""
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
         for url in insecure_urls(outcome.manifest or {})
     ]
-    if warnings:
-        outcome = replace(outcome, warnings=outcome.warnings + tuple(warnings))
+    return replace(outcome, warnings=outcome.warnings + tuple(warnings)) if warnings else outcome
+
+
+def _registered(
+    outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
+) -> Result:
     # An id listed in another case keeps that entry's manifest URL.
     manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
@@ -289,15 +225,11 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         "register",
         target.store.description,
         manifest_url,
-        f"{target.base_url.rstrip('/')}/registry.json",
+        registry_url_of(target),
         pull_request,
         proposed=target.proposals is not None,
         store=target.store,
     )
-
-
-def registry_url_of(target: Target) -> str | None:
-    return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
 
 
 def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from registry_action.commands import Result, open_target, raw_base_url, registry_url_of
+from registry_action.commands import Result
 from registry_action.errors import InputError
 from registry_action.inputs import Inputs
 from registry_action.publish import Outcome
 from registry_action.runner import Runner
 from registry_action.spelling import named
 from registry_action.store.interface import RegistryStore
+from registry_action.target import open_target, raw_base_url, registry_url_of
 
 
 def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
