@@ -50,9 +50,8 @@ def parser() -> argparse.ArgumentParser:
     for info in COMMANDS.values():
         sub = commands.add_parser(info.name, help=info.help, description=info.help)
         for field in flags_of(info.name):
-            default = shown_default(field).replace("`", "")
-            help_text = f"{uses[field].help} (default: {default})"
-            if isinstance(_default(field), bool):
+            help_text = uses[field].help + _default_text(field)
+            if _default(field) is False:  # a switch: given means true
                 sub.add_argument(
                     f"--{input_name(field)}", action="store_true", default=None, help=help_text
                 )
@@ -67,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
                 "a token is never taken on the command line, where other users could see it",
             )
     return top
+
+
+def _default_text(field: str) -> str:
+    """`` (default: ...)`` for the help, or nothing when the flag has no default to show."""
+    if _default(field) is None and dict(declared())[field].shown in (None, "required"):
+        return ""
+    return f" (default: {shown_default(field).replace('`', '')})"
 
 
 def _default(field: str) -> Any:
