@@ -54,5 +54,7 @@ def action(github: FakeGitHub, tmp_path: Path) -> Action:
         "INPUT_REGISTRY-BRANCH": "",
         "INPUT_PLUGIN-ID": "",
         "INPUT_DRY-RUN": "false",
+        # Transport retries keep their count, with shorter waits between them.
+        "REGISTRY_ACTION_TRANSPORT_BACKOFF": "0.01",
     }
     return Action(workspace, files, env)

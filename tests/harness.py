@@ -119,6 +119,8 @@ def docker_env(fake: FakeGitHub, workdir: Path, **inputs: str) -> dict[str, str]
         "INPUT_VERSION": "1.0.0",
         # The same full-jitter backoff, from a smaller base, so contention tests finish quickly.
         "REGISTRY_ACTION_RETRY_BASE_DELAY": "0.05",
+        # Transport retries keep their count, with shorter waits between them.
+        "REGISTRY_ACTION_TRANSPORT_BACKOFF": "0.01",
     }
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
     return env

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from registry_action.inputs import Inputs
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-_TUNING = {"retry_base_delay": "REGISTRY_ACTION_RETRY_BASE_DELAY"}
+_TUNING = {
+    "retry_base_delay": "REGISTRY_ACTION_RETRY_BASE_DELAY",
+    "transport_backoff": "REGISTRY_ACTION_TRANSPORT_BACKOFF",
+}
 
 
 class Runner(BaseModel):
@@ -36,6 +39,8 @@ class Runner(BaseModel):
     # Seconds of the first conflict backoff (full jitter, doubling). Not an input: it exists so
     # that test suites and benchmarks can run many contending registrations quickly.
     retry_base_delay: float = Field(default=0.5, ge=0, le=60)
+    # The backoff factor of transport retries (5xx, resets, timeouts), for the same reason.
+    transport_backoff: float = Field(default=0.5, ge=0, le=60)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Runner:

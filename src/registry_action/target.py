@@ -57,7 +57,9 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
-    client = make_client(inputs.token.get_secret_value(), api_url(inputs, runner))
+    client = make_client(
+        inputs.token.get_secret_value(), api_url(inputs, runner), backoff=runner.transport_backoff
+    )
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer

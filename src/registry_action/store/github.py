@@ -99,11 +99,20 @@ class _Retry(GithubRetry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def make_client(token: str, api_url: str, *, timeout: int = TIMEOUT_SECONDS) -> Github:
-    """A PyGithub client with this program's timeouts, retries and no self-throttling."""
+def make_client(
+    token: str,
+    api_url: str,
+    *,
+    timeout: int = TIMEOUT_SECONDS,
+    backoff: float = RETRY_BACKOFF_FACTOR,
+) -> Github:
+    """A PyGithub client with this program's timeouts, retries and no self-throttling.
+
+    ``backoff`` scales the waits between transport retries (tests shrink it, not the count).
+    """
     retry = _Retry(
         total=TRANSPORT_RETRIES,
-        backoff_factor=RETRY_BACKOFF_FACTOR,
+        backoff_factor=backoff,
         secondary_rate_wait=SECONDARY_RATE_WAIT_SECONDS,
         max_rate_limit_wait=MAX_RATE_LIMIT_WAIT_SECONDS,
         # After the last retry PyGithub raises GithubException with GitHub's own answer (status
