@@ -123,6 +123,8 @@ def docker_env(fake: FakeGitHub, workdir: Path, **inputs: str) -> dict[str, str]
         "REGISTRY_ACTION_TRANSPORT_BACKOFF": "0.01",
     }
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
+    if env.get("INPUT_COMMAND", "register") != "register":
+        del env["INPUT_VERSION"]  # only register takes a version
     return env
 
 

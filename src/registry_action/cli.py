@@ -127,6 +127,11 @@ def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Repo
         given = values(args, env)
         reporter.mask(given.get("token", ""))
         inputs = Inputs.build(given)
+    for name in inputs.unused():
+        reporter.warning(
+            f"input `{name}` is not used by `command: {inputs.command}`: it is ignored",
+            title="Input not used",
+        )
     runner = Runner.from_env(env)
     if inputs.registry_dir is None:
         insecure = insecure_api_url(api_url(inputs, runner))

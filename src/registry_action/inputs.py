@@ -219,6 +219,16 @@ class Inputs(InputChecks):
                 raise InputError(message) from None
             raise InputError(f"{named(input_name(str(error['loc'][0])))} {message}") from None
 
+    def unused(self) -> list[str]:
+        """The inputs set to other than their default that the command does not use."""
+        uses = dict(declared())
+        return [
+            input_name(field)
+            for field in sorted(self.model_fields_set, key=list(uses).index)
+            if self.command not in uses[field].commands
+            and getattr(self, field) != Inputs.model_fields[field].default
+        ]
+
     def spec_values(self) -> dict[str, Any]:
         """The inputs that are fields of the plugin's spec, by field name."""
         return {field: getattr(self, field) for field, use in declared() if use.spec}

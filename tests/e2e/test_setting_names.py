@@ -54,3 +54,15 @@ def test_a_missing_plugin_id_is_named_as_an_input_or_a_flag(action: Action) -> N
     assert on_terminal.errors == [
         "::error title=Invalid input::`--plugin-id` is required when GITHUB_REPOSITORY is not set"
     ]
+
+
+def test_an_input_the_command_does_not_use_is_warned_about(action: Action) -> None:
+    run = action.run({"command": "unregister", "plugin-id": "calendar", "pull-request": "true"})
+    assert run.status == 0
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert warnings == [
+        "::warning title=Input not used::input `pull-request` is not used by "
+        "`command: unregister`: it is ignored"
+    ]
+    quiet = action.run({"command": "unregister", "plugin-id": "calendar", "pull-request": "false"})
+    assert "::warning" not in quiet.stdout
