@@ -15,7 +15,7 @@ from github.PullRequest import PullRequest as GithubPull
 from github.Repository import Repository
 
 from registry_action.errors import GitHubError
-from registry_action.store.github import GitHubStore, translate
+from registry_action.store.github import GitHubStore, translate, transport_of
 from registry_action.store.interface import ConflictError, RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 
@@ -106,7 +106,9 @@ class GitHubProposals(ProposalHost):
         return PullRequest(pull.number, pull.html_url)
 
     def _fail(self, exc: GithubException, doing: str, branch: str) -> NoReturn:
-        error = translate(exc, self._repository, branch, doing, BRANCH_RULE_HINT)
+        error = translate(
+            exc, self._repository, branch, doing, BRANCH_RULE_HINT, transport_of(self._client)
+        )
         if exc.status == 403 and "pull request" in doing and "protection" not in str(error):
             # Contents alone is not enough here: the advice must name the other permission.
             error = GitHubError(
