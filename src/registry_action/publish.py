@@ -44,6 +44,11 @@ from registry_action.versions import guard_version
 
 __all__ = ["FileChange", "Outcome", "Publisher", "RetryPolicy", "retrying"]
 
+# Passes of read, merge and check in one attempt; past them the files are still moving (or
+# reads still lag), and the attempt backs off like any conflict.
+SETTLE_PASSES = 4
+_UNSETTLED = "the index and the manifest did not agree yet after this run's writes"
+
 
 @dataclass
 class Publisher:
@@ -96,7 +101,7 @@ class Publisher:
     def _register_once(
         self, spec: PluginSpec, message: str, state: RunState, attempt: int
     ) -> Outcome:
-        while True:
+        for _ in range(SETTLE_PASSES):
             if state.target_path is None:
                 unchanged = self._place_manifest(spec, message, state, attempt)
                 if unchanged is not None:
@@ -104,6 +109,7 @@ class Publisher:
             self._agree_index(spec.id, message, state)
             if self._settled(spec.id, state):
                 return self._outcome(spec.id, state, attempt)
+        raise ConflictError(_UNSETTLED, outdated=False)
 
     def _place_manifest(
         self, spec: PluginSpec, message: str, state: RunState, attempt: int
@@ -143,6 +149,8 @@ class Publisher:
             updated = upsert(index, entry_for(state.target), now)
         if updated is not None:
             self._write(index_file, REGISTRY_PATH, updated, message, state)
+        else:
+            state.unwritten = index_file
 
     def _settled(self, plugin_id: str, state: RunState) -> bool:
         """Whether, at this run's last commit, the index entry agrees with the manifest.
@@ -152,17 +160,18 @@ class Publisher:
         the manifest found (a concurrent run's change came after this run's).
         """
         found = state.at_last_commit(plugin_id)
-        if found is None:
+        if found is None or _agree(found, plugin_id):
             return True
-        index, manifest_file = found
-        manifest = parsed_manifest(manifest_file)
-        if manifest_file is not None and manifest is None:
-            return True  # damaged by someone else: the next registration replaces it
-        if agrees(find_entry(index, plugin_id), manifest):
-            return True
+        if state.unwritten is not None:
+            # The index read already agreed: it may be newer than this run's last commit.
+            state.unwritten = None
+            found = state.at_head(plugin_id)
+            if _agree(found, plugin_id):
+                return True
+        manifest = parsed_manifest(found[1])
         path = manifest_path(plugin_id)
         if manifest != state.target and not state.wrote_manifest:
-            state.known[path] = manifest_file
+            state.known[path] = found[1]
             state.target_path = None  # make this run's own change, from the exact read
         elif manifest != state.target:
             state.warn(f"{path} was changed by a concurrent run; the index now follows it")
@@ -246,7 +255,7 @@ class Publisher:
         self, plugin_id: str, message: str, state: RunState, attempt: int
     ) -> Outcome:
         path = manifest_path(plugin_id)
-        while True:
+        for _ in range(SETTLE_PASSES):
             if state.target_path is None:
                 # The index is read (and checked) first: a damaged registry stops the run.
                 index_file, index = state.read_registry(self.clock)
@@ -264,6 +273,7 @@ class Publisher:
                     state.wrote_manifest = True
             if self._settled(plugin_id, state):
                 return self._outcome(plugin_id, state, attempt)
+        raise ConflictError(_UNSETTLED, outdated=False)
 
     def _reindex_once(self, message: str, state: RunState, attempt: int) -> Outcome:
         # Every writer of the registry writes the index with the version it read, so writing
@@ -284,3 +294,11 @@ class Publisher:
             attempts=attempt,
             dry_run=self.dry_run,
         )
+
+
+def _agree(found: tuple[dict[str, Any], StoredFile | None], plugin_id: str) -> bool:
+    index, manifest_file = found
+    manifest = parsed_manifest(manifest_file)
+    if manifest_file is not None and manifest is None:
+        return True  # damaged by someone else: the next registration replaces it
+    return agrees(find_entry(index, plugin_id), manifest)

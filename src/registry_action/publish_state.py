@@ -41,6 +41,8 @@ class RunState:
     target_path: str | None = None
     # This run made its own change to the manifest: it is never made twice.
     wrote_manifest: bool = False
+    # The index as last read, when it already agreed and needed no write.
+    unwritten: StoredFile | None = None
 
     def warn(self, warning: str) -> None:
         if warning not in self.warnings:
@@ -96,6 +98,7 @@ class RunState:
 
     def committed(self, result: WriteResult, body: bytes | None) -> None:
         self.commits.append(result)
+        self.unwritten = None
         if body is not None and result.version is not None:
             self.held[result.path] = StoredFile(result.path, body, result.version)
         else:
@@ -109,7 +112,9 @@ class RunState:
         """
         if not self.commits:
             return None
-        last, path = self.commits[-1], manifest_path(plugin_id)
+        path = manifest_path(plugin_id)
+        last = self.commits[-1]
+        index_file: StoredFile | None
         if len(self.commits) >= 2 and _in_order(self.commits[-2], last, path):
             return None
         if last.path == REGISTRY_PATH:
@@ -118,11 +123,25 @@ class RunState:
             self.known[path] = manifest_file
         else:
             index_file = self.store.read_at(REGISTRY_PATH, last.commit_sha)
-            self.known[REGISTRY_PATH] = index_file
             manifest_file = self.held.get(path)
-        if index_file is None:
-            return {"plugins": []}, manifest_file
-        return load_registry(REGISTRY_PATH, index_file.content), manifest_file
+        return _index(index_file), manifest_file
+
+    def at_head(self, plugin_id: str) -> tuple[dict[str, Any], StoredFile | None]:
+        """Both files as of the branch's head commit, read exactly; kept for the next reads.
+
+        For when the index already agreed as read, with no commit of this run showing it.
+        """
+        head, path = self.store.head(), manifest_path(plugin_id)
+        index_file = self.store.read_at(REGISTRY_PATH, head)
+        manifest_file = self.store.read_at(path, head)
+        self.known[REGISTRY_PATH], self.known[path] = index_file, manifest_file
+        return _index(index_file), manifest_file
+
+
+def _index(stored: StoredFile | None) -> dict[str, Any]:
+    if stored is None:
+        return {"plugins": []}
+    return load_registry(REGISTRY_PATH, stored.content)
 
 
 def _in_order(previous: WriteResult, last: WriteResult, path: str) -> bool:

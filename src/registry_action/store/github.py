@@ -162,6 +162,11 @@ class GitHubStore(RegistryStore):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
         return StoredFile(path, self._content(found), found.sha)
 
+    def head(self) -> str | None:
+        branch = self.branch
+        ref = self._call("read the branch", lambda: self._repo.get_git_ref(f"heads/{branch}"))
+        return ref.object.sha
+
     def read_at(self, path: str, commit: str | None) -> StoredFile | None:
         # A commit never changes, so a read at one is exact where a read of the branch may lag.
         ref = commit or self.branch

@@ -71,6 +71,10 @@ class RegistryStore(ABC):
         """
         return self.read(path)
 
+    def head(self) -> str | None:
+        """The commit the branch is at now, where the store has commits; None otherwise."""
+        return None
+
     @abstractmethod
     def list_dir(self, path: str) -> list[str]:
         """Return the paths of the files directly inside the folder ``path`` (empty if none)."""
