@@ -13,6 +13,7 @@ from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.publish import Publisher, RetryPolicy
+from registry_action.retry import Deadline
 from registry_action.spec import PluginSpec
 from registry_files import plugin_spec
 
@@ -104,6 +105,37 @@ def test_gives_up_after_the_bounded_number_of_attempts() -> None:
     with pytest.raises(GaveUpError, match="gave up after 3 attempts"):
         p.register(spec(), "m")
     assert len(messages) == 2 and len(pauses) == 2
+
+
+def test_without_a_cap_it_retries_until_the_deadline_and_says_so() -> None:
+    store = MemoryStore()
+    elapsed = [0.0]
+
+    def always(operation: str, path: str) -> None:
+        if path == "registry.json":
+            store.files["registry.json"] = dumps(
+                {"version": "1.0.0", "lastUpdated": "2024-01-01T00:00:00.000Z", "plugins": []}
+            ) + b" " * random.randint(1, 99)
+
+    store.before_write = always
+    p, messages, _ = publisher(store)
+    p.policy = RetryPolicy(timeout=30)
+    p.deadline = Deadline(30, clock=lambda: elapsed[0])
+    p.sleep = lambda pause: elapsed.__setitem__(0, elapsed[0] + pause)
+    with pytest.raises(GaveUpError) as caught:
+        p.register(spec(), "m")
+    attempts = len(messages) + 1
+    assert attempts > 5  # more than the old default count would have allowed
+    assert str(caught.value).startswith(
+        f"gave up after {attempts} attempts in {elapsed[0]:.0f} s: memory kept changing under "
+        "this run (last: registry.json does not match "
+    )
+    assert str(caught.value).endswith(
+        "; the run's deadline is `timeout` (30 s): raise it, or re-run later"
+    )
+    assert messages[0].startswith("Attempt 1 met a concurrent change")
+    # The manifest was committed once; every later attempt wrote the index only.
+    assert [path for _, path in store.writes].count("plugins/calendar.json") == 1
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:
