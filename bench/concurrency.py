@@ -94,7 +94,7 @@ def run() -> None:
     parser.add_argument("counts", nargs="*", type=int, default=[10, 30, 100, 300])
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--stale", type=float, default=0.2, help="seconds reads lag a write")
-    parser.add_argument("--shared-limit", type=int, default=40, metavar="N")
+    parser.add_argument("--shared-limit", type=int, default=40, metavar="N", help="0: skip")
     parser.add_argument("--limit", default="20/4", metavar="WRITES/SECONDS")
     parser.add_argument("--secondary-wait", default="1", help="GitHub's one minute, scaled")
     args = parser.parse_args()
@@ -107,6 +107,12 @@ def run() -> None:
         finally:
             fake.stop()
         print(row(count, result, floor(count, args.latency, args.stale)), flush=True)
+    if args.shared_limit:
+        shared(args)
+
+
+def shared(args: argparse.Namespace) -> None:
+    """The scenario where one secondary limit is shared by every run."""
     writes, seconds = args.limit.split("/")
     print(
         f"\nshared secondary limit: {writes} content-creating requests per {seconds} s for all "
