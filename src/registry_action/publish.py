@@ -126,8 +126,6 @@ class Publisher:
             state.previous_version = listed["version"] if listed else None
         now = state.stamp = self.clock()
         manifest = render_manifest(spec, now)
-        # The index just read is what the index write merges into; it is not read twice.
-        state.known[REGISTRY_PATH] = index_file
         if current is not None and same_content(current, manifest):
             manifest = current  # kept as stored, not re-stamped
             if upsert(index, entry_for(manifest), now) is None and not state.commits:
@@ -135,6 +133,8 @@ class Publisher:
         else:
             self._write(manifest_file, path, manifest, message, state)
             state.wrote_manifest = True
+        # The index just read is what the index write merges into; it is not read twice.
+        state.known[REGISTRY_PATH] = index_file
         state.target, state.target_path = manifest, path
         return None
 
