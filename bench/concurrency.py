@@ -16,10 +16,13 @@ Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 # The tests' helpers, in place of this folder (whose requests.py would shadow the library).
 sys.path.remove(next(p for p in sys.path if Path(p or ".").resolve() == Path(__file__).parent))
@@ -52,7 +55,7 @@ def floor(count: int, latency: float, stale: float) -> float:
         fake.stop()
 
 
-def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, float]:
+def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
         envs = []
         for number in range(count):
@@ -73,7 +76,14 @@ def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, fl
         "writes": len(fake.writes),
         "wall": wall,
         "waits": sum(run.stdout.count("rate limit (") for run in runs),
+        "errors": Counter(_cause(run.errors[0]) for run in runs if run.errors),
     }
+
+
+def _cause(error: str) -> str:
+    """An error line without what differs from run to run (ids, times, counts)."""
+    text = error.split("::", 2)[-1]
+    return re.sub(r"plugin-\d+|\d+(\.\d+)?", "#", text)[:160]
 
 
 HEADER = (
@@ -82,7 +92,7 @@ HEADER = (
 )
 
 
-def row(count: int, r: dict[str, float], least: float) -> str:
+def row(count: int, r: dict[str, Any], least: float) -> str:
     return (
         f"{count:>4} {r['failed']:>6} {r['lost']:>4} {r['commits']:>7} {r['empty']:>5} "
         f"{r['writes']:>6} {r['wall']:>7.1f} {least:>7.1f} {r['wall'] / least:>10.1f}"
@@ -107,6 +117,8 @@ def run() -> None:
         finally:
             fake.stop()
         print(row(count, result, floor(count, args.latency, args.stale)), flush=True)
+        for cause, times in result["errors"].most_common(3):
+            print(f"      {times} x {cause}")
     if args.shared_limit:
         shared(args)
 
