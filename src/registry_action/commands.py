@@ -18,7 +18,8 @@ from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs, Runner, api_url
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
-from registry_action.publish import Outcome, Publisher, RetryPolicy
+from registry_action.publish import Outcome, Publisher
+from registry_action.retry import Deadline, RetryPolicy
 from registry_action.spec import (
     PluginSpec,
     RepositoryContext,
@@ -73,6 +74,9 @@ class Target:
     branch: str
     base_url: str | None  # where dashboards fetch files from (manifest-base-url)
     proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
+    # The run's `timeout`, shared by conflict retries and the client's waits; it starts when
+    # the registry is first opened.
+    deadline: Deadline = field(default_factory=Deadline)
 
 
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
@@ -109,7 +113,7 @@ def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool =
     return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
 
 
-def open_target(inputs: Inputs, runner: Runner) -> Target:
+def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = print) -> Target:
     """The store named by the inputs: a local folder, or a GitHub repository."""
     if inputs.registry_dir is not None:
         from registry_action.store.local import LocalStore
@@ -126,7 +130,8 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
             if repository
             else None
         )
-        return Target(LocalStore(inputs.registry_dir), repository, branch, base)
+        deadline = Deadline(inputs.timeout)
+        return Target(LocalStore(inputs.registry_dir), repository, branch, base, None, deadline)
     if inputs.token is None:
         raise InputError(
             "input `token` is required (a token with `contents: write` on the registry)"
@@ -136,7 +141,14 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
-    client = make_client(inputs.token.get_secret_value(), api_url(inputs, runner))
+    deadline = Deadline(inputs.timeout)
+    client = make_client(
+        inputs.token.get_secret_value(),
+        api_url(inputs, runner),
+        deadline=deadline,
+        log=log,
+        secondary_wait=runner.secondary_wait,
+    )
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
     store = GitHubStore(
         client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
@@ -150,7 +162,7 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         from registry_action.store.github_proposals import GitHubProposals
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, proposals)
+    return Target(store, repository, branch, base, proposals, deadline)
 
 
 def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
@@ -191,16 +203,23 @@ def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
     return substitute(text, context, "input `commit-message`")
 
 
+def _policy(inputs: Inputs, base_delay: float) -> RetryPolicy:
+    return RetryPolicy(
+        timeout=inputs.timeout, max_attempts=inputs.max_attempts, base_delay=base_delay
+    )
+
+
 def _publisher(
     inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float = 0.5
 ) -> Publisher:
     return Publisher(
         target.store,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        policy=_policy(inputs, base_delay),
         dry_run=inputs.dry_run,
         log=log,
         allow_downgrade=inputs.allow_downgrade,
+        deadline=target.deadline,
     )
 
 
@@ -217,10 +236,11 @@ def _proposer(
         target.store,
         proposals,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        policy=_policy(inputs, base_delay),
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
         log=log,
+        deadline=target.deadline,
     )
 
 
@@ -263,7 +283,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         workspace=runner.workspace,
     )
     template = _template(inputs, runner)
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     if target.base_url is None:
         raise InputError(
             "input `manifest-base-url` (or `registry-repository`) is required to compute the "
@@ -320,7 +340,7 @@ def _registry_url(target: Target) -> str | None:
 def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Remove the plugin's entry from the index, then its manifest."""
     chosen_id = plugin_id(inputs, runner)
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     # The version is not known before the registry is read, so {version} is empty here.
     context = {**placeholder_context(chosen_id, "", repos), "name": chosen_id}
@@ -342,7 +362,7 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
 
 def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Rebuild ``registry.json`` from the manifests under ``plugins/``."""
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {**placeholder_context("", "", repos), "name": ""}
     outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(
@@ -368,7 +388,7 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         store: RegistryStore = LocalStore(folder, create=False)
         where, registry_url = str(folder), None
     else:
-        target = open_target(inputs, runner)
+        target = open_target(inputs, runner, log)
         store, where, registry_url = target.store, target.store.description, _registry_url(target)
     from registry_action.validation import find_problems, read_registry
 

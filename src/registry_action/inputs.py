@@ -69,7 +69,8 @@ class Inputs(BaseModel):
     dry_run: bool = False
     allow_downgrade: bool = False
     api_url: str | None = None
-    max_attempts: int = Field(default=8, ge=1, le=50)
+    timeout: float = Field(default=600, gt=0, le=21600)
+    max_attempts: int | None = Field(default=None, ge=1)
     pull_request: bool = False
     health_check: bool = False
     health_check_timeout: float = Field(default=120, ge=0, le=3600)
@@ -136,7 +137,7 @@ class Inputs(BaseModel):
             raise ValueError(f"must be a whole number, not {value!r}")
         return value
 
-    @field_validator("health_check_timeout", mode="before")
+    @field_validator("health_check_timeout", "timeout", mode="before")
     @classmethod
     def _seconds(cls, value: object) -> object:
         if isinstance(value, str):
@@ -220,6 +221,9 @@ class Runner(BaseModel):
     # Seconds of the first conflict backoff (full jitter, doubling). Not an input: it exists so
     # that test suites and benchmarks can run many contending registrations quickly.
     retry_base_delay: float = Field(default=0.5, ge=0, le=60)
+    # Seconds of the shortest wait after a secondary rate limit that names no time (GitHub:
+    # "at least one minute"). Not an input either: tests scale GitHub's windows down in time.
+    secondary_wait: float = Field(default=60, ge=0, le=3600)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Runner:
@@ -240,6 +244,7 @@ class Runner(BaseModel):
             "debug": env.get("RUNNER_DEBUG") == "1",
             "in_actions": env.get("GITHUB_ACTIONS") == "true",
             "retry_base_delay": get("REGISTRY_ACTION_RETRY_BASE_DELAY"),
+            "secondary_wait": get("REGISTRY_ACTION_SECONDARY_WAIT"),
         }
         return cls.model_validate({k: v for k, v in values.items() if v is not None})
 
