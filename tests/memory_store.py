@@ -21,6 +21,8 @@ class MemoryStore(RegistryStore):
     log: list[tuple[str, str]] = field(default_factory=list)  # (operation, path)
     before_write: Hook | None = None
     commits: int = 0
+    # The files as of each commit, so that reads at a commit are exact, as on GitHub.
+    snapshots: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @property
     def description(self) -> str:
@@ -30,6 +32,37 @@ class MemoryStore(RegistryStore):
         self.log.append(("read", path))
         content = self.files.get(path)
         return None if content is None else StoredFile(path, content, blob_sha(content))
+
+    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
+        if commit is None:
+            return self.read(path)
+        self.log.append(("read_at", path))
+        content = self.snapshots[commit].get(path)
+        return None if content is None else StoredFile(path, content, blob_sha(content))
+
+    def head(self) -> str | None:
+        last = f"commit{self.commits}" if self.commits else None
+        if last is None or self.snapshots[last] != self.files:
+            last = self._record()  # a test changed files directly: that is a commit too
+        return last
+
+    def _record(self) -> str:
+        self.commits += 1
+        sha = f"commit{self.commits}"
+        self.snapshots[sha] = dict(self.files)
+        return sha
+
+    def _commit(self, path: str, content: bytes | None) -> WriteResult:
+        last = f"commit{self.commits}" if self.commits else None
+        if last is not None and self.snapshots[last] != self.files:
+            last = self._record()  # a test changed files directly: that is a commit too
+        if content is None:
+            del self.files[path]
+        else:
+            self.files[path] = content
+        sha = self._record()
+        version = blob_sha(content) if content is not None else None
+        return WriteResult(path, version, sha, parent_sha=last)
 
     def list_dir(self, path: str) -> list[str]:
         self.log.append(("list", path))
@@ -46,18 +79,14 @@ class MemoryStore(RegistryStore):
             self.before_write("write", path)
         self._check(path, expected)
         self.log.append(("write", path))
-        self.files[path] = content
-        self.commits += 1
-        return WriteResult(path, blob_sha(content), f"commit{self.commits}")
+        return self._commit(path, content)
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         if self.before_write:
             self.before_write("delete", path)
         self._check(path, expected)
         self.log.append(("delete", path))
-        del self.files[path]
-        self.commits += 1
-        return WriteResult(path, None, f"commit{self.commits}")
+        return self._commit(path, None)
 
     @property
     def writes(self) -> list[tuple[str, str]]:

@@ -17,7 +17,8 @@ from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
-from registry_action.publish import Outcome, Publisher, RetryPolicy
+from registry_action.publish import Outcome, Publisher
+from registry_action.retry import RetryPolicy
 from registry_action.runner import Runner
 from registry_action.spec import (
     PluginSpec,
@@ -116,16 +117,23 @@ def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
     return substitute(text, context, named("commit-message"))
 
 
+def _policy(inputs: Inputs, base_delay: float) -> RetryPolicy:
+    return RetryPolicy(
+        timeout=inputs.timeout, max_attempts=inputs.max_attempts, base_delay=base_delay
+    )
+
+
 def _publisher(
     inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float = 0.5
 ) -> Publisher:
     return Publisher(
         target.store,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts or 8, base_delay=base_delay),
+        policy=_policy(inputs, base_delay),
         dry_run=inputs.dry_run,
         log=log,
         allow_downgrade=inputs.allow_downgrade,
+        deadline=target.deadline,
     )
 
 
@@ -142,10 +150,11 @@ def _proposer(
         target.store,
         proposals,
         clock=now,
-        policy=RetryPolicy(max_attempts=inputs.max_attempts or 8, base_delay=base_delay),
+        policy=_policy(inputs, base_delay),
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
         log=log,
+        deadline=target.deadline,
     )
 
 
@@ -187,7 +196,7 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         workspace=runner.workspace,
     )
     template = _template(inputs, runner)
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     if target.base_url is None:
         raise InputError(
             f"{named('manifest-base-url')} (or {setting('registry-repository')}) is required to "
@@ -235,7 +244,7 @@ def _registered(
 def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Remove the plugin's entry from the index, then its manifest."""
     chosen_id = plugin_id(inputs, runner)
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     # The version is not known before the registry is read, so {version} is empty here.
     context = {**placeholder_context(chosen_id, "", repos), "name": chosen_id}
@@ -257,7 +266,7 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
 
 def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Rebuild ``registry.json`` from the manifests under ``plugins/``."""
-    target = open_target(inputs, runner)
+    target = open_target(inputs, runner, log)
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {**placeholder_context("", "", repos), "name": ""}
     outcome = _publisher(inputs, target, log, runner.retry_base_delay).reindex(

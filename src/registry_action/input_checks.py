@@ -16,7 +16,8 @@ _HEADER_SAFE = re.compile(r"[!-~]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_LIMITS = {"timeout": (0, 21600), "health_check_timeout": (0, 3600)}
+# Seconds: (least, most, whether the least itself is allowed).
+_LIMITS = {"timeout": (0, 21600, False), "health_check_timeout": (0, 3600, True)}
 
 
 class InputChecks(BaseModel):
@@ -100,9 +101,12 @@ class InputChecks(BaseModel):
                 value = float(value)
             except ValueError:
                 raise ValueError(f"must be a number of seconds, not {value!r}") from None
-        low, high = _LIMITS[info.field_name]
-        if isinstance(value, int | float) and not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high} seconds, not {value:g}")
+        low, high, low_allowed = _LIMITS[info.field_name]
+        if isinstance(value, int | float) and not (
+            (low <= value if low_allowed else low < value) and value <= high
+        ):
+            least = f"at least {low}" if low_allowed else f"more than {low}"
+            raise ValueError(f"must be {least} and at most {high} seconds, not {value:g}")
         return value
 
     @model_validator(mode="after")

@@ -21,8 +21,9 @@ from registry_action import strictjson
 from registry_action.documents import PLUGINS_DIR, dumps, load_manifest, manifest_path
 from registry_action.errors import DamagedFileError
 from registry_action.manifest import render_manifest, same_content
-from registry_action.publish import FileChange, Outcome, RetryPolicy, retrying
+from registry_action.outcome import FileChange, Outcome
 from registry_action.registry import respelled, spelled_as
+from registry_action.retry import Deadline, RetryPolicy, retrying
 from registry_action.spec import PluginSpec
 from registry_action.store.interface import RegistryStore, StoredFile
 from registry_action.store.proposals import ProposalHost, PullRequest
@@ -110,6 +111,7 @@ class Proposer:
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    deadline: Deadline | None = None
 
     def propose(self, spec: PluginSpec, message: str) -> Proposal:
         """Open or update the plugin's pull request; a concurrent change means try again."""
@@ -121,6 +123,7 @@ class Proposer:
             log=self.log,
             sleep=self.sleep,
             rng=self.rng,
+            deadline=self.deadline,
         )
 
     def _propose_once(

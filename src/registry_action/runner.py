@@ -20,6 +20,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _TUNING = {
     "retry_base_delay": "REGISTRY_ACTION_RETRY_BASE_DELAY",
     "transport_backoff": "REGISTRY_ACTION_TRANSPORT_BACKOFF",
+    "secondary_wait": "REGISTRY_ACTION_SECONDARY_WAIT",
 }
 
 
@@ -39,8 +40,12 @@ class Runner(BaseModel):
     # Seconds of the first conflict backoff (full jitter, doubling). Not an input: it exists so
     # that test suites and benchmarks can run many contending registrations quickly.
     retry_base_delay: float = Field(default=0.5, ge=0, le=60)
-    # The backoff factor of transport retries (5xx, resets, timeouts), for the same reason.
-    transport_backoff: float = Field(default=0.5, ge=0, le=60)
+    # Seconds of the first transport backoff (5xx, resets, timeouts), for the same reason; None
+    # keeps the client's own.
+    transport_backoff: float | None = Field(default=None, ge=0, le=60)
+    # Seconds of the shortest wait after a secondary rate limit that names no time (GitHub:
+    # "at least one minute"). Not an input either: tests scale GitHub's windows down in time.
+    secondary_wait: float = Field(default=60, ge=0, le=3600)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Runner:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from registry_action.errors import InputError
 from registry_action.inputs import Inputs
+from registry_action.retry import Deadline
 from registry_action.runner import Runner, api_url
 from registry_action.spelling import named
 from registry_action.store.interface import RegistryStore
@@ -26,6 +28,9 @@ class Target:
     branch: str
     base_url: str | None  # where dashboards fetch files from (manifest-base-url)
     proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
+    # The run's `timeout`, shared by conflict retries and the client's waits; it starts when
+    # the registry is first opened.
+    deadline: Deadline = field(default_factory=Deadline)
 
 
 def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
@@ -44,7 +49,7 @@ def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool =
     return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
 
 
-def open_target(inputs: Inputs, runner: Runner) -> Target:
+def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = print) -> Target:
     """The store named by the inputs: a local folder, or a GitHub repository."""
     if inputs.registry_dir is not None:
         return _open_folder(inputs, runner, inputs.registry_dir)
@@ -57,8 +62,14 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github import GitHubStore, make_client
 
+    deadline = Deadline(inputs.timeout)
     client = make_client(
-        inputs.token.get_secret_value(), api_url(inputs, runner), backoff=runner.transport_backoff
+        inputs.token.get_secret_value(),
+        api_url(inputs, runner),
+        deadline=deadline,
+        log=log,
+        secondary_wait=runner.secondary_wait,
+        backoff=runner.transport_backoff,
     )
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
     store = GitHubStore(
@@ -73,7 +84,7 @@ def open_target(inputs: Inputs, runner: Runner) -> Target:
         from registry_action.store.github_proposals import GitHubProposals
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, proposals)
+    return Target(store, repository, branch, base, proposals, deadline)
 
 
 def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
@@ -91,7 +102,7 @@ def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
         raw_base_url(runner, repository, branch, inputs.subdomain_isolation) if repository else None
     )
     folder = LocalStore(path, create=inputs.command == "register")
-    return Target(folder, repository, branch, base)
+    return Target(folder, repository, branch, base, None, Deadline(inputs.timeout))
 
 
 def registry_url_of(target: Target) -> str | None:

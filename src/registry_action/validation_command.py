@@ -34,7 +34,7 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         store: RegistryStore = LocalStore(folder, create=False)
         where, registry_url, base = str(folder), None, _folder_base(inputs, runner)
     else:
-        target = open_target(inputs, runner)
+        target = open_target(inputs, runner, log)
         store, where = target.store, target.store.description
         registry_url, base = registry_url_of(target), target.base_url
     index, manifests = read_registry(store)

@@ -13,6 +13,7 @@ from memory_store import MemoryStore
 from registry_action.documents import dumps
 from registry_action.errors import DamagedFileError, GaveUpError
 from registry_action.publish import Publisher, RetryPolicy
+from registry_action.retry import Deadline
 from registry_action.spec import PluginSpec
 from registry_files import plugin_spec
 
@@ -106,6 +107,39 @@ def test_gives_up_after_the_bounded_number_of_attempts() -> None:
     assert len(messages) == 2 and len(pauses) == 2
 
 
+def test_without_a_cap_it_retries_until_the_deadline_and_says_so() -> None:
+    store = MemoryStore()
+    elapsed = [0.0]
+    rivals = itertools.count(1)
+
+    def always(operation: str, path: str) -> None:
+        # Another run commits the index just before each write: a new version every time.
+        if path == "registry.json":
+            store.files["registry.json"] = dumps(
+                {"version": "1.0.0", "lastUpdated": "2024-01-01T00:00:00.000Z", "plugins": []}
+            ) + b" " * next(rivals)
+
+    store.before_write = always
+    p, messages, _ = publisher(store)
+    p.policy = RetryPolicy(timeout=30)
+    p.deadline = Deadline(30, clock=lambda: elapsed[0])
+    p.sleep = lambda pause: elapsed.__setitem__(0, elapsed[0] + pause)
+    with pytest.raises(GaveUpError) as caught:
+        p.register(spec(), "m")
+    attempts = len(messages) + 1
+    assert attempts > 5  # more than the old default count would have allowed
+    assert str(caught.value).startswith(
+        f"gave up after {attempts} attempts in {elapsed[0]:.0f} s: memory kept changing under "
+        "this run (last: registry.json does not match "
+    )
+    assert str(caught.value).endswith(
+        "; the run's deadline is `timeout` (30 s): raise it, or re-run later"
+    )
+    assert messages[0].startswith("Attempt 1 met a concurrent change")
+    # The manifest was committed once; every later attempt wrote the index only.
+    assert [path for _, path in store.writes].count("plugins/calendar.json") == 1
+
+
 def test_backoff_is_full_jitter_and_capped() -> None:
     policy = RetryPolicy(max_attempts=10, base_delay=0.5, max_delay=4.0)
     rng = random.Random(1)
@@ -137,8 +171,8 @@ def test_half_done_registration_is_completed() -> None:
     rendered = publisher(MemoryStore())[0].register(spec(version="2.0.0"), "m").manifest
     store.files["plugins/calendar.json"] = dumps(rendered)
     outcome = publisher(store)[0].register(spec(version="2.0.0"), "m")
-    # Both files are written together (each against the version read), never one alone.
-    assert [c.path for c in outcome.changes] == ["plugins/calendar.json", "registry.json"]
+    # The manifest already says 2.0.0: committing it again would be an empty commit.
+    assert [c.path for c in outcome.changes] == ["registry.json"]
     assert document(store, "registry.json")["plugins"][0]["version"] == "2.0.0"
     assert document(store, "plugins/calendar.json")["version"] == "2.0.0"
 

@@ -78,7 +78,9 @@ def test_a_stale_index_after_a_conflict_does_not_leave_the_index_behind() -> Non
 
     assert agreement(store) == ("1.0.0", "1.0.0")
     assert outcome.changed
-    assert any("stale read" in line for line in log)
+    # The stale index is caught by the exact read at the manifest's commit: each file is
+    # committed once, and the index only once it is read as it really is.
+    assert store.writes == [("write", PATH), ("write", REGISTRY_PATH)]
 
 
 def test_a_manifest_replaced_after_this_run_wrote_it_is_not_pointed_at_wrongly() -> None:
@@ -118,4 +120,64 @@ def test_a_manifest_left_without_its_index_entry_is_completed() -> None:
     outcome = publisher(store, []).register(spec("1.0.0"), "again")
     assert outcome.changed
     assert agreement(store) == ("1.0.0", "1.0.0")
-    assert [path for _, path in store.writes] == [PATH, REGISTRY_PATH]
+    # The manifest is already as it should be: only the index is written.
+    assert [path for _, path in store.writes] == [REGISTRY_PATH]
+
+
+def consistent(store: MemoryStore) -> bool:
+    """The index lists calendar exactly when its manifest exists, at the manifest's version."""
+    import json
+
+    listed = [e for e in json.loads(store.files[REGISTRY_PATH])["plugins"] if e["id"] == "calendar"]
+    found = store.files.get(PATH)
+    if found is None:
+        return listed == []
+    return [e["version"] for e in listed] == [json.loads(found)["version"]]
+
+
+def test_an_unregister_between_a_registrations_two_writes_leaves_neither_file() -> None:
+    manifest, index = registered("1.0.0")
+    store = MemoryStore(files={PATH: manifest, REGISTRY_PATH: index})
+    played: list[str] = []
+
+    def unregister_now(operation: str, path: str) -> None:
+        # Right after the registration committed its 2.0.0 manifest, a whole unregistration
+        # runs (its delete carries the new manifest's sha, so nothing stops it).
+        if path == REGISTRY_PATH and not played:
+            played.append(path)
+            store.before_write = None
+            publisher(store, []).unregister("calendar", "remove")
+            store.before_write = unregister_now
+
+    store.before_write = unregister_now
+    log: list[str] = []
+    outcome = publisher(store, log).register(spec("2.0.0"), "register")
+    assert played and consistent(store)
+    assert PATH not in store.files  # the unregistration came last
+    assert any("changed by a concurrent run" in w for w in outcome.warnings)
+
+
+def test_a_registration_between_an_unregisters_two_writes_keeps_both_files() -> None:
+    manifest, index = registered("1.0.0")
+    store = MemoryStore(files={PATH: manifest, REGISTRY_PATH: index})
+    played: list[str] = []
+
+    def register_now(operation: str, path: str) -> None:
+        if operation == "delete" and not played:
+            played.append(path)
+            store.before_write = None
+            publisher(store, []).register(spec("2.0.0"), "register")
+            store.before_write = register_now
+
+    store.before_write = register_now
+    publisher(store, []).unregister("calendar", "remove")
+    assert played and consistent(store)
+
+
+def test_a_lagging_read_of_a_deleted_manifest_still_ends_with_both_files() -> None:
+    manifest, _ = registered("1.0.0")
+    store = StaleStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    store.stale[PATH] = [manifest]  # the manifest was just deleted; a replica still has it
+    publisher(store, []).register(spec("1.0.0"), "register")
+    assert consistent(store) and PATH in store.files
+    assert [path for _, path in store.writes].count(PATH) == 1  # written once, when found gone

@@ -24,9 +24,9 @@ def _read_stale(
     """Serve the previous version if a recent write left this path's reads behind."""
     branch = (ref or repo.default_branch).removeprefix("refs/").removeprefix("heads/")
     entry = api.state.stale.get((repo.full_name.lower(), branch, path))
-    if entry is None or entry.remaining <= 0:
+    if entry is None or not entry.lagging(time.time()):
         return False, None
-    entry.remaining -= 1
+    entry.remaining = max(0, entry.remaining - 1)
     api.record_fired(Fired("stale_read", req.method, req.path, None, None, time.time()))
     return True, entry.previous
 
@@ -139,9 +139,10 @@ def _mark_stale(
     api: Api, req: ApiRequest, repo: Repo, branch: str, path: str, previous: str | None
 ) -> None:
     count = req.stale_reads if req.stale_reads is not None else api.state.stale_read_count
+    seconds = api.state.stale_read_seconds
     key = (repo.full_name.lower(), branch, path)
-    if count > 0:
-        api.state.stale[key] = StaleEntry(previous, count)
+    if count > 0 or seconds > 0:
+        api.state.stale[key] = StaleEntry(previous, count, time.time() + seconds)
     else:
         api.state.stale.pop(key, None)
 

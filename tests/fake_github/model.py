@@ -234,6 +234,10 @@ class StaleEntry:
 
     previous: str | None
     remaining: int
+    until: float = 0.0  # reads before this moment see ``previous`` too, however many
+
+    def lagging(self, now: float) -> bool:
+        return self.remaining > 0 or now < self.until
 
 
 @dataclass
@@ -244,6 +248,7 @@ class State:
     tokens: dict[str, Token] = field(default_factory=dict)
     stale: dict[tuple[str, str, str], StaleEntry] = field(default_factory=dict)
     stale_read_count: int = 0
+    stale_read_seconds: float = 0.0
     latency: float = 0.0
     rate_limit: int = 5000
     tree_limit: int = 100_000  # entries of a recursive tree listing before ``truncated``

@@ -77,6 +77,9 @@ class CommitInfo:
     verified: bool
     parents: tuple[str, ...]
     date: str
+    # The commit's tree is its parent's: it changes nothing. GitHub's Contents API makes one
+    # when a PUT carries the content already stored (it does not refuse it).
+    empty: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,7 @@ class CommitInfo:
             "verified": self.verified,
             "parents": list(self.parents),
             "date": self.date,
+            "empty": self.empty,
         }
 
 

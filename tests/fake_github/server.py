@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import control, failures, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
+from .limits import SecondaryLimit
 from .model import Repo, State, Token
 from .records import CommitInfo, PullInfo, RequestRecord
 from .repos import rate_limit_json
@@ -54,6 +55,7 @@ class FakeGitHub:
         self._injections: list[Injection] = []
         self._fired: list[Fired] = []
         self._next_injection = 1
+        self.secondary: SecondaryLimit | None = None
         self._server = Server((host, port), self)
         self.port: int = self._server.server_address[1]
         self._api.web_base = self.root_url
@@ -241,6 +243,7 @@ class FakeGitHub:
                     c.verified,
                     c.parents,
                     c.committer["date"],
+                    bool(c.parents) and r.commits[c.parents[0]].tree_sha == c.tree_sha,
                 )
                 for c in r.history(self._branch(r, branch))
             ]
@@ -317,6 +320,20 @@ class FakeGitHub:
             self._state.tree_limit = int(limit)
 
     @property
+    def stale_read_seconds(self) -> float:
+        """After every commit to a path, reads of it see the previous version for this long.
+
+        GitHub's reads go to replicas that may lag a write for a moment; a time window models
+        that better than a count when many clients read at once.
+        """
+        return self._state.stale_read_seconds
+
+    @stale_read_seconds.setter
+    def stale_read_seconds(self, seconds: float) -> None:
+        with self._lock:
+            self._state.stale_read_seconds = float(seconds)
+
+    @property
     def rate_limit(self) -> int:
         """Requests per hour for each token; past it, GitHub's primary rate-limit 403."""
         return self._state.rate_limit
@@ -325,6 +342,11 @@ class FakeGitHub:
     def rate_limit(self, limit: int) -> None:
         with self._lock:
             self._state.rate_limit = int(limit)
+
+    def limit_content_creation(self, writes: int, window: float, style: str = "mixed") -> None:
+        """Share one secondary limit among all tokens: ``writes`` per ``window`` seconds."""
+        with self._lock:
+            self.secondary = SecondaryLimit(writes, window, style, started=time.time())
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -443,6 +465,9 @@ class FakeGitHub:
         with self._lock:
             self._log.append(record)
             early = self._authenticate(req)
+            if early is None and self.secondary is not None:
+                early = self.secondary.check(req.method, time.time())
+                record.fault = "secondary_limit" if early is not None else None
             injection = None if early else self._take_fault(req.method, path)
             fault = injection.fault if injection else None
             if injection is not None and fault is not None:

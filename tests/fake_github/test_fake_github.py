@@ -424,3 +424,39 @@ def test_standalone_prints_ready_and_serves(tmp_path: Path) -> None:
     saved = json.loads(state.read_text())
     assert saved["repos"][REPO]["branches"]["main"]["files"]["registry.json"] == {"text": "{}\n"}
     assert WRITE not in state.read_text()
+
+
+def test_unchanged_content_is_committed_as_an_empty_commit(gh: FakeGitHub) -> None:
+    repo = client(gh).get_repo(REPO)
+    created = repo.create_file("a.txt", "add", b"same\n", branch="main")
+    repo.update_file("a.txt", "again", b"same\n", created["content"].sha, branch="main")
+    *_, first, second = gh.commits(REPO)
+    assert (first.message, first.empty) == ("add", False)
+    assert (second.message, second.empty) == ("again", True)  # a commit, changing nothing
+
+
+def test_the_secondary_limit_is_shared_by_every_token(gh: FakeGitHub) -> None:
+    gh.add_token("t0ken-other", permission="write")
+    gh.limit_content_creation(2, 0.5)
+    body = {"message": "m", "content": base64.b64encode(b"x").decode(), "branch": "main"}
+
+    def put(path: str, token: str) -> requests.Response:
+        return requests.put(
+            f"{gh.api_url}/repos/{REPO}/contents/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+
+    assert put("a", WRITE).status_code == 201
+    assert put("b", "t0ken-other").status_code == 201
+    refusals = [
+        put(path, token) for path, token in (("c", WRITE), ("d", "t0ken-other"), ("e", WRITE))
+    ]
+    assert [r.status_code for r in refusals] == [403, 403, 429]
+    assert [r.headers.get("retry-after") for r in refusals] == ["1", None, "1"]
+    assert all("exceeded a secondary rate limit" in r.json()["message"] for r in refusals)
+    assert api_get(gh, f"/repos/{REPO}/contents/a").status_code == 200  # reads are not limited
+    time.sleep(0.6)
+    assert put("f", WRITE).status_code == 201  # a new window
+    assert gh.secondary is not None and gh.secondary.refused == 3

@@ -44,6 +44,8 @@ def test_hyphen_and_underscore_forms_and_empty_values() -> None:
         ({"INPUT_MAX-ATTEMPTS": "many"}, "input `max-attempts` must be a whole number, not 'many'"),
         ({"INPUT_MAX-ATTEMPTS": "0"}, "input `max-attempts` must be greater than or equal to 1"),
         ({"INPUT_API-URL": "api.github.com"}, "input `api-url` must be an http(s) URL"),
+        ({"INPUT_TIMEOUT": "soon"}, "input `timeout` must be a number of seconds, not 'soon'"),
+        ({"INPUT_TIMEOUT": "0"}, "input `timeout` must be more than 0 and at most 21600 seconds"),
     ],
 )
 def test_bad_inputs_give_one_line(env: dict[str, str], message: str) -> None:
@@ -51,6 +53,12 @@ def test_bad_inputs_give_one_line(env: dict[str, str], message: str) -> None:
         Inputs.from_env(env)
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+def test_the_deadline_defaults_to_ten_minutes_and_attempts_are_not_capped() -> None:
+    inputs = Inputs.from_env({"INPUT_TIMEOUT": "", "INPUT_MAX-ATTEMPTS": ""})
+    assert (inputs.timeout, inputs.max_attempts) == (600, None)
+    assert Inputs.from_env({"INPUT_TIMEOUT": "90"}).timeout == 90
 
 
 def test_runner_context_and_enterprise() -> None:

@@ -12,27 +12,31 @@ import base64
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, InputGitAuthor
+from github import Auth, Github, GithubException, InputGitAuthor
 from github.Commit import Commit
 from github.ContentFile import ContentFile
-from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
+from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
-from urllib3 import HTTPResponse, Retry
-from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import MaxRetryError
 
 from registry_action.errors import GaveUpError, GitHubError
+from registry_action.retry import Deadline
 from registry_action.spelling import advise, setting, token_advice
 from registry_action.store import github_transport
 from registry_action.store.github_faults import cause_of, refused, why_unreachable
 from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
+from registry_action.store.github_retry import (
+    SECONDARY_WAIT_SECONDS,
+    GitHubRetry,
+    RateLimitPastDeadline,
+    Transport,
+    rate_limit_error,
+)
 from registry_action.store.github_tree import TreeReader
 from registry_action.store.interface import (
     ConflictError,
@@ -47,22 +51,8 @@ T = TypeVar("T")
 # A request that takes longer than this is abandoned and retried: GitHub answers Contents API
 # calls in well under a second, and a hung connection must not hold a deploy pipeline.
 TIMEOUT_SECONDS = 20
-# Transport retries (5xx, resets, timeouts, rate limits) are PyGithub's GithubRetry, which knows
-# GitHub's rate-limit signals; conflicts are the publish loop's. Four retries with urllib3's
-# backoff (0, 1, 2, 4 s) ride out a deploy of GitHub's front ends without hiding an outage.
-TRANSPORT_RETRIES = 4
-RETRY_BACKOFF_FACTOR = 0.5
-# Waiting for a rate limit longer than this would stall a pipeline: stop and say when it resets.
-MAX_RATE_LIMIT_WAIT_SECONDS = 120
-# GitHub: after a secondary rate limit without retry-after, "wait for at least one minute".
-SECONDARY_RATE_WAIT_SECONDS = 60
 
 
-# GithubRetry also retries writes (PUT, DELETE, POST) after a reset, a timeout or a 5xx. That
-# is safe here because every write carries the sha it read: repeating a write that GitHub had
-# applied is refused (409/422) instead of committing twice, and the publish loop re-reads.
-# Worst case for one request: 5 tries of up to 20 s plus 7 s of backoff, or up to 4 rate-limit
-# waits of at most 120 s each; see docs/performance.md for a whole run.
 # What to do when branch protection refuses a direct write to the registry branch.
 def pull_request_hint() -> str:
     """What to do when branch protection refuses a direct write to the registry branch."""
@@ -72,31 +62,10 @@ def pull_request_hint() -> str:
     )
 
 
-class _Retry(GithubRetry):
-    """GithubRetry that also refuses to sleep through a ``Retry-After`` longer than the cap.
+class _Client(Github):
+    """A PyGithub client that remembers its transport, for messages that count tries."""
 
-    urllib3 honours any ``Retry-After`` (up to hours); GithubRetry caps only the waits it
-    computes itself, so a long one is turned into the same exception here.
-    """
-
-    def increment(  # type: ignore[override]
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: HTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Retry:
-        if refused(error) and _pool is not None:  # nothing listens: retrying only delays
-            raise MaxRetryError(_pool, url or "", error)
-        value = response.headers.get("Retry-After") if response is not None else None
-        too_long = value is not None and value.strip().isdigit()
-        if response is not None and too_long and int(value or 0) > MAX_RATE_LIMIT_WAIT_SECONDS:
-            raise RateLimitExceededExceedsMaxWait(
-                response.status, None, dict(response.headers), wait=int(value or 0)
-            )
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+    transport: Transport
 
 
 def make_client(
@@ -104,34 +73,48 @@ def make_client(
     api_url: str,
     *,
     timeout: int = TIMEOUT_SECONDS,
-    backoff: float = RETRY_BACKOFF_FACTOR,
+    deadline: Deadline | None = None,
+    log: Callable[[str], None] = print,
+    secondary_wait: float = SECONDARY_WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    epoch: Callable[[], float] = time.time,
+    backoff: float | None = None,
 ) -> Github:
     """A PyGithub client with this program's timeouts, retries and no self-throttling.
 
-    ``backoff`` scales the waits between transport retries (tests shrink it, not the count).
+    Transport retries (rate limits, 5xx, resets, timeouts) are GitHubRetry's, until
+    ``deadline``; conflicts are the publish loop's. ``sleep`` and ``epoch`` let tests wait
+    nothing; ``backoff`` shortens the waits between retries of transient faults.
     """
-    retry = _Retry(
-        total=TRANSPORT_RETRIES,
-        backoff_factor=backoff,
-        secondary_rate_wait=SECONDARY_RATE_WAIT_SECONDS,
-        max_rate_limit_wait=MAX_RATE_LIMIT_WAIT_SECONDS,
-        # After the last retry PyGithub raises GithubException with GitHub's own answer (status
-        # and message), which says more than urllib3's MaxRetryError would.
-        raise_on_status=False,
+    transport = Transport(
+        deadline=deadline or Deadline(),
+        log=log,
+        sleep=sleep,
+        epoch=epoch,
+        secondary_wait=secondary_wait,
     )
+    if backoff is not None:
+        transport.backoff = backoff
     # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
     # most a few requests, so that throttle only slows every pipeline down.
     github_transport.install()
-    return Github(
+    client = _Client(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
         timeout=timeout,
-        retry=retry,
+        retry=GitHubRetry(transport),
         seconds_between_requests=None,
         seconds_between_writes=None,
         per_page=100,
         lazy=True,
     )
+    client.transport = transport
+    return client
+
+
+def transport_of(client: Github) -> Transport | None:
+    """The transport of a client made by make_client."""
+    return client.transport if isinstance(client, _Client) else None
 
 
 class GitHubStore(RegistryStore):
@@ -146,6 +129,7 @@ class GitHubStore(RegistryStore):
         protected_hint: str | None = None,
     ) -> None:
         self._repository_name = repository
+        self._transport = transport_of(client)
         self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
         self._client = client
@@ -163,10 +147,15 @@ class GitHubStore(RegistryStore):
             if may_be_missing and exc.status == 404 and not _is_missing_ref(exc):
                 raise _Missing from None
             raise translate(
-                exc, self._repository_name, self._branch, doing, self._protected_hint
+                exc,
+                self._repository_name,
+                self._branch,
+                doing,
+                self._protected_hint,
+                self._transport,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
-            raise unreachable(exc, self._repository_name, doing) from None
+            raise unreachable(exc, self._repository_name, doing, self._transport) from None
         except KeyError:
             # A write answered 307 (the repository moved since it was looked up) carries none
             # of the fields PyGithub reads: look the repository up again and retry.
@@ -243,6 +232,26 @@ class GitHubStore(RegistryStore):
             )
         return StoredFile(path, self._content(found), found.sha)
 
+    def head(self) -> str | None:
+        branch = self.branch
+        ref = self._call("read the branch", lambda: self._repo.get_git_ref(f"heads/{branch}"))
+        return ref.object.sha
+
+    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
+        # A commit never changes, so a read at one is exact where a read of the branch may lag.
+        ref = commit or self.branch
+        try:
+            found = self._call(
+                f"read {path}",
+                lambda: self._repo.get_contents(path, ref=ref),
+                may_be_missing=True,
+            )
+        except _Missing:
+            return None
+        if isinstance(found, list):
+            raise GitHubError(f"{path} in {self.description} is a folder, not a file")
+        return StoredFile(path, self._content(found), found.sha)
+
     def _content(self, found: ContentFile) -> bytes:
         # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
         # returns any file up to GitHub's 100 MB limit, and the sha pins the very version read.
@@ -288,7 +297,8 @@ class GitHubStore(RegistryStore):
                 lambda: self._repo.update_file(path, message, content, expected, branch, **extra),
             )
         new_file, commit = result["content"], result["commit"]
-        return WriteResult(path, new_file.sha, commit.sha, commit.html_url)
+        assert isinstance(commit, Commit)  # noqa: S101 - PyGithub's union type, always a Commit
+        return WriteResult(path, new_file.sha, commit.sha, commit.html_url, _parent(commit))
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
@@ -303,7 +313,7 @@ class GitHubStore(RegistryStore):
             raise VanishedError(f"{path} was deleted from {self.description} meanwhile") from None
         commit = result["commit"]
         if isinstance(commit, Commit):
-            return WriteResult(path, None, commit.sha, commit.html_url)
+            return WriteResult(path, None, commit.sha, commit.html_url, _parent(commit))
         return WriteResult(path, None, None)
 
     def last_changed(self, path: str) -> datetime | None:
@@ -314,6 +324,12 @@ class GitHubStore(RegistryStore):
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
         )
+
+
+def _parent(commit: Commit) -> str | None:
+    # The Contents API's answer carries the commit's parents: no request is made for them.
+    parents = commit.parents
+    return parents[0].sha if len(parents) == 1 else None
 
 
 class _Missing(Exception):
@@ -383,42 +399,13 @@ def _is_conflict(exc: GithubException) -> bool:
     return exc.status == 422 and _CONFLICT_422.search(message) is not None
 
 
-def _header(exc: GithubException, name: str) -> str | None:
-    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    return headers.get(name.lower())
-
-
-def _resets_at(exc: GithubException) -> str:
-    """When a rate limit lets requests through again, as a UTC time and a wait."""
-    reset = _header(exc, "x-ratelimit-reset")
-    retry_after = _header(exc, "retry-after")
-    if reset and reset.isdigit():
-        at = float(reset)
-    elif retry_after and retry_after.isdigit():
-        at = time.time() + int(retry_after)
-    elif isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait:
-        at = time.time() + exc.wait
-    else:
-        return "in a few minutes (GitHub gave no time)"
-    wait = max(0, round(at - time.time()))
-    moment = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f"at {moment} (in {wait // 60} min {wait % 60} s)"
-
-
-def _rate_limited(exc: GithubException) -> bool:
-    return (
-        isinstance(exc, RateLimitExceededException)
-        or exc.status == 429
-        or (exc.status == 403 and _header(exc, "x-ratelimit-remaining") == "0")
-    )
-
-
 def translate(
     exc: GithubException,
     repository: str,
     branch: str | None,
     doing: str,
     protected_hint: str | None = None,
+    transport: Transport | None = None,
 ) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it."""
     status, message = exc.status, _message(exc)
@@ -434,16 +421,13 @@ def translate(
             f"could not {doing}: {where} changed meanwhile ({message})",
             outdated=not message.startswith("is at "),
         )
-    if _rate_limited(exc):
-        return GaveUpError(
-            f"could not {doing}: GitHub's rate limit for this token is used up ({status} "
-            f"{message or 'rate limited'}); it resets {_resets_at(exc)}. Waiting longer than "
-            f"{MAX_RATE_LIMIT_WAIT_SECONDS} s would stall the pipeline: re-run the job then"
-        )
+    if isinstance(exc, RateLimitPastDeadline | RateLimitExceededException) or status == 429:
+        return rate_limit_error(exc, doing, transport)
     if status >= 500:
+        tried = f" after {transport.tried()}" if transport else ""
         return GaveUpError(
-            f"could not {doing}: GitHub kept failing ({status} {message or 'server error'}) "
-            f"after {TRANSPORT_RETRIES + 1} tries; see https://www.githubstatus.com and re-run"
+            f"could not {doing}: GitHub kept failing ({status} {message or 'server error'})"
+            f"{tried}; see https://www.githubstatus.com and re-run"
         )
     if status == 401:
         return GitHubError(
@@ -469,11 +453,13 @@ def translate(
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
 
 
-def unreachable(exc: Exception, repository: str, doing: str) -> GaveUpError:
+def unreachable(
+    exc: Exception, repository: str, doing: str, transport: Transport | None = None
+) -> GaveUpError:
     """The error for a request that never got an answer (timeouts, resets, refused connections)."""
     reason = why_unreachable(exc)
-    tries = "" if refused(cause_of(exc)) else f" after {TRANSPORT_RETRIES + 1} tries"
+    tried = f" after {transport.tried()}" if transport and not refused(cause_of(exc)) else ""
     return GaveUpError(
-        f"could not {doing} in {repository}: {reason}{tries}; check {setting('api-url')} and "
+        f"could not {doing} in {repository}: {reason}{tried}; check {setting('api-url')} and "
         "the network, then re-run"
     )

@@ -16,7 +16,7 @@ from github.PullRequest import PullRequest as GithubPull
 from github.Repository import Repository
 
 from registry_action.errors import GitHubError
-from registry_action.store.github import GitHubStore, translate
+from registry_action.store.github import GitHubStore, translate, transport_of
 from registry_action.store.interface import ConflictError, RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 
@@ -39,7 +39,7 @@ class GitHubProposals(ProposalHost):
     ) -> None:
         self._client = client
         self._repository = repository
-        self._repo: Repository = client.get_repo(repository, lazy=True)
+        self._repo: Repository = client.get_repo(repository)  # the client is lazy: no request
         self._base = base
         self._committer = committer
 
@@ -109,7 +109,9 @@ class GitHubProposals(ProposalHost):
         return PullRequest(pull.number, pull.html_url)
 
     def _fail(self, exc: GithubException, doing: str, branch: str) -> NoReturn:
-        error = translate(exc, self._repository, branch, doing, BRANCH_RULE_HINT)
+        error = translate(
+            exc, self._repository, branch, doing, BRANCH_RULE_HINT, transport_of(self._client)
+        )
         if exc.status == 422 and "reference update failed" in _text(exc).lower():
             # What GitHub answers when a ruleset restricts creating (or updating) the branch.
             error = GitHubError(

@@ -32,6 +32,9 @@ class WriteResult:
     version: str | None  # the file's new version; None after a delete
     commit_sha: str | None  # the commit that recorded it, where the store makes commits
     commit_url: str | None = None
+    # The commit the write's commit follows on the branch: when it is this run's previous
+    # commit, nothing else landed in between, so the run knows both files without a read.
+    parent_sha: str | None = None
 
 
 class ConflictError(RegistryActionError):
@@ -64,6 +67,17 @@ class RegistryStore(ABC):
     @abstractmethod
     def read(self, path: str) -> StoredFile | None:
         """Return the file at ``path``, or None when there is none."""
+
+    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
+        """The file as of ``commit``, exactly: never a lagging replica's older version.
+
+        Stores without commits, whose reads never lag, read the current file.
+        """
+        return self.read(path)
+
+    def head(self) -> str | None:
+        """The commit the branch is at now, where the store has commits; None otherwise."""
+        return None
 
     @abstractmethod
     def list_dir(self, path: str) -> list[str]:

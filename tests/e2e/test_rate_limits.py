@@ -1,0 +1,102 @@
+"""GitHub's documented rate-limit rules, through the GitHub store against the fake.
+
+The client's sleep is injected: a minute-long wait is recorded, not slept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from fake_github import FakeGitHub, faults
+from harness import REGISTRY, WRITE_TOKEN, start_fake
+from registry_action.errors import GaveUpError
+from registry_action.retry import Deadline
+from registry_action.store.github import GitHubStore, make_client
+
+INDEX = r"registry\.json$"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    server = start_fake()
+    server.put_file(REGISTRY, "registry.json", b"{}\n")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def store(fake: FakeGitHub, slept: list[float], log: list[str], **options: object) -> GitHubStore:
+    client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=log.append, **options)  # type: ignore[arg-type]
+    return GitHubStore(client, REGISTRY, "main")
+
+
+def test_no_time_named_waits_a_minute_then_longer_on_each_repeat(fake: FakeGitHub) -> None:
+    fake.inject(method="GET", path_regex=INDEX, fault=faults.secondary_rate_limit(None), times=2)
+    slept: list[float] = []
+    log: list[str] = []
+    assert store(fake, slept, log).read("registry.json") is not None
+    assert 60 <= slept[0] <= 66 and 120 <= slept[1] <= 132
+    assert re.fullmatch(
+        r"GitHub's secondary rate limit \(403\) on GET /repos/org/plugin-registry/contents/"
+        r"registry.json: waiting 6\d\.\d s \(GitHub named no time: at least 60 s, plus jitter\)",
+        log[0],
+    )
+    assert "at least 60 s, doubled for repeat 1, plus jitter" in log[1]
+
+
+def test_retry_after_comes_first_and_429_is_a_secondary_limit(fake: FakeGitHub) -> None:
+    fake.inject(method="GET", path_regex=INDEX, fault=faults.too_many_requests(7))
+    slept: list[float] = []
+    log: list[str] = []
+    store(fake, slept, log).read("registry.json")
+    assert 7 <= slept[0] <= 7.7
+    assert "secondary rate limit (429)" in log[0] and "its retry-after header: 7 s" in log[0]
+
+
+def test_the_primary_limit_waits_for_its_reset(fake: FakeGitHub) -> None:
+    fake.inject(method="GET", path_regex=INDEX, fault=faults.primary_rate_limit(reset_in=30))
+    slept: list[float] = []
+    log: list[str] = []
+    store(fake, slept, log).read("registry.json")
+    assert 29 <= slept[0] <= 34.1  # until x-ratelimit-reset, plus its second and jitter
+    assert "primary rate limit (403)" in log[0] and "its x-ratelimit-reset: " in log[0]
+
+
+def test_a_wait_past_the_deadline_is_not_started(fake: FakeGitHub) -> None:
+    fake.inject(method="GET", path_regex=INDEX, fault=faults.secondary_rate_limit(None))
+    slept: list[float] = []
+    deadline = Deadline(50)
+    with pytest.raises(GaveUpError) as caught:
+        store(fake, slept, [], deadline=deadline).read("registry.json")
+    assert slept == []
+    message = str(caught.value)
+    assert "GitHub's secondary rate limit (shared by everything that uses" in message
+    assert "it asks to wait 60 s (GitHub named no time: at least 60 s)" in message
+    assert "used up" not in message
+    assert message.endswith("the run's deadline is `timeout` (50 s): raise it, or re-run later")
+
+
+def test_a_permission_403_is_not_a_rate_limit(fake: FakeGitHub) -> None:
+    fake.inject(method="GET", path_regex=INDEX, fault=faults.status(403, "Resource not accessible"))
+    slept: list[float] = []
+    with pytest.raises(Exception, match="give it `contents: write`"):
+        store(fake, slept, []).read("registry.json")
+    # Asked once: the repository's lookup before it is the only other request.
+    reads = [r for r in fake.requests if r.path.endswith("/contents/registry.json")]
+    assert slept == [] and len(reads) == 1 and len(fake.requests) == 2
+
+
+def test_patch_is_retried_after_a_5xx(fake: FakeGitHub) -> None:
+    fake.create_branch(REGISTRY, "registry/calendar")
+    fake.inject(method="PATCH", fault=faults.status(502), times=1)
+    slept: list[float] = []
+    client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=lambda _: None)
+    ref = client.get_repo(REGISTRY).get_git_ref("heads/registry/calendar")
+    assert ref.object.sha  # read first: the answer names the URL the ref is updated at
+    ref.edit(fake.head(REGISTRY), force=True)
+    patches = [r.status for r in fake.requests if r.method == "PATCH"]
+    assert patches == [502, 200] and len(slept) == 1
