@@ -66,10 +66,11 @@ def test_a_renamed_repository_is_found_under_its_recorded_new_name(
     recorded = [e for e in scenario("rename-repository") if e["method"] == "get"]
     assert [e["status"] for e in recorded] == [301, 200]
     exchanges.extend(recorded)
-    store = GitHubStore(client(replay), f"{ORG}/rename-repository", "main")
-    new = recorded[1]["response"]["full_name"]
+    # No branch given: the repository is looked up for its default branch, and found renamed.
+    store = GitHubStore(client(replay), f"{ORG}/rename-repository", None)
+    new, branch = recorded[1]["response"]["full_name"], recorded[1]["response"]["default_branch"]
     assert store.repository == new != f"{ORG}/rename-repository"
-    assert store.description == f"{new}@main"
+    assert store.description == f"{new}@{branch}"
     assert store.notices == (
         f"{ORG}/rename-repository has been renamed or transferred to {new}: GitHub redirects "
         f"the old name for now, set `registry-repository: {new}` in the workflow",

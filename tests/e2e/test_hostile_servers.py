@@ -25,8 +25,8 @@ from registry_action.store.github_transport import DeadlineAdapter
 from strict_checks import assert_failed_cleanly
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
-# The first request of a run: the registry repository is looked up once (renames).
-REQUEST = "GET /repos/org/plugin-registry"
+# The first request of a run: the index is read first.
+REQUEST = "GET /repos/org/plugin-registry/contents/registry.json"
 
 
 @pytest.fixture

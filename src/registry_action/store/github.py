@@ -127,6 +127,9 @@ class GitHubStore(RegistryStore):
         self._branch = branch
         self._committer = InputGitAuthor(*committer) if committer else None
         self._found: Found | None = None
+        # With the branch given, the repository is looked up only once a redirect has shown
+        # that it moved: a run against a repository under its own name saves that request.
+        self._moved = False
         self._notices: tuple[str, ...] = ()
 
     def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
@@ -149,7 +152,7 @@ class GitHubStore(RegistryStore):
         except KeyError:
             # A write answered 307 (the repository moved since it was looked up) carries none
             # of the fields PyGithub reads: look the repository up again and retry.
-            self._found = None
+            self._found, self._moved = None, True
             raise ConflictError(
                 f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
                 outdated=False,
@@ -160,8 +163,13 @@ class GitHubStore(RegistryStore):
                 raise
             raise refused from None
 
-    def _ready(self) -> Found:
-        """Look the repository up once, so that every request names it as it is now."""
+    def _ready(self) -> None:
+        """Look the repository up again once a redirect has shown that it moved."""
+        if self._moved and self._found is None:
+            self._lookup()
+
+    def _lookup(self) -> Found:
+        """Look the repository up, so that every request names it as it is now."""
         if self._found is None:
             requester = self._client.requester
             found = self._call(
@@ -179,7 +187,7 @@ class GitHubStore(RegistryStore):
     @property
     def repository(self) -> str:
         """``owner/name`` of the registry as GitHub names it now."""
-        self._ready()
+        _ = self.branch  # looks the repository up when the branch or a redirect needs it
         return self._repository_name
 
     @property
@@ -189,9 +197,9 @@ class GitHubStore(RegistryStore):
     @property
     def branch(self) -> str:
         """The branch written; the repository's default branch unless one was given."""
-        found = self._ready()
         if self._branch is None:
-            self._branch = found.default_branch
+            self._branch = self._lookup().default_branch
+        self._ready()
         return self._branch
 
     @property
@@ -215,7 +223,7 @@ class GitHubStore(RegistryStore):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
         if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
             # PyGithub followed a 301 by path, dropping ?ref=: this may be another branch's file.
-            self._found = None
+            self._found, self._moved = None, True
             raise ConflictError(
                 f"could not read {path}: {self._repository_name} was renamed or moved meanwhile",
                 outdated=False,

@@ -3,9 +3,10 @@
 A renamed or transferred repository answers 301 to reads and 307 to writes (recorded in
 @octokit/fixtures, scenario rename-repository). PyGithub follows a 301 by path only, dropping
 the query (``?ref=``, so a read of another branch returns the default branch's file), and takes
-a 307 on a write for success. So the repository is looked up once, before any file is touched,
-and every request afterwards names it as it is now: no redirect is met, and no branch other
-than the one asked for is ever read or written.
+a 307 on a write for success. So the repository is looked up (before any file is touched when
+the default branch is needed, else as soon as an answer shows a redirect was followed, which
+then counts as a conflict that re-reads), and every request afterwards names it as it is now:
+no branch other than the one asked for is ever read or written.
 
 A redirect to another host (a proxy or a moved ``api-url``) is refused: the token is never sent
 anywhere but ``api-url``'s host.

@@ -13,7 +13,7 @@ import socket
 import threading
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
@@ -21,6 +21,7 @@ from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectio
 from registry_action import strictjson
 from registry_action.errors import GitHubError
 from registry_action.spelling import setting
+from registry_action.store.github_moves import REDIRECTS, other_host
 
 # GitHub sends even a 100 MB blob in a few seconds; a body still arriving after this is stuck.
 BODY_DEADLINE_SECONDS = 60.0
@@ -34,6 +35,7 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         kwargs["stream"] = True
         response = super().send(request, *args, **kwargs)
+        _refuse_other_host(request, response)
         _read_within(response, self.body_deadline)
         _check_json(request, response)
         return response
@@ -42,6 +44,18 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
 def _where(request: requests.PreparedRequest) -> str:
     path = urlsplit(request.url or "").path
     return f"{request.method} {path}"
+
+
+def _refuse_other_host(request: requests.PreparedRequest, response: requests.Response) -> None:
+    """Stop at a redirect away from the API's host: the token is never sent anywhere else."""
+    location = response.headers.get("Location")
+    if response.status_code not in REDIRECTS or not location:
+        return
+    here = urlsplit(request.url or "")
+    there = urlsplit(urljoin(request.url or "", location))
+    if (there.scheme, there.netloc) != (here.scheme, here.netloc):
+        response.close()
+        raise other_host(f"{here.scheme}://{here.netloc}", there.geturl())
 
 
 def _read_within(response: requests.Response, seconds: float) -> None:
