@@ -28,8 +28,8 @@ from typing import Any
 sys.path.remove(next(p for p in sys.path if Path(p or ".").resolve() == Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from action_support import REPO, WRITE_TOKEN, docker_env, finish, registry, start, start_fake
 from fake_github import FakeGitHub
+from harness import REGISTRY, WRITE_TOKEN, docker_env, finish, registry, start, start_fake
 from registry_action.documents import REGISTRY_PATH
 from registry_action.store.github import GitHubStore, make_client
 
@@ -44,7 +44,7 @@ def floor(count: int, latency: float, stale: float) -> float:
     """Seconds for ``count`` index writes one after another, each with the version it got."""
     fake = fake_with(latency, stale)
     try:
-        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
         version = None
         began = time.monotonic()
         for number in range(count):
@@ -67,7 +67,7 @@ def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, An
         runs = [finish(p, env, timeout=3600) for p, env in zip(processes, envs, strict=True)]
         wall = time.monotonic() - began
     listed = {entry["id"] for entry in registry(fake)["plugins"]}
-    commits = fake.commits(REPO)[1:]
+    commits = fake.commits(REGISTRY)[1:]
     return {
         "failed": sum(run.status != 0 for run in runs),
         "lost": sum(f"plugin-{n:03d}" not in listed for n in range(count)),

@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from action_support import docker_env, run_action, start_fake  # noqa: E402
+from harness import docker_env, run_action, start_fake  # noqa: E402
 
 OPERATIONS = (("fresh registration", "1.0.0"), ("update", "1.1.0"), ("unchanged re-run", "1.1.0"))
 

@@ -29,20 +29,20 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 import requests  # noqa: E402
 
-from action_support import REPO, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
 from fake_github import FakeGitHub  # noqa: E402
+from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
 from registry_action.store.github import GitHubStore, make_client  # noqa: E402
 from registry_files import manifest, registry_files  # noqa: E402
 
 
 def read_by_graphql(fake: FakeGitHub) -> int:
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
     return len(store.read_folder("plugins"))
 
 
 def read_by_tarball(fake: FakeGitHub) -> int:
     answer = requests.get(
-        f"{fake.api_url}/repos/{REPO}/tarball/main",
+        f"{fake.api_url}/repos/{REGISTRY}/tarball/main",
         headers={"Authorization": f"token {WRITE_TOKEN}"},
         allow_redirects=False,
         timeout=60,
@@ -76,7 +76,7 @@ def measure(count: int, latency: float) -> None:
     fake = start_fake()
     try:
         ids = [f"plugin-{n:05d}" for n in range(count)]
-        fake.put_files(REPO, registry_files(*(manifest(i) for i in ids), listed=False))
+        fake.put_files(REGISTRY, registry_files(*(manifest(i) for i in ids), listed=False))
         fake.latency = latency
         rows = [
             ("read: trees + GraphQL", lambda: read_by_graphql(fake)),

@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from conftest import Run, console_script, parse_outputs
+from harness import Run, console_script, parse_outputs
 
 
 def run_console(args: Sequence[str], env: Mapping[str, str], tmp: Path) -> Run:

@@ -105,4 +105,4 @@ def plugin_spec(
     }
     calling = f"acme/{plugin_id}" if repository is None else repository
     repos = RepositoryContext(calling, "org/plugin-registry", "main")
-    return build_spec(SpecInputs(**{**values, **changes}), repos)
+    return build_spec(SpecInputs.of(**{**values, **changes}), repos)

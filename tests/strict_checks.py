@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import REGISTRY, Run
 from fake_github import FakeGitHub
+from harness import REGISTRY, Run
 
 
 def _refuse(name: str) -> Any:

@@ -79,10 +79,6 @@ class Reporter:
             else:
                 print(line, file=self.out, flush=True)
 
-    def debug(self, message: str) -> None:
-        if self.in_actions:
-            print(f"::debug::{escape_data(self.scrub(message))}", file=self.out, flush=True)
-
     def warning(
         self,
         message: str,

@@ -13,97 +13,17 @@ import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from registry_action import __version__
 from registry_action.actions import Reporter, write_outputs, write_summary
 from registry_action.errors import RegistryActionError, RunnerFileError
+from registry_action.spelling import speaking
 
 if TYPE_CHECKING:
     import argparse
 
     from registry_action.commands import Result
     from registry_action.inputs import Inputs
-
-# Flags that mirror inputs: (input name, help). Booleans are flags without a value.
-_VALUE_FLAGS: tuple[tuple[str, str], ...] = (
-    ("registry-repository", "owner/name of the registry repository"),
-    ("registry-branch", "branch to write (default: the repository's default branch)"),
-    ("plugin-id", "the plugin's id and file name (default: the repository name, lowercased)"),
-    ("plugin-name", "display name (default: the repository name)"),
-    ("version", "semantic version to register"),
-    ("version-file", 'JSON file whose "version" is used (default: package.json)'),
-    ("description", "the plugin's description"),
-    ("ui-remote-entry", "URL of the Module Federation remoteEntry.js"),
-    ("ui-expose", "the exposed module (default: ./PluginApp)"),
-    ("server-route-base", "route base of the backend (default: /api/integrations/{id})"),
-    ("server-deployment-url", "URL of the backend deployment (default: https://{id}.fly.dev)"),
-    ("server-health-check", "health-check path (default: /api/health)"),
-    ("manifest-template", "JSON manifest template file"),
-    ("manifest-base-url", "where dashboards fetch plugins/<id>.json from"),
-    (
-        "subdomain-isolation",
-        "GitHub Enterprise Server: true (default) for raw.HOSTNAME raw-file URLs, false for "
-        "HOSTNAME/raw/",
-    ),
-    ("commit-message", "commit message (placeholders allowed)"),
-    ("api-url", "GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)"),
-    ("timeout", "seconds the whole run may take, retries and waits included (default: 600)"),
-    ("max-attempts", "cap on attempts when writes conflict (default: none, retry until timeout)"),
-    ("health-check-timeout", "seconds --health-check waits for the deployment (default: 120)"),
-    ("committer-name", "custom committer name (makes the commits unverified)"),
-    ("committer-email", "custom committer email (makes the commits unverified)"),
-)
-_BOOLEAN_FLAGS = (
-    ("dry-run", "compute and show the change, write nothing"),
-    ("allow-downgrade", "permit registering a lower version than the registered one"),
-    ("pull-request", "propose the manifest as a pull request instead of writing the branch"),
-    ("health-check", "register only once the deployment's health endpoint and UI answer"),
-)
-COMMAND_HELP = {
-    "register": "render the plugin's manifest and register it",
-    "unregister": "remove a plugin from the registry",
-    "validate": "check the registry and every manifest, reporting every problem",
-    "reindex": "rebuild registry.json from plugins/*.json",
-}
-
-
-def _parser() -> argparse.ArgumentParser:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="registry-action",
-        description="Register dashboard plugins in a plugin-registry repository. With no "
-        "command, read the action's INPUT_* variables from the environment, as the container does.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, help_text in COMMAND_HELP.items():
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--registry-dir", help="a registry folder on disk instead of GitHub")
-        sub.add_argument(
-            "--token-env",
-            default="GITHUB_TOKEN",
-            help="environment variable holding the GitHub token (default: GITHUB_TOKEN); "
-            "a token is never taken on the command line, where other users could see it",
-        )
-        for flag, flag_help in _VALUE_FLAGS:
-            sub.add_argument(f"--{flag}", help=flag_help)
-        for flag, flag_help in _BOOLEAN_FLAGS:
-            sub.add_argument(f"--{flag}", action="store_true", default=None, help=flag_help)
-    return parser
-
-
-def _values_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {"command": args.command}
-    for flag, _ in (*_VALUE_FLAGS, *_BOOLEAN_FLAGS, ("registry-dir", "")):
-        value = getattr(args, flag.replace("-", "_"))
-        if value not in (None, ""):
-            values[flag.replace("-", "_")] = value
-    token = env.get(args.token_env) or env.get("INPUT_TOKEN")
-    if token and args.registry_dir is None:
-        values["token"] = token
-    return values
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -123,12 +43,41 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     # The token is masked before anything else is printed.
     for name in ("INPUT_TOKEN", "INPUT_token"):
         reporter.mask(env.get(name, ""))
+    if not arguments and not _from_workflow(env):
+        return _usage(reporter)
     # The container runs with no arguments: it needs no parser (building one costs more than
     # the rest of the command line handling).
-    args = _parser().parse_args(arguments) if arguments else None
+    with speaking("cli" if arguments else "actions"):
+        return _guarded(arguments, env, reporter)
+
+
+def _from_workflow(env: Mapping[str, str]) -> bool:
+    """Whether a run with no arguments was set up as the container is (by the runner)."""
+    return env.get("GITHUB_ACTIONS") == "true" or any(key.startswith("INPUT_") for key in env)
+
+
+def _usage(reporter: Reporter) -> int:
+    from registry_action.cli_parser import parser
+
+    reporter.info(parser().format_usage().rstrip("\n"))
+    reporter.error(
+        "no command given: run `registry-action register --help` (or another command), or set "
+        "the INPUT_* variables as the runner does; see `registry-action --help`"
+    )
+    return 2
+
+
+def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -> int:
+    """Run, turning every failure into one line and an exit status."""
+    from registry_action.cli_parser import UsageError, parse
+
     debug = env.get("RUNNER_DEBUG") == "1"
     try:
+        args = parse(arguments) if arguments else None
         return _run(args, env, reporter)
+    except UsageError as exc:
+        reporter.error(exc.message)
+        return 2
     except RegistryActionError as exc:
         if debug:
             traceback.print_exc()
@@ -143,9 +92,9 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
             traceback.print_exc()
         reporter.error(
             f"unexpected error: {type(exc).__name__}: {exc} (set RUNNER_DEBUG=1 for a traceback)",
-            title="registry-action crashed",
+            title="Unexpected error",
         )
-        return 2
+        return 1
 
 
 def _summarise_failure(
@@ -166,15 +115,23 @@ def _summarise_failure(
 
 def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
     from registry_action.commands import run
-    from registry_action.inputs import Inputs, Runner, api_url, insecure_api_url
+    from registry_action.inputs import Inputs
     from registry_action.report import headline, outputs, summary
+    from registry_action.runner import Runner, api_url, insecure_api_url
 
-    if args is None or args.command is None:
+    if args is None:
         inputs = Inputs.from_env(env)
     else:
-        values = _values_from_args(args, env)
-        reporter.mask(values.get("token", ""))
-        inputs = Inputs.build(values)
+        from registry_action.cli_parser import values
+
+        given = values(args, env)
+        reporter.mask(given.get("token", ""))
+        inputs = Inputs.build(given)
+    for name in inputs.unused():
+        reporter.warning(
+            f"input `{name}` is not used by `command: {inputs.command}`: it is ignored",
+            title="Input not used",
+        )
     runner = Runner.from_env(env)
     if inputs.registry_dir is None:
         insecure = insecure_api_url(api_url(inputs, runner))
@@ -192,12 +149,12 @@ def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Repo
 def _loaded(inputs: Inputs) -> None:
     """Load the rest of what the run needs, then resume the cyclic garbage collector.
 
-    A run is one short process that imports some 500 modules (PyGithub alone is about 200),
-    whose hundreds of thousands of objects live until it exits. Collecting while they load only
-    walks them again and again, and the interpreter's shutdown walks them once more. Once loaded
-    they are frozen (moved out of the collector's view, at shutdown too) and collection resumes
-    with its usual thresholds for the documents and requests of the run itself. Together that
-    is about a quarter of an unchanged run's wall time (`bench/startup.py`).
+    A run is one short process that imports hundreds of modules (PyGithub the most), whose
+    objects live until it exits. Collecting while they load only walks them again and again,
+    and the interpreter's shutdown walks them once more. Once loaded they are frozen (moved out
+    of the collector's view, at shutdown too) and collection resumes with its usual thresholds
+    for the documents and requests of the run itself. What that saves is measured by
+    `bench/startup.py` (docs/performance.md).
     """
     if inputs.registry_dir is None:
         import registry_action.store.github  # noqa: F401  (PyGithub, by far the largest import)

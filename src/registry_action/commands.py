@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from registry_action import strictjson, workspace
+from registry_action.catalog import COMMANDS
 from registry_action.clock import now
 from registry_action.errors import InputError, TemplateError
-from registry_action.inputs import Inputs, Runner, api_url
+from registry_action.inputs import Inputs
 from registry_action.manifest import insecure_urls, render_manifest
 from registry_action.models import is_plugin_id
 from registry_action.publish import Outcome, Publisher
-from registry_action.retry import Deadline, RetryPolicy
+from registry_action.retry import RetryPolicy
+from registry_action.runner import Runner
 from registry_action.spec import (
     PluginSpec,
     RepositoryContext,
@@ -27,7 +27,9 @@ from registry_action.spec import (
     build_spec,
     placeholder_context,
 )
+from registry_action.spelling import advise, named, setting
 from registry_action.store.interface import RegistryStore
+from registry_action.target import Target, open_target, registry_url_of
 from registry_action.template import parse_template, substitute
 from registry_action.versions import resolve_version
 
@@ -37,12 +39,6 @@ if TYPE_CHECKING:
     from registry_action.proposal import Proposer
     from registry_action.store.proposals import ProposalHost, PullRequest
     from registry_action.validation import Problem
-
-DEFAULT_MESSAGES = {
-    "register": "Update plugin: {id}",
-    "unregister": "Remove plugin: {id}",
-    "reindex": "Reindex registry",
-}
 
 
 @dataclass(frozen=True)
@@ -65,30 +61,16 @@ class Result:
         return any(problem.severity == "error" for problem in self.problems)
 
 
-@dataclass(frozen=True)
-class Target:
-    """The registry a run writes: its store, and the names placeholders and URLs use."""
-
-    store: RegistryStore
-    repository: str  # owner/name, or "" for a folder with no repository named
-    branch: str
-    base_url: str | None  # where dashboards fetch files from (manifest-base-url)
-    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
-    # The run's `timeout`, shared by conflict retries and the client's waits; it starts when
-    # the registry is first opened.
-    deadline: Deadline = field(default_factory=Deadline)
-
-
 def plugin_id(inputs: Inputs, runner: Runner) -> str:
     """The plugin-id input, else the calling repository's name, lowercased; checked."""
     if inputs.plugin_id:
-        chosen, source = inputs.plugin_id, "input `plugin-id`"
+        chosen, source = inputs.plugin_id, named("plugin-id")
     elif runner.repository:
         chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
     else:
-        raise InputError("input `plugin-id` is required when GITHUB_REPOSITORY is not set")
+        raise InputError(f"{named('plugin-id')} is required when GITHUB_REPOSITORY is not set")
     if not is_plugin_id(chosen):
-        hint = "" if inputs.plugin_id else "; set `plugin-id`"
+        hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
         raise InputError(
             f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
@@ -97,79 +79,11 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
     return chosen
 
 
-def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
-    """The raw-file URL of a branch, in the form GitHub documents for the server.
-
-    GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
-    with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
-    answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
-    `subdomain-isolation` says which, since nothing in the API tells.
-    """
-    if not runner.is_enterprise:
-        return f"https://raw.githubusercontent.com/{repository}/{branch}"
-    server = urlsplit(runner.server_url.rstrip("/"))
-    if isolation:
-        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
-    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
-
-
-def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = print) -> Target:
-    """The store named by the inputs: a local folder, or a GitHub repository."""
-    if inputs.registry_dir is not None:
-        from registry_action.store.local import LocalStore
-
-        if inputs.pull_request:
-            raise InputError(
-                "input `pull-request` needs a registry on GitHub: a local registry folder has "
-                "no pull requests"
-            )
-        repository = inputs.registry_repository or ""
-        branch = inputs.registry_branch or "main"
-        base = inputs.manifest_base_url or (
-            raw_base_url(runner, repository, branch, inputs.subdomain_isolation)
-            if repository
-            else None
-        )
-        deadline = Deadline(inputs.timeout)
-        return Target(LocalStore(inputs.registry_dir), repository, branch, base, None, deadline)
-    if inputs.token is None:
-        raise InputError(
-            "input `token` is required (a token with `contents: write` on the registry)"
-        )
-    if inputs.registry_repository is None:
-        raise InputError("input `registry-repository` is required (owner/name of the registry)")
-    # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
-    from registry_action.store.github import GitHubStore, make_client
-
-    deadline = Deadline(inputs.timeout)
-    client = make_client(
-        inputs.token.get_secret_value(),
-        api_url(inputs, runner),
-        deadline=deadline,
-        log=log,
-        secondary_wait=runner.secondary_wait,
-    )
-    # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
-    store = GitHubStore(
-        client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
-    )
-    branch, repository = store.branch, store.repository  # as GitHub names it now
-    base = inputs.manifest_base_url or raw_base_url(
-        runner, repository, branch, inputs.subdomain_isolation
-    )
-    proposals = None
-    if inputs.pull_request:
-        from registry_action.store.github_proposals import GitHubProposals
-
-        proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, proposals, deadline)
-
-
 def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
     if inputs.manifest_template is None:
         return None
     path = runner.workspace / inputs.manifest_template
-    what = "input `manifest-template`"
+    what = named("manifest-template")
     try:
         data = workspace.read_file(path, what, within=runner.workspace)
     except FileNotFoundError as exc:
@@ -199,8 +113,8 @@ def _event_description(runner: Runner) -> str:
 
 
 def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
-    text = inputs.commit_message or DEFAULT_MESSAGES.get(inputs.command, "Update registry")
-    return substitute(text, context, "input `commit-message`")
+    text = inputs.commit_message or COMMANDS[inputs.command].message or "Update registry"
+    return substitute(text, context, named("commit-message"))
 
 
 def _policy(inputs: Inputs, base_delay: float) -> RetryPolicy:
@@ -274,10 +188,9 @@ def _health_gate(inputs: Inputs, spec: PluginSpec, log: Callable[[str], None]) -
 def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
     chosen_id = plugin_id(inputs, runner)
-    version_file = runner.workspace / inputs.version_file
     version = resolve_version(
         inputs.version,
-        version_file,
+        runner.workspace / inputs.version_file,
         "version_file" not in inputs.model_fields_set,
         runner.ref,
         workspace=runner.workspace,
@@ -286,39 +199,34 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     target = open_target(inputs, runner, log)
     if target.base_url is None:
         raise InputError(
-            "input `manifest-base-url` (or `registry-repository`) is required to compute the "
-            "manifest URL of a local registry"
+            f"{named('manifest-base-url')} (or {setting('registry-repository')}) is required to "
+            "compute the manifest URL of a local registry"
         )
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
-    spec = build_spec(
-        SpecInputs(
-            plugin_id=chosen_id,
-            plugin_name=inputs.plugin_name,
-            version=version,
-            description=inputs.description
-            if inputs.description is not None
-            else _event_description(runner),
-            ui_remote_entry=inputs.ui_remote_entry,
-            ui_expose=inputs.ui_expose,
-            server_route_base=inputs.server_route_base,
-            server_deployment_url=inputs.server_deployment_url,
-            server_health_check=inputs.server_health_check,
-            manifest_base_url=target.base_url,
-            template=template,
-        ),
-        repos,
-    )
+    fields = inputs.spec_values()
+    if fields["description"] is None:
+        fields["description"] = _event_description(runner)
+    spec = build_spec(SpecInputs(chosen_id, version, target.base_url, fields, template), repos)
     context = {**placeholder_context(chosen_id, version, repos), "name": spec.name}
     _health_gate(inputs, spec, log)
     outcome, pull_request = _register_or_propose(
         inputs, target, spec, _commit_message(inputs, context), log, runner.retry_base_delay
     )
+    return _registered(_with_http_warnings(outcome), target, spec, pull_request)
+
+
+def _with_http_warnings(outcome: Outcome) -> Outcome:
+    """The outcome, warned of every plain http URL its manifest holds."""
     warnings = [
         f"{url} is plain http: dashboards served over https cannot load it"
         for url in insecure_urls(outcome.manifest or {})
     ]
-    if warnings:
-        outcome = replace(outcome, warnings=outcome.warnings + tuple(warnings))
+    return replace(outcome, warnings=outcome.warnings + tuple(warnings)) if warnings else outcome
+
+
+def _registered(
+    outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
+) -> Result:
     # An id listed in another case keeps that entry's manifest URL.
     manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
@@ -326,15 +234,11 @@ def register(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
         "register",
         target.store.description,
         manifest_url,
-        f"{target.base_url.rstrip('/')}/registry.json",
+        registry_url_of(target),
         pull_request,
         proposed=target.proposals is not None,
         store=target.store,
     )
-
-
-def _registry_url(target: Target) -> str | None:
-    return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
 
 
 def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
@@ -355,7 +259,7 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
         "unregister",
         target.store.description,
         manifest_url,
-        _registry_url(target),
+        registry_url_of(target),
         store=target.store,
     )
 
@@ -369,66 +273,14 @@ def reindex(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resul
         _commit_message(inputs, context)
     )
     description = target.store.description
-    return Result(outcome, "reindex", description, None, _registry_url(target), store=target.store)
-
-
-def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
-    """Find every problem of the registry; writes nothing."""
-    from registry_action.store.local import LocalStore
-
-    folder = inputs.registry_dir
-    if folder is None and inputs.registry_repository is None:
-        if not (runner.workspace / "registry.json").is_file():
-            raise InputError(
-                "input `registry-repository` is required, unless validate runs in a checkout "
-                f"of the registry (there is no registry.json in {runner.workspace})"
-            )
-        folder = runner.workspace  # the workflow's checkout, such as a pull request's head
-    if folder is not None:
-        store: RegistryStore = LocalStore(folder, create=False)
-        where, registry_url = str(folder), None
-    else:
-        target = open_target(inputs, runner, log)
-        store, where, registry_url = target.store, target.store.description, _registry_url(target)
-    from registry_action.validation import find_problems, read_registry
-
-    index, manifests = read_registry(store)
-    prefix = _annotation_prefix(folder, runner.workspace)
-    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in find_problems(index, manifests))
-    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
     return Result(
-        Outcome(plugin_id=""),
-        "validate",
-        where,
-        None,
-        registry_url,
-        problems=problems,
-        store=store,
+        outcome, "reindex", description, None, registry_url_of(target), store=target.store
     )
-
-
-def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
-    """What makes a registry path relative to the workspace, where annotations point."""
-    if folder is None:
-        return ""
-    try:
-        relative = folder.resolve().relative_to(workspace.resolve())
-    except ValueError:
-        return f"{folder}/"  # outside the workspace: the folder as given, for a terminal
-    return "" if relative == Path() else f"{relative.as_posix()}/"
-
-
-COMMANDS = {
-    "register": register,
-    "unregister": unregister,
-    "validate": validate,
-    "reindex": reindex,
-}
 
 
 def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Run the command the inputs name."""
-    result = COMMANDS[inputs.command](inputs, runner, log)
+    result: Result = COMMANDS[inputs.command].load()(inputs, runner, log)
     # What the store found out about where the registry is (a renamed repository) comes first.
     notices = result.store.notices if result.store is not None else ()
     if not notices:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from registry_action import strictjson
 from registry_action.errors import DamagedFileError
 from registry_action.models import Manifest, Registry
+from registry_action.output import dumps as dumps  # where the documents read here are written
 
 Kind = Literal["registry", "manifest"]
 REGISTRY_PATH = "registry.json"
@@ -86,9 +87,9 @@ def python_pattern(pattern: str) -> re.Pattern[str]:
 
 @cache
 def _fast_validator(kind: Kind) -> Any:
-    # jsonschema takes 1.7 s to validate a 10,000-plugin registry; jsonschema-rs (compiled,
-    # 2020-12 compliant) takes 15 ms. It only answers "valid?": jsonschema stays the reference
-    # that explains every problem, and runs only on a document found invalid.
+    # jsonschema is far too slow for a large registry; jsonschema-rs (compiled, 2020-12
+    # compliant) is fast but only answers "valid?": jsonschema stays the reference that explains
+    # every problem, and runs only on a document found invalid (figures: docs/performance.md).
     try:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - a dependency; jsonschema alone is just slower
@@ -256,50 +257,3 @@ def load_manifest(path: str, data: bytes) -> dict[str, Any]:
     check_manifest(path, document)
     result: dict[str, Any] = document
     return result
-
-
-def dumps(document: object) -> bytes:
-    """Deterministic output: 2-space indent, UTF-8 characters as themselves, final newline."""
-    plugins = document.get("plugins") if isinstance(document, dict) else None
-    if isinstance(document, dict) and isinstance(plugins, list) and _all_flat(plugins):
-        text = _dumps_flat_plugins(document, plugins)
-    else:
-        text = _text(document, indent=2)
-    # Encoding refuses a lone surrogate (UnicodeEncodeError, a ValueError), as allow_nan=False
-    # refuses NaN and the infinities: what no browser's JSON.parse reads is never written.
-    return (text + "\n").encode("utf-8")
-
-
-def _text(document: object, **options: Any) -> str:
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, **options)
-
-
-_SCALARS = (str, int, float, bool, type(None))
-# What json.dumps makes of the top-level "plugins" set to "\0plugins\0". No JSON string holds
-# a raw line break, so only the top-level key can sit at the start of a line indented by two.
-_PLACEHOLDER = '\n  "plugins": "\\u0000plugins\\u0000"'
-_ENTRY_SEPARATORS = (",\n      ", ": ")
-
-
-def _all_flat(entries: list[Any]) -> bool:
-    return all(
-        isinstance(e, dict) and e and all(isinstance(v, _SCALARS) for v in e.values())
-        for e in entries
-    )
-
-
-def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]]) -> str:
-    """What ``json.dumps(indent=2)`` writes, ten times faster for a long list of flat entries.
-
-    With ``indent``, json uses its pure-Python encoder. The entries are written instead by the
-    C encoder, with separators that carry the line breaks and indentation of an entry's fields;
-    since no string in JSON holds a raw line break, ``},<newline>`` only ever falls between two
-    entries, where the indentation of the list is put in. The rest goes through json.dumps.
-    """
-    if not plugins:
-        return _text(document, indent=2)
-    compact = _text(plugins, separators=_ENTRY_SEPARATORS)
-    body = compact[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
-    entries = "[\n    {\n      " + body + "\n    }\n  ]"
-    shell = _text({**document, "plugins": "\0plugins\0"}, indent=2)
-    return shell.replace(_PLACEHOLDER, '\n  "plugins": ' + entries, 1)

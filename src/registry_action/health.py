@@ -19,6 +19,7 @@ from typing import Any
 from registry_action import __version__
 from registry_action.errors import HealthCheckError, InputError
 from registry_action.escaping import printable
+from registry_action.spelling import named, setting
 
 # One slow answer must not eat the whole window, and a deployment that takes longer than this
 # to send its health answer is not healthy anyway.
@@ -73,7 +74,7 @@ def probes_for(manifest: Mapping[str, Any]) -> list[Probe]:
         probes.append(Probe("the remote entry", ui["remoteEntry"], "200"))
     if not probes:
         raise InputError(
-            "input `health-check`: the manifest has neither server.deploymentUrl nor "
+            f"{named('health-check')}: the manifest has neither server.deploymentUrl nor "
             "ui.remoteEntry, so there is nothing to check"
         )
     return probes
@@ -165,5 +166,6 @@ def _failure(probe: Probe, answer: Answer, waited: float) -> str:
         f"the deployment is not healthy: {probe.label} {printable(probe.url)} "
         f"{printable(answer.text)} "
         f"(expected {probe.expected}) after {waited:.0f}s of waiting; nothing was registered. "
-        "Check the deployment, or raise `health-check-timeout` if it needs longer to go live"
+        f"Check the deployment, or raise {setting('health-check-timeout')} if it needs longer "
+        "to go live"
     )

@@ -16,8 +16,11 @@ from typing import Any
 from registry_action.clock import normalised
 from registry_action.models import UNEXPANDED_DATE, is_canonical_timestamp
 from registry_action.registry import TOP_LEVEL_ORDER, in_contract_order
+from registry_action.spelling import setting
 
-FIX = "`command: reindex` converts the registry in one run"
+
+def _fix() -> str:
+    return f"{setting('command', 'reindex')} converts the registry in one run"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def _stamp_form(document: Mapping[str, Any], next_write: str) -> list[LegacyForm
         what = f"lastUpdated is the shell text {stamp!r}, never expanded to a time"
     else:
         what = f"lastUpdated {stamp!r} is not in the form written (2024-01-20T12:00:00.000Z)"
-    return [LegacyForm(("lastUpdated",), f"{what}: {next_write}, or {FIX}")]
+    return [LegacyForm(("lastUpdated",), f"{what}: {next_write}, or {_fix()}")]
 
 
 def registry_forms(document: object) -> list[LegacyForm]:
@@ -50,7 +53,7 @@ def registry_forms(document: object) -> list[LegacyForm]:
             LegacyForm(
                 (),
                 f"the keys are in the order {found}, not {', '.join(TOP_LEVEL_ORDER)}: "
-                f"the next registration writes them in order, or {FIX}",
+                f"the next registration writes them in order, or {_fix()}",
             )
         )
     return forms

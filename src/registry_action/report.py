@@ -7,12 +7,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action import strictjson
+from registry_action.catalog import COMMANDS
 from registry_action.commands import Result
 from registry_action.documents import PLUGINS_DIR, REGISTRY_PATH
 from registry_action.escaping import markdown_code, markdown_text
 from registry_action.publish import FileChange, Outcome
-
-_VERBS = {"register": "registered", "unregister": "unregistered", "reindex": "rebuilt"}
 
 
 def outputs(result: Result) -> dict[str, str]:
@@ -52,7 +51,7 @@ def headline(result: Result) -> str:
     if result.proposed:
         where = f"pull request #{pull.number} ({pull.url})" if pull else "a pull request"
         return f"{label} {would}proposed in {where} ({files})"
-    verb = _VERBS.get(result.command, "updated")
+    verb = COMMANDS[result.command].done
     return f"{label} {would}{verb} in {result.registry} ({files})"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from registry_action.errors import GaveUpError
+from registry_action.spelling import setting
 from registry_action.store.interface import ConflictError
 
 T = TypeVar("T")
@@ -44,7 +45,10 @@ class Deadline:
 
     def advice(self) -> str:
         """What to raise, for messages that stop at the deadline."""
-        return f"the run's deadline is `timeout` ({self.seconds:g} s): raise it, or re-run later"
+        return (
+            f"the run's deadline is {setting('timeout')} ({self.seconds:g} s): raise it, or "
+            "re-run later"
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,8 @@ def retrying(
             kept = f"{subject} kept changing under this run (last: {reason})"
             if cap is not None and attempt >= cap:
                 raise GaveUpError(
-                    f"gave up {tried}: {kept}; raise `max-attempts` (now {cap}) or leave it "
-                    "empty to retry until `timeout`"
+                    f"gave up {tried}: {kept}; raise {setting('max-attempts')} (now {cap}) or "
+                    f"leave it out to retry until {setting('timeout')}"
                 ) from None
             if not deadline.allows(pause):
                 raise GaveUpError(f"gave up {tried}: {kept}; {deadline.advice()}") from None

@@ -8,6 +8,7 @@ from typing import Any
 
 from registry_action.errors import InputError
 from registry_action.models import is_http_url
+from registry_action.spelling import named
 from registry_action.template import render_value, substitute
 
 
@@ -62,19 +63,31 @@ class PluginSpec:
 
 @dataclass(frozen=True)
 class SpecInputs:
-    """The raw (unsubstituted) inputs a PluginSpec is built from."""
+    """The raw (unsubstituted) values a PluginSpec is built from.
+
+    ``fields`` holds the inputs declared as spec fields (``Inputs.spec_values``), by field
+    name; the others are worked out by the command (the id, the version, the base URL).
+    """
 
     plugin_id: str
-    plugin_name: str | None
     version: str
-    description: str
-    ui_remote_entry: str
-    ui_expose: str
-    server_route_base: str
-    server_deployment_url: str
-    server_health_check: str
     manifest_base_url: str
+    fields: Mapping[str, str | None]
     template: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        plugin_id: str,
+        version: str,
+        manifest_base_url: str,
+        template: Mapping[str, Any] | None = None,
+        **fields: str | None,
+    ) -> SpecInputs:
+        """Spec inputs with the declared defaults for every field not given."""
+        from registry_action.inputs import Inputs
+
+        return cls(plugin_id, version, manifest_base_url, Inputs().spec_values() | fields, template)
 
 
 def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) -> dict[str, str]:
@@ -92,34 +105,18 @@ def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) 
 
 def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
     """Substitute placeholders in every input and check the results; InputError if wrong."""
+    from registry_action.inputs import declared, input_name
+
     context = placeholder_context(raw.plugin_id, raw.version, repos)
-    name_input = raw.plugin_name or repos.repository_name or raw.plugin_id
-    name = substitute(name_input, context, "input `plugin-name`")
+    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
+    name = substitute(name_input, context, named("plugin-name"))
     context["name"] = name
-
-    def value(text: str, input_name: str) -> str:
-        return substitute(text, context, f"input `{input_name}`")
-
-    def url(text: str, input_name: str) -> str:
-        result = value(text, input_name)
-        if not is_http_url(result):
-            raise InputError(
-                f"input `{input_name}` {result!r} is not an absolute http(s) URL "
-                "(such as https://example.com/path)"
-            )
-        return result
-
-    def path(text: str, input_name: str) -> str:
-        result = value(text, input_name)
-        if (
-            not result.startswith("/")
-            or result.startswith("//")
-            or any(c.isspace() for c in result)
-        ):
-            raise InputError(f"input `{input_name}` {result!r} must be a path starting with '/'")
-        return result
-
-    base = url(raw.manifest_base_url, "manifest-base-url").rstrip("/")
+    base = _checked(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
+    values: dict[str, str] = {}
+    for field, use in declared():
+        if use.spec and field != "plugin_name":
+            text = raw.fields.get(field) or ""
+            values[field] = _checked(text, input_name(field), use.check, context)
     template = (
         render_value(raw.template, context, "manifest template")
         if raw.template is not None
@@ -129,12 +126,22 @@ def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
         id=raw.plugin_id,
         name=name,
         version=raw.version,
-        description=value(raw.description, "description"),
-        ui_remote_entry=url(raw.ui_remote_entry, "ui-remote-entry"),
-        ui_expose=value(raw.ui_expose, "ui-expose"),
-        server_route_base=path(raw.server_route_base, "server-route-base"),
-        server_deployment_url=url(raw.server_deployment_url, "server-deployment-url"),
-        server_health_check=path(raw.server_health_check, "server-health-check"),
         manifest_url=f"{base}/plugins/{raw.plugin_id}.json",
         template=template,
+        **values,
     )
+
+
+def _checked(text: str, input_name: str, check: str, context: Mapping[str, str]) -> str:
+    """``text`` with its placeholders substituted, checked to be what the input must be."""
+    result = substitute(text, context, named(input_name))
+    if check == "url" and not is_http_url(result):
+        raise InputError(
+            f"{named(input_name)} {result!r} is not an absolute http(s) URL "
+            "(such as https://example.com/path)"
+        )
+    if check == "path" and (
+        not result.startswith("/") or result.startswith("//") or any(c.isspace() for c in result)
+    ):
+        raise InputError(f"{named(input_name)} {result!r} must be a path starting with '/'")
+    return result

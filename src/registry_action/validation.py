@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from registry_action import strictjson
+from registry_action.dashboard_checks import container_collisions, manifest_url_problem
 from registry_action.documents import (
     PLUGINS_DIR,
     REGISTRY_PATH,
@@ -113,8 +114,13 @@ def manifest_problems_of(path: str, content: bytes) -> tuple[Checked, list[Probl
     return checked, problems
 
 
-def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[Problem]:
-    """Every problem of a registry, ordered by file and line."""
+def find_problems(
+    index: bytes | None, manifests: Mapping[str, bytes], *, base_url: str | None = None
+) -> list[Problem]:
+    """Every problem of a registry, ordered by file and line.
+
+    ``base_url`` is where dashboards fetch the registry's files from, when known.
+    """
     problems: list[Problem] = []
     valid: dict[str, dict[str, Any]] = {}
     for path, content in manifests.items():
@@ -123,6 +129,8 @@ def find_problems(index: bytes | None, manifests: Mapping[str, bytes]) -> list[P
         if checked.valid:
             valid[path] = checked.document
             problems += _legacy(checked, manifest_forms(checked.document))
+            wrong_url = manifest_url_problem(checked, base_url)
+            problems += [wrong_url] if wrong_url else []
     if index is None:
         problems.append(
             Problem("error", REGISTRY_PATH, None, f"{REGISTRY_PATH} is missing: run reindex")
@@ -160,7 +168,7 @@ def _index_problems(
 ) -> list[Problem]:
     """Duplicate ids, entries without or disagreeing with their manifest, unlisted files."""
     entries = _entries(checked)
-    problems = _duplicates(checked, entries)
+    problems = _duplicates(checked, entries) + container_collisions(checked, entries)
     for index, entry in entries:
         if _is_valid_entry(entry):
             problems += _disagreements(checked, index, entry, manifests, valid)

@@ -11,6 +11,7 @@ from pathlib import Path
 from registry_action import strictjson
 from registry_action.errors import DowngradeError, InputError
 from registry_action.models import is_semver
+from registry_action.spelling import advise, named, setting
 from registry_action.workspace import decode, read_file
 
 _TAG = re.compile(r"^refs/tags/v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
@@ -40,7 +41,7 @@ def resolve_version(
     With ``workspace``, the version file must lie inside it.
     """
     if given:
-        return normalise(given, "input `version`")
+        return normalise(given, named("version"))
     from_file = _from_file(version_file, required=not file_is_default, workspace=workspace)
     if from_file is not None:
         return normalise(from_file, f"the version in {version_file.name}")
@@ -48,13 +49,13 @@ def resolve_version(
     if match:
         return normalise(match.group(1), f"the tag in GITHUB_REF {ref}")
     raise InputError(
-        'no version to register: set the `version` input, put a "version" in '
+        f'no version to register: {advise("version")}, put a "version" in '
         f"{version_file.name}, or run on a tag such as v1.2.3"
     )
 
 
 def _from_file(path: Path, *, required: bool, workspace: Path | None) -> str | None:
-    what = "input `version-file`"
+    what = named("version-file")
     try:
         text = decode(read_file(path, what, within=workspace), path, what)
     except FileNotFoundError:
@@ -72,10 +73,10 @@ def _from_file(path: Path, *, required: bool, workspace: Path | None) -> str | N
     version = document.get("version") if isinstance(document, dict) else None
     if version is None:
         if required:
-            raise InputError(f'input `version-file`: {path} has no "version" field')
+            raise InputError(f'{named("version-file")}: {path} has no "version" field')
         return None
     if not isinstance(version, str):
-        raise InputError(f'input `version-file`: "version" in {path} is not a string')
+        raise InputError(f'{named("version-file")}: "version" in {path} is not a string')
     return version
 
 
@@ -106,10 +107,11 @@ def guard_version(
         return None
     where, top = max(higher, key=cmp_to_key(_compare_found))
     if allow_downgrade:
-        return f"{plugin_id} goes down from {top} (in {where}) to {version}: allow-downgrade is on"
+        on = setting("allow-downgrade", "true")
+        return f"{plugin_id} goes down from {top} (in {where}) to {version}: {on} is given"
     raise DowngradeError(
         f"refusing to register {plugin_id} {version}: {where} already has the higher version "
-        f"{top}; register {top} or later, or set `allow-downgrade: true` to go back"
+        f"{top}; register {top} or later, or {advise('allow-downgrade', 'true')} to go back"
     )
 
 

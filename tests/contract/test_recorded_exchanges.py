@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from action_support import WRITE_TOKEN
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, WRITE_TOKEN, Action
 from recordings import Replay, body_problems, scenario
 from registry_action.store.github import GitHubStore, make_client
 from registry_action.store.github_proposals import GitHubProposals

@@ -50,7 +50,8 @@ def test_allow_downgrade_writes_the_lower_version_with_a_warning() -> None:
     publisher, _ = quiet_publisher(store, allow_downgrade=True)
     outcome = publisher.register(spec("1.0.0"), "Update plugin: calendar")
     assert outcome.warnings == (
-        "calendar goes down from 1.4.2 (in registry.json) to 1.0.0: allow-downgrade is on",
+        "calendar goes down from 1.4.2 (in registry.json) to 1.0.0: "
+        "`allow-downgrade: true` is given",
     )
     assert loads(store.files["plugins/calendar.json"])["version"] == "1.0.0"
     assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("calendar", "1.0.0"))]

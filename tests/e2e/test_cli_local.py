@@ -7,25 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import console_script
+from harness import console_script
+from harness import terminal as cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
-    return subprocess.run(
-        [console_script(), *args],
-        cwd=cwd,
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
 
 
 REGISTER = (
@@ -68,7 +53,7 @@ def test_bad_input_on_a_terminal_is_one_plain_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
-        "error: input `version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
+        "error: `--version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
         "1.2.3, optionally with -prerelease or +build)\n"
     )
     assert not (tmp_path / "registry").exists()

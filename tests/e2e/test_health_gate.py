@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import REGISTRY, WRITE_TOKEN, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, WRITE_TOKEN, Action
 
 # status to answer, given the seconds since the deployment started
 Behaviour = Callable[[float], int]

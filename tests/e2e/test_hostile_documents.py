@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, Action
 from strict_checks import assert_failed_cleanly, assert_strict_registry, strict_parse
 
 HEAD = '{"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": [], "extra": '

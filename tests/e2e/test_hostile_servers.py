@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import READ_TOKEN, WRITE_TOKEN, Action, parse_outputs
 from fake_github import FakeGitHub
+from harness import READ_TOKEN, WRITE_TOKEN, Action, parse_outputs
 from registry_action.cli import main
 from registry_action.store.github_transport import DeadlineAdapter
 from strict_checks import assert_failed_cleanly

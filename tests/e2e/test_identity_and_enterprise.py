@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import REGISTRY, WRITE_TOKEN, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, WRITE_TOKEN, Action
 
 COMMITTER = {"committer-name": "Registry Bot", "committer-email": "registry@example.com"}
 # GitHub Enterprise Server's raw files with subdomain isolation, the default ("Enabling

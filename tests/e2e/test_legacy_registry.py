@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import REGISTRY, Action
 from console import run_console
 from fake_github import FakeGitHub
+from harness import REGISTRY, Action
 from legacy_registry import REGISTERED, UNEXPANDED, legacy_registry
 from registry_action.documents import dumps
 from registry_action.models import is_canonical_timestamp
@@ -59,15 +59,15 @@ def test_validate_reports_the_script_s_forms_as_warnings_only(tmp_path: Path) ->
     stamp = json.loads(written["registry.json"])["lastUpdated"]
     assert [line.split("::")[2] for line in lines] == [
         "the keys are in the order version, plugins, lastUpdated, not version, lastUpdated, "
-        "plugins: the next registration writes them in order, or `command: reindex` converts "
-        "the registry in one run",
+        "plugins: the next registration writes them in order, or `registry-action reindex` "
+        "converts the registry in one run",
         f"lastUpdated {stamp!r} is not in the form written (2024-01-20T12:00:00.000Z): "
-        "the next registration rewrites it, or `command: reindex` converts the registry in "
+        "the next registration rewrites it, or `registry-action reindex` converts the registry in "
         "one run",
     ] + [
         # "%" is written "%25" in a workflow command, which the runner shows as "%".
         f"lastUpdated is the shell text {UNEXPANDED.replace('%', '%25')!r}, never expanded to "
-        "a time: the plugin's next registration replaces it, or `command: reindex` converts "
+        "a time: the plugin's next registration replaces it, or `registry-action reindex` converts "
         "the registry in one run"
     ] * 2
     assert f"file={folder}/{CALENDAR},line=16" in lines[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import READ_TOKEN, REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import READ_TOKEN, REGISTRY, Action
 from registry_action.documents import dumps
 from registry_files import entry, manifest, registry, registry_files
 
@@ -122,6 +122,7 @@ def test_validate_reports_every_problem_through_the_api(github: FakeGitHub, acti
         ("registry.json", 18),  # calendar is listed twice
         ("plugins/broken.json", 3),  # not JSON
         ("plugins/misnamed.json", 2),  # named after another id
+        ("plugins/misnamed.json", 15),  # its manifestUrl names that id's file
     ]
     assert len(run.stdout.splitlines()) > len(run.errors)
     warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
@@ -130,4 +131,4 @@ def test_validate_reports_every_problem_through_the_api(github: FakeGitHub, acti
         "warning title=Registry problem,file=plugins/misnamed.json",
     ]
     assert github.writes == []
-    assert "org/plugin-registry@main: 6 error(s), 2 warning(s)" in run.summary
+    assert "org/plugin-registry@main: 7 error(s), 2 warning(s)" in run.summary

@@ -49,7 +49,7 @@ def test_a_downgrade_is_refused_in_one_line_unless_allowed(tmp_path: Path) -> No
     assert refused.status == 1
     assert refused.stderr == (
         "error: refusing to register calendar 1.4.1: registry.json already has the higher "
-        "version 1.4.2; register 1.4.2 or later, or set `allow-downgrade: true` to go back\n"
+        "version 1.4.2; register 1.4.2 or later, or pass `--allow-downgrade` to go back\n"
     )
     assert snapshot(tmp_path / "reg") == before
     assert register(tmp_path, "1.4.2").status == 0  # the same version again is fine

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub, faults
+from harness import REGISTRY, Action
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 BRANCH = "registry/calendar2"
@@ -163,7 +163,7 @@ def test_pull_request_mode_needs_a_github_registry(action: Action) -> None:
     )
     assert run.status == 1
     assert run.errors == [
-        "::error title=Invalid input::input `pull-request` needs a registry on GitHub: a local "
+        "::error title=Invalid input::`--pull-request` needs a registry on GitHub: a local "
         "registry folder has no pull requests"
     ]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import READ_TOKEN, REGISTRY, WRITE_TOKEN, Action
 from fake_github import FakeGitHub
+from harness import READ_TOKEN, REGISTRY, WRITE_TOKEN, Action
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import REGISTRY, Action
 from fake_github import FakeGitHub
+from harness import REGISTRY, Action
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from registry_action.errors import InputError
-from registry_action.inputs import Inputs, Runner
+from registry_action.inputs import Inputs
+from registry_action.runner import Runner
 
 
 def test_hyphen_and_underscore_forms_and_empty_values() -> None:
@@ -44,7 +45,7 @@ def test_hyphen_and_underscore_forms_and_empty_values() -> None:
         ({"INPUT_MAX-ATTEMPTS": "0"}, "input `max-attempts` must be greater than or equal to 1"),
         ({"INPUT_API-URL": "api.github.com"}, "input `api-url` must be an http(s) URL"),
         ({"INPUT_TIMEOUT": "soon"}, "input `timeout` must be a number of seconds, not 'soon'"),
-        ({"INPUT_TIMEOUT": "0"}, "input `timeout` must be greater than 0"),
+        ({"INPUT_TIMEOUT": "0"}, "input `timeout` must be more than 0 and at most 21600 seconds"),
     ],
 )
 def test_bad_inputs_give_one_line(env: dict[str, str], message: str) -> None:

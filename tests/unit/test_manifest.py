@@ -30,7 +30,7 @@ def raw(**changes: Any) -> SpecInputs:
         "server_health_check": "/api/health",
         "manifest_base_url": BASE,
     }
-    return SpecInputs(**{**values, **changes})
+    return SpecInputs.of(**{**values, **changes})
 
 
 def spec(**changes: Any) -> PluginSpec:

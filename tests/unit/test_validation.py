@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from registry_action.documents import dumps
 from registry_action.validation import Problem, find_problems
-from registry_files import entry, manifest, registry, registry_files
+from registry_files import RAW, entry, manifest, registry, registry_files
 
 
 def check(files: dict[str, bytes]) -> list[Problem]:
@@ -88,7 +88,10 @@ def test_each_field_that_disagrees_with_the_manifest_is_named() -> None:
         manifest("calendar", "1.1.0", name="Calendar", manifestUrl="https://cdn.example/c.json")
     )
     problems = check(files)
-    assert [(p.path, p.line) for p in problems] == [("registry.json", n) for n in (7, 8, 9)]
+    assert [(p.path, p.line) for p in problems] == [
+        *[("registry.json", n) for n in (7, 8, 9)],
+        ("plugins/calendar.json", 15),  # its manifestUrl names another file
+    ]
     assert problems[1].message == (
         "the entry 'calendar' has version '1.0.0' but plugins/calendar.json has '1.1.0': "
         "run reindex or register the plugin again"
@@ -150,3 +153,55 @@ def test_every_problem_of_a_badly_damaged_registry_is_reported() -> None:
         ("error", "plugins/todo.json", True),  # expose missing
         ("error", "plugins/todo.json", True),  # remoteEntry not http(s)
     ]
+
+
+def test_a_manifest_url_naming_another_file_is_an_error_on_its_line() -> None:
+    wrong = f"{RAW}/plugins/todo.json"
+    files = registry_files(manifest("calendar", manifestUrl=wrong))
+    assert check(files) == [
+        Problem(
+            "error",
+            "plugins/calendar.json",
+            15,
+            f"manifestUrl is {wrong} but this file is plugins/calendar.json: dashboards would "
+            "load another manifest; register the plugin again or correct it",
+        )
+    ]
+
+
+def test_a_manifest_url_outside_the_registry_base_is_an_error_when_the_base_is_known() -> None:
+    elsewhere = "https://cdn.example/plugins/calendar.json"
+    files = registry_files(manifest("calendar", manifestUrl=elsewhere))
+    index = files.pop("registry.json")
+    assert find_problems(index, dict(files)) == []  # the file name alone is right
+    assert find_problems(index, files, base_url=f"{RAW}/") == [
+        Problem(
+            "error",
+            "plugins/calendar.json",
+            15,
+            f"manifestUrl is {elsewhere} but this file is fetched from "
+            f"{RAW}/plugins/calendar.json: dashboards would load another manifest; register "
+            "the plugin again or correct it",
+        )
+    ]
+    assert find_problems(index, files, base_url="https://cdn.example") == []
+
+
+def test_two_ids_loading_the_same_container_are_an_error_naming_both() -> None:
+    files = registry_files(manifest("myplugin"), manifest("calendar"), manifest("my-plugin"))
+    assert check(files) == [
+        Problem(
+            "error",
+            "registry.json",
+            18,
+            "the ids 'myplugin' (line 6) and 'my-plugin' load the same Module Federation "
+            "container window.myplugin (dashboards keep only the letters and digits of an id): "
+            "one plugin would replace the other; unregister one and register it under an id "
+            "that differs in a letter or digit",
+        )
+    ]
+
+
+def test_ids_differing_in_letters_or_case_load_different_containers() -> None:
+    files = registry_files(manifest("my-plugin"), manifest("my-plugin2"), manifest("My_Plugin3"))
+    assert check(files) == []

@@ -75,5 +75,5 @@ def test_allowed_downgrade_goes_ahead_with_a_warning() -> None:
     warning = guard_version("calendar", "1.0.0", {"registry.json": "1.4.2"}, allow_downgrade=True)
     assert (
         warning == "calendar goes down from 1.4.2 (in registry.json) to 1.0.0: "
-        "allow-downgrade is on"
+        "`allow-downgrade: true` is given"
     )

@@ -40,7 +40,7 @@ def test_nothing_found_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         resolve_version(None, tmp_path / "package.json", True, "refs/heads/main")
     assert str(caught.value) == (
-        'no version to register: set the `version` input, put a "version" in package.json, '
+        'no version to register: set `version`, put a "version" in package.json, '
         "or run on a tag such as v1.2.3"
     )
 

@@ -9,32 +9,33 @@ header; it never appears in a URL.
 from __future__ import annotations
 
 import base64
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime
-from http import HTTPStatus
 from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, InputGitAuthor
 from github.Commit import Commit
 from github.ContentFile import ContentFile
-from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-from registry_action.errors import GaveUpError, GitHubError
+from registry_action.errors import GitHubError
 from registry_action.retry import Deadline
 from registry_action.store import github_transport
+from registry_action.store.github_errors import (
+    is_missing_ref,
+    pull_request_hint,
+    translate,
+    unreachable,
+)
 from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
 from registry_action.store.github_retry import (
+    BACKOFF_BASE_SECONDS,
     SECONDARY_WAIT_SECONDS,
     GitHubRetry,
-    RateLimitPastDeadline,
     Transport,
-    rate_limit_error,
 )
 from registry_action.store.github_tree import TreeReader
 from registry_action.store.interface import (
@@ -50,11 +51,6 @@ T = TypeVar("T")
 # A request that takes longer than this is abandoned and retried: GitHub answers Contents API
 # calls in well under a second, and a hung connection must not hold a deploy pipeline.
 TIMEOUT_SECONDS = 20
-# What to do when branch protection refuses a direct write to the registry branch.
-PULL_REQUEST_HINT = (
-    "set `pull-request: true` to propose the change as a pull request instead, or let the "
-    "token bypass the rule"
-)
 
 
 class _Client(Github):
@@ -73,12 +69,13 @@ def make_client(
     secondary_wait: float = SECONDARY_WAIT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     epoch: Callable[[], float] = time.time,
+    backoff: float | None = None,
 ) -> Github:
     """A PyGithub client with this program's timeouts, retries and no self-throttling.
 
     Transport retries (rate limits, 5xx, resets, timeouts) are GitHubRetry's, until
     ``deadline``; conflicts are the publish loop's. ``sleep`` and ``epoch`` let tests wait
-    nothing.
+    nothing; ``backoff`` shortens the waits between retries of transient faults.
     """
     transport = Transport(
         deadline=deadline or Deadline(),
@@ -86,6 +83,7 @@ def make_client(
         sleep=sleep,
         epoch=epoch,
         secondary_wait=secondary_wait,
+        backoff=BACKOFF_BASE_SECONDS if backoff is None else backoff,
     )
     # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
     # most a few requests, so that throttle only slows every pipeline down.
@@ -118,11 +116,11 @@ class GitHubStore(RegistryStore):
         repository: str,
         branch: str | None,
         committer: tuple[str, str] | None = None,
-        protected_hint: str = PULL_REQUEST_HINT,
+        protected_hint: str | None = None,
     ) -> None:
         self._repository_name = repository
         self._transport = transport_of(client)
-        self._protected_hint = protected_hint
+        self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
         self._client = client
         self._repo: Repository = client.get_repo(repository)
@@ -139,7 +137,7 @@ class GitHubStore(RegistryStore):
         try:
             return request()
         except GithubException as exc:
-            if may_be_missing and exc.status == 404 and not _is_missing_ref(exc):
+            if may_be_missing and exc.status == 404 and not is_missing_ref(exc):
                 raise _Missing from None
             raise translate(
                 exc,
@@ -334,138 +332,3 @@ def _parent(commit: Commit) -> str | None:
 
 class _Missing(Exception):
     """A 404 for a path on an existing branch: there is no such file."""
-
-
-def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    text = str(data.get("message") or exc.data or "")
-    if not data.get("message") and "<html" in text.lower():
-        # An HTML error page (a 502 from GitHub's front end): its status says all it can.
-        return _reason(exc.status)
-    return " ".join(text.split())
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "error page"
-
-
-def _is_missing_ref(exc: GithubException) -> bool:
-    message = _message(exc)  # a read names the ref, a write the branch
-    return "No commit found for the ref" in message or bool(
-        re.match(r"Branch .* not found", message)
-    )
-
-
-# GitHub's answers when the version a write carried no longer holds (measured against
-# github.com): a stale blob sha, "<path> does not match <sha>"; the branch moving during the
-# write, "is at <sha> but expected <sha>"; a file created meanwhile, '"sha" wasn't supplied'.
-# Other 409s ("Repository rule violations found", "Git Repository is empty.") and other 422s
-# are refusals that a retry cannot fix.
-_CONFLICT_409 = re.compile(r"does not match [0-9a-f]{4,40}\b|^is at [0-9a-f]{40} but expected")
-_CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
-
-
-# How GitHub words a write refused by branch protection or a repository ruleset. Rulesets:
-# 409 "Repository rule violations found\n\nChanges must be made through a pull request.";
-# classic protection on the Contents API: 409 "Could not update file: Changes must be made
-# through a pull request." or "Could not create file: 2 of 2 required status checks are
-# expected."; git references: 422 "Protected branch update failed for refs/heads/main." or
-# "Cannot delete a protected branch".
-_PROTECTION_SIGNS = (
-    "repository rule violation",
-    "protected branch",
-    "must be made through a pull request",
-    "required status check",
-    "could not create file:",
-    "could not update file:",
-    "could not delete file:",
-)
-
-
-def _is_protection(exc: GithubException) -> bool:
-    message = _message(exc).lower()
-    return exc.status in (403, 409, 422) and any(sign in message for sign in _PROTECTION_SIGNS)
-
-
-def _is_conflict(exc: GithubException) -> bool:
-    if _is_protection(exc):
-        return False
-    message = _message(exc)
-    if exc.status == 409:
-        return _CONFLICT_409.search(message) is not None
-    return exc.status == 422 and _CONFLICT_422.search(message) is not None
-
-
-def translate(
-    exc: GithubException,
-    repository: str,
-    branch: str | None,
-    doing: str,
-    protected_hint: str = PULL_REQUEST_HINT,
-    transport: Transport | None = None,
-) -> Exception:
-    """The project's error for a GitHub refusal, with what to do about it."""
-    status, message = exc.status, _message(exc)
-    where = f"{repository}@{branch}" if branch else repository
-    if _is_protection(exc):
-        flat = " ".join(message.split())
-        return GitHubError(
-            f"branch protection or a repository rule on {where} refused to {doing} "
-            f"({status} {flat}): {protected_hint}"
-        )
-    if _is_conflict(exc):
-        return ConflictError(
-            f"could not {doing}: {where} changed meanwhile ({message})",
-            outdated=not message.startswith("is at "),
-        )
-    if isinstance(exc, RateLimitPastDeadline | RateLimitExceededException) or status == 429:
-        return rate_limit_error(exc, doing, transport)
-    if status >= 500:
-        tried = f" after {transport.tried()}" if transport else ""
-        return GaveUpError(
-            f"could not {doing}: GitHub kept failing ({status} {message or 'server error'})"
-            f"{tried}; see https://www.githubstatus.com and re-run"
-        )
-    if status == 401:
-        return GitHubError(
-            f"GitHub rejected the token (401 {message}): it is wrong, expired or revoked; "
-            "pass a valid token in the `token` input"
-        )
-    if status == 403:
-        return GitHubError(
-            f"the token cannot {doing} in {where} (403 {message}): give it `contents: write` "
-            f"on {repository} (a GitHub App installed on it, or a fine-grained token)"
-        )
-    if status == 404 and _is_missing_ref(exc):
-        return GitHubError(
-            f"the branch {branch!r} does not exist in {repository}: create it or set "
-            "`registry-branch` to an existing branch"
-        )
-    if status == 404:
-        return GitHubError(
-            f"could not {doing}: {repository} was not found (404), or the token cannot see it; "
-            "check `registry-repository` and that the token has access to that repository"
-        )
-    return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
-
-
-def unreachable(
-    exc: Exception, repository: str, doing: str, transport: Transport | None = None
-) -> GaveUpError:
-    """The error for a request that never got an answer (timeouts, resets, refused connections)."""
-    cause = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | Urllib3Timeout):
-        reason = "GitHub did not answer in time"
-    elif isinstance(exc, requests.ConnectionError):
-        reason = "the connection failed or was reset"
-    else:
-        reason = type(exc).__name__
-    detail = " ".join(str(exc).split())[:200]
-    tried = f" after {transport.tried()}" if transport else ""
-    return GaveUpError(
-        f"could not {doing} in {repository}: {reason}{tried} ({detail}); check `api-url` and "
-        "the network, then re-run"
-    )

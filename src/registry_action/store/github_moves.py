@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
+from registry_action.spelling import advise, setting
 
 REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -38,7 +39,8 @@ def other_host(api_url: str, location: str) -> GitHubError:
     """The error for a redirect away from ``api-url``'s host."""
     return GitHubError(
         f"GitHub at {api_url} redirected to another host ({urlsplit(location).hostname}); "
-        "the token is only sent to `api-url`'s host: set `api-url` to the API's address"
+        f"the token is only sent to {setting('api-url')}'s host: {advise('api-url')} to the "
+        "API's address"
     )
 
 
@@ -57,7 +59,9 @@ def find(requester: Requester, api_url: str, repository: str) -> Found:
         if status >= 300 or not isinstance(data, dict) or "full_name" not in data:
             raise requester.createException(max(status, 400), headers, data)
         return Found(str(data["full_name"]), str(data.get("default_branch") or "main"))
-    raise GitHubError(f"GitHub kept redirecting the lookup of {repository}: check `api-url`")
+    raise GitHubError(
+        f"GitHub kept redirecting the lookup of {repository}: check {setting('api-url')}"
+    )
 
 
 def _path_of(location: str) -> str:
@@ -92,5 +96,5 @@ def redirect_refused(exc: RuntimeError, api_url: str) -> GitHubError | None:
     kind = "protocol" if "protocol" in text else "host"
     return GitHubError(
         f"GitHub at {api_url} redirected to another {kind} ({target}); the token is only sent "
-        "to `api-url`'s host: set `api-url` to the API's address"
+        f"to {setting('api-url')}'s host: {advise('api-url')} to the API's address"
     )

@@ -16,7 +16,8 @@ from github.PullRequest import PullRequest as GithubPull
 from github.Repository import Repository
 
 from registry_action.errors import GitHubError
-from registry_action.store.github import GitHubStore, translate, transport_of
+from registry_action.store.github import GitHubStore, transport_of
+from registry_action.store.github_errors import translate
 from registry_action.store.interface import ConflictError, RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 

@@ -27,6 +27,7 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 
 from registry_action.errors import GaveUpError
 from registry_action.retry import Deadline
+from registry_action.store.github_faults import refused
 
 # Transient faults back off with full jitter from this base, doubling, capped: GitHub's front
 # ends recover in seconds to minutes, and racing runs must not retry in step.
@@ -54,6 +55,7 @@ class Transport:
     epoch: Callable[[], float] = time.time  # x-ratelimit-reset is in UTC epoch seconds
     rng: random.Random = field(default_factory=random.Random)
     secondary_wait: float = SECONDARY_WAIT_SECONDS
+    backoff: float = BACKOFF_BASE_SECONDS  # the first transient fault's backoff cap
     unnamed_waits: int = 0  # secondary limits that named no time: each wait doubles
     tries: int = 1  # tries of the latest request that needed more than one
 
@@ -155,10 +157,12 @@ class GitHubRetry(Retry):
     ) -> GitHubRetry:
         transport = self.transport
         transport.tries = len(self.history) + 1
+        if refused(error) and _pool is not None:  # nothing listens: retrying only delays
+            raise MaxRetryError(_pool, url or "", error)
         if response is not None and response.status in (403, 429):
             return self._rate_limited(method, url, response, _pool)
         retry: GitHubRetry = super().increment(method, url, response, error, _pool, _stacktrace)
-        cap = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(transport.tries - 1, 30))
+        cap = min(BACKOFF_CAP_SECONDS, transport.backoff * 2 ** min(transport.tries - 1, 30))
         retry.pause = transport.rng.uniform(0, cap)
         if not transport.deadline.allows(retry.pause):
             raise MaxRetryError(_pool, url, error or ResponseError("deadline"))  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectio
 
 from registry_action import strictjson
 from registry_action.errors import GitHubError
+from registry_action.spelling import setting
 from registry_action.store.github_moves import REDIRECTS, other_host
 
 # GitHub sends even a 100 MB blob in a few seconds; a body still arriving after this is stuck.
@@ -83,7 +84,8 @@ def _read_within(response: requests.Response, seconds: float) -> None:
         response.close()
         raise GitHubError(
             f"the answer to {_where(response.request)} did not arrive within {seconds:g} s "
-            "(the server sent it too slowly); check `api-url` and the network, then re-run"
+            f"(the server sent it too slowly); check {setting('api-url')} and the network, then "
+            "re-run"
         )
 
 
@@ -105,7 +107,7 @@ def _check_json(request: requests.PreparedRequest, response: requests.Response) 
         raise GitHubError(
             f"{urlsplit(request.url or '').netloc} answered {_where(request)} with "
             f"{response.status_code} and {_what(response, head, exc)} instead of GitHub's JSON; "
-            "check `api-url` (a proxy or a captive portal in the way?)"
+            f"check {setting('api-url')} (a proxy or a captive portal in the way?)"
         ) from None
 
 

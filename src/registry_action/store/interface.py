@@ -37,11 +37,7 @@ class WriteResult:
     parent_sha: str | None = None
 
 
-class StoreError(RegistryActionError):
-    """Base error of every store."""
-
-
-class ConflictError(StoreError):
+class ConflictError(RegistryActionError):
     """The file changed since it was read: re-read, re-merge and try again.
 
     ``outdated`` is False when the refusal does not say the file's version is gone (the branch

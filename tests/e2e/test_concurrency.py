@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from action_support import (
+from fake_github import FakeGitHub, faults
+from harness import (
     assert_consistent,
     docker_env,
     finish,
@@ -16,7 +17,6 @@ from action_support import (
     start,
     start_fake,
 )
-from fake_github import FakeGitHub, faults
 
 
 @pytest.fixture
@@ -50,6 +50,7 @@ def run_many(fake: FakeGitHub, tmp_path: Path, versions: dict[str, str], **input
     assert failures == []
 
 
+@pytest.mark.slow
 def test_thirty_plugins_registered_at_once_are_all_listed(fake: FakeGitHub, tmp_path: Path) -> None:
     ids = [f"plugin-{n:02d}" for n in range(30)]
     run_many(fake, tmp_path, dict.fromkeys(ids, "1.0.0"))
@@ -58,6 +59,7 @@ def test_thirty_plugins_registered_at_once_are_all_listed(fake: FakeGitHub, tmp_
     assert all(manifest(fake, plugin_id) is not None for plugin_id in ids)
 
 
+@pytest.mark.slow
 def test_thirty_plugins_survive_injected_faults(fake: FakeGitHub, tmp_path: Path) -> None:
     fake.inject(method="PUT", path_regex=r"registry\.json$", fault=faults.branch_race(), times=5)
     fake.inject(

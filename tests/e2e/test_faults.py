@@ -9,23 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from action_support import (
+from fake_github import FakeGitHub, faults
+from harness import (
     READ_TOKEN,
-    REPO,
+    REGISTRY,
     assert_consistent,
     docker_env,
     manifest,
     registry,
     run_action,
 )
-from fake_github import FakeGitHub, faults
 
 INDEX = r"/contents/registry\.json$"
 MANIFEST = r"/contents/plugins/calendar\.json$"
 
 
 def commits_touching(fake: FakeGitHub, path: str) -> int:
-    return sum(path in commit.paths for commit in fake.commits(REPO))
+    return sum(path in commit.paths for commit in fake.commits(REGISTRY))
 
 
 def registered(fake: FakeGitHub, version: str = "1.0.0") -> None:
@@ -56,7 +56,7 @@ def test_a_conflict_is_re_read_and_retried(
 
 
 def test_a_rule_violation_is_not_a_conflict(fake: FakeGitHub, tmp_path: Path) -> None:
-    fake.protect_branch(REPO, "main")
+    fake.protect_branch(REGISTRY, "main")
     run = run_action(docker_env(fake, tmp_path))
     assert run.status == 1
     assert len(run.errors) == 1 and "Repository rule violations found" in run.errors[0]
@@ -200,7 +200,7 @@ def test_a_permanent_error_is_never_retried(
     asked = [(r.method, r.path) for r in fake.requests]
     assert len(asked) == len(set(asked)) <= 4  # no request was repeated
     assert fake.requests[-1].status == status
-    assert fake.get_file(REPO, "registry.json") is None
+    assert fake.get_file(REGISTRY, "registry.json") is None
 
 
 DAMAGED = {
@@ -228,14 +228,14 @@ def test_a_damaged_registry_is_never_overwritten(
     fake: FakeGitHub, tmp_path: Path, kind: str
 ) -> None:
     content, problem = DAMAGED[kind]
-    fake.put_file(REPO, "registry.json", content)
+    fake.put_file(REGISTRY, "registry.json", content)
     fake.reset_log()
     run = run_action(docker_env(fake, tmp_path))
     assert run.status == 1
     assert len(run.errors) == 1
     assert "registry.json" in run.errors[0] and problem in run.errors[0]
     assert fake.writes == []
-    assert fake.get_file(REPO, "registry.json") == content
+    assert fake.get_file(REGISTRY, "registry.json") == content
 
 
 def test_a_run_that_dies_between_the_writes_is_completed_by_the_next(
@@ -246,7 +246,7 @@ def test_a_run_that_dies_between_the_writes_is_completed_by_the_next(
     first = run_action(docker_env(fake, tmp_path / "first"))
     assert first.status == 1
     assert manifest(fake, "calendar") is not None
-    assert fake.get_file(REPO, "registry.json") is None  # never lists what is not there
+    assert fake.get_file(REGISTRY, "registry.json") is None  # never lists what is not there
 
     second = run_action(docker_env(fake, tmp_path / "second"))
     assert second.status == 0, second.stdout + second.stderr
@@ -255,7 +255,7 @@ def test_a_run_that_dies_between_the_writes_is_completed_by_the_next(
 
 
 def test_a_killed_run_is_completed_by_the_next(fake: FakeGitHub, tmp_path: Path) -> None:
-    from action_support import start
+    from harness import start
 
     seed_other(fake)
     fake.inject(method="PUT", path_regex=INDEX, fault=faults.hang(30))
@@ -295,6 +295,6 @@ def seed_other(fake: FakeGitHub) -> None:
     }
     other["manifestUrl"] = other.pop("manifestUrl")
     other["lastUpdated"] = other.pop("lastUpdated")
-    fake.put_file(REPO, "plugins/other.json", dumps(other))
+    fake.put_file(REGISTRY, "plugins/other.json", dumps(other))
     index = {"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": [entry]}
-    fake.put_file(REPO, "registry.json", dumps(index))
+    fake.put_file(REGISTRY, "registry.json", dumps(index))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from action_support import (
-    REPO,
+from fake_github import FakeGitHub, faults
+from harness import (
+    REGISTRY,
     Run,
     assert_consistent,
     docker_env,
@@ -24,7 +25,6 @@ from action_support import (
     start,
     start_fake,
 )
-from fake_github import FakeGitHub, faults
 from registry_action import cli
 
 
@@ -43,6 +43,7 @@ def default_env(fake: FakeGitHub, workdir: Path, **inputs: str) -> dict[str, str
     """The environment of a Docker action with the default inputs and the shipped backoff."""
     env = docker_env(fake, workdir, **inputs)
     del env["REGISTRY_ACTION_RETRY_BASE_DELAY"]
+    del env["REGISTRY_ACTION_TRANSPORT_BACKOFF"]
     return env
 
 
@@ -54,7 +55,7 @@ def run_all(envs: list[dict[str, str]]) -> list[Run]:
 
 def new_commits(fake: FakeGitHub) -> list[tuple[str, bool]]:
     """(message, empty) of every commit after the repository's initial one."""
-    return [(c.message, c.empty) for c in fake.commits(REPO)[1:]]
+    return [(c.message, c.empty) for c in fake.commits(REGISTRY)[1:]]
 
 
 def listed_once(fake: FakeGitHub, ids: list[str]) -> None:
@@ -203,6 +204,6 @@ def test_five_versions_of_one_plugin_at_once_end_in_agreement(
     [entry] = document["plugins"]
     found = manifest(fake, "calendar")
     assert found is not None and entry["version"] == found["version"] in versions
-    manifest_commits = [c for c in fake.commits(REPO) if "plugins/calendar.json" in c.paths]
+    manifest_commits = [c for c in fake.commits(REGISTRY) if "plugins/calendar.json" in c.paths]
     assert len(manifest_commits) <= 5  # each run commits the manifest at most once
     assert [message for message, empty in new_commits(fake) if empty] == []

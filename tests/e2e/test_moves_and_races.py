@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from action_support import REPO, WRITE_TOKEN, docker_env, run_action
 from fake_github import FakeGitHub, faults
+from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action
 from registry_action.store.github import GitHubStore, make_client
 from registry_action.store.interface import ConflictError
 from registry_files import manifest, registry_files
 
 NEW = "platform/dashboard-plugins"
 MOVED = (
-    f"::warning::{REPO} has been renamed or transferred to {NEW}: GitHub redirects the old "
+    f"::warning::{REGISTRY} has been renamed or transferred to {NEW}: GitHub redirects the old "
     f"name for now, set `registry-repository: {NEW}` in the workflow"
 )
 
@@ -23,7 +23,7 @@ MOVED = (
 def test_a_renamed_registry_is_written_under_its_new_name_with_a_warning(
     fake: FakeGitHub, tmp_path: Path
 ) -> None:
-    fake.rename_repo(REPO, NEW)
+    fake.rename_repo(REGISTRY, NEW)
     env = docker_env(fake, tmp_path, PLUGIN_ID="calendar")
     del env["INPUT_REGISTRY-BRANCH"]
     run = run_action(env)
@@ -36,11 +36,13 @@ def test_a_renamed_registry_is_written_under_its_new_name_with_a_warning(
 
 
 def test_a_renamed_registry_keeps_the_branch_asked_for(fake: FakeGitHub, tmp_path: Path) -> None:
-    fake.put_files(REPO, registry_files(manifest("todo")))
-    fake.create_branch(REPO, "registry")
-    fake.put_file(REPO, "plugins/todo.json", json.dumps(manifest("todo", "2.0.0")), branch="main")
-    main_before = fake.head(REPO, "main")
-    fake.rename_repo(REPO, NEW)
+    fake.put_files(REGISTRY, registry_files(manifest("todo")))
+    fake.create_branch(REGISTRY, "registry")
+    fake.put_file(
+        REGISTRY, "plugins/todo.json", json.dumps(manifest("todo", "2.0.0")), branch="main"
+    )
+    main_before = fake.head(REGISTRY, "main")
+    fake.rename_repo(REGISTRY, NEW)
     env = docker_env(fake, tmp_path, PLUGIN_ID="calendar", **{"REGISTRY-BRANCH": "registry"})
     run = run_action(env)
     assert run.status == 0, run.stdout + run.stderr
@@ -58,9 +60,9 @@ def test_a_redirect_to_another_host_is_refused_and_the_token_stays(
 ) -> None:
     other = FakeGitHub(host="localhost").start()
     try:
-        other.add_repo(REPO)
+        other.add_repo(REGISTRY)
         other.add_token(WRITE_TOKEN)
-        location = f"{other.api_url}/repos/{REPO}"
+        location = f"{other.api_url}/repos/{REGISTRY}"
         fake.inject(method="GET", fault=faults.redirect(status, location), times=None)
         run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="calendar"))
         assert run.status == 1
@@ -76,15 +78,15 @@ def test_a_redirect_to_another_host_is_refused_and_the_token_stays(
 def test_an_unregister_whose_manifest_another_run_deleted_first_succeeds(
     fake: FakeGitHub, tmp_path: Path
 ) -> None:
-    fake.put_files(REPO, registry_files(manifest("calendar"), manifest("todo")))
+    fake.put_files(REGISTRY, registry_files(manifest("calendar"), manifest("todo")))
     fake.inject(
         method="DELETE", path_regex=r"/contents/plugins/calendar\.json$", fault=faults.vanish()
     )
     run = run_action(docker_env(fake, tmp_path, COMMAND="unregister", PLUGIN_ID="calendar"))
     assert run.status == 0, run.stdout + run.stderr
     assert [f.status for f in fake.fired] == [404]  # the DELETE did meet GitHub's 404
-    assert fake.get_file(REPO, "plugins/calendar.json") is None
-    listed = json.loads(fake.get_file(REPO, "registry.json") or b"")
+    assert fake.get_file(REGISTRY, "plugins/calendar.json") is None
+    listed = json.loads(fake.get_file(REGISTRY, "registry.json") or b"")
     assert [p["id"] for p in listed["plugins"]] == ["todo"]
     assert run.errors == []
 
@@ -102,11 +104,11 @@ def test_an_html_error_page_is_reduced_to_its_status(fake: FakeGitHub, tmp_path:
 def test_a_repository_renamed_between_read_and_write_is_looked_up_again(
     fake: FakeGitHub,
 ) -> None:
-    fake.put_file(REPO, "registry.json", b"{}\n")
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "main")
+    fake.put_file(REGISTRY, "registry.json", b"{}\n")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
     found = store.read("registry.json")
     assert found is not None
-    fake.rename_repo(REPO, NEW)
+    fake.rename_repo(REGISTRY, NEW)
     with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
         store.write("registry.json", b"[]\n", found.version, "m")
     assert [r.status for r in fake.writes] == [307]  # GitHub's answer to a write: not applied
@@ -120,12 +122,12 @@ def test_a_repository_renamed_between_read_and_write_is_looked_up_again(
 def test_a_repository_renamed_between_two_reads_is_never_read_on_another_branch(
     fake: FakeGitHub,
 ) -> None:
-    fake.create_branch(REPO, "registry")
-    fake.put_file(REPO, "registry.json", b'"registry"\n', branch="registry")
-    fake.put_file(REPO, "registry.json", b'"main"\n', branch="main")
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REPO, "registry")
+    fake.create_branch(REGISTRY, "registry")
+    fake.put_file(REGISTRY, "registry.json", b'"registry"\n', branch="registry")
+    fake.put_file(REGISTRY, "registry.json", b'"main"\n', branch="main")
+    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "registry")
     assert store.read("plugins/x.json") is None
-    fake.rename_repo(REPO, NEW)
+    fake.rename_repo(REGISTRY, NEW)
     # PyGithub follows the 301 without ?ref=, to the default branch's file: refused, not used.
     with pytest.raises(ConflictError, match="was renamed or moved meanwhile"):
         store.read("registry.json")

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from action_support import REPO, WRITE_TOKEN, start_fake
 from fake_github import FakeGitHub, faults
+from harness import REGISTRY, WRITE_TOKEN, start_fake
 from registry_action.errors import GaveUpError
 from registry_action.retry import Deadline
 from registry_action.store.github import GitHubStore, make_client
@@ -22,7 +22,7 @@ INDEX = r"registry\.json$"
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
     server = start_fake()
-    server.put_file(REPO, "registry.json", b"{}\n")
+    server.put_file(REGISTRY, "registry.json", b"{}\n")
     try:
         yield server
     finally:
@@ -31,7 +31,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 def store(fake: FakeGitHub, slept: list[float], log: list[str], **options: object) -> GitHubStore:
     client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=log.append, **options)  # type: ignore[arg-type]
-    return GitHubStore(client, REPO, "main")
+    return GitHubStore(client, REGISTRY, "main")
 
 
 def test_no_time_named_waits_a_minute_then_longer_on_each_repeat(fake: FakeGitHub) -> None:
@@ -89,12 +89,12 @@ def test_a_permission_403_is_not_a_rate_limit(fake: FakeGitHub) -> None:
 
 
 def test_patch_is_retried_after_a_5xx(fake: FakeGitHub) -> None:
-    fake.create_branch(REPO, "registry/calendar")
+    fake.create_branch(REGISTRY, "registry/calendar")
     fake.inject(method="PATCH", fault=faults.status(502), times=1)
     slept: list[float] = []
     client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=lambda _: None)
-    ref = client.get_repo(REPO).get_git_ref("heads/registry/calendar")
+    ref = client.get_repo(REGISTRY).get_git_ref("heads/registry/calendar")
     assert ref.object.sha  # read first: the answer names the URL the ref is updated at
-    ref.edit(fake.head(REPO), force=True)
+    ref.edit(fake.head(REGISTRY), force=True)
     patches = [r.status for r in fake.requests if r.method == "PATCH"]
     assert patches == [502, 200] and len(slept) == 1

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from action_support import REPO, docker_env, run_action
 from fake_github import FakeGitHub
+from harness import REGISTRY, docker_env, run_action
 from registry_action.documents import dumps
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main/plugins"
@@ -33,7 +33,7 @@ def test_a_ten_thousand_plugin_registry_round_trips_but_for_the_change(
     document = big_registry(10_000)
     original = dumps(document)
     assert len(original) > 1024 * 1024
-    fake.put_file(REPO, "registry.json", original)
+    fake.put_file(REGISTRY, "registry.json", original)
     fake.reset_log()
 
     run = run_action(
@@ -43,7 +43,7 @@ def test_a_ten_thousand_plugin_registry_round_trips_but_for_the_change(
     )
 
     assert run.status == 0, run.stdout + run.stderr
-    written = fake.get_file(REPO, "registry.json")
+    written = fake.get_file(REGISTRY, "registry.json")
     assert written is not None
     new = json.loads(written)
     document["plugins"][5000]["version"] = "2.0.0"
@@ -56,10 +56,10 @@ def test_a_new_plugin_is_appended_to_a_registry_over_one_megabyte(
     fake: FakeGitHub, tmp_path: Path
 ) -> None:
     document = big_registry(10_000)
-    fake.put_file(REPO, "registry.json", dumps(document))
+    fake.put_file(REGISTRY, "registry.json", dumps(document))
     run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="newcomer"))
     assert run.status == 0, run.stdout + run.stderr
-    written = json.loads(fake.get_file(REPO, "registry.json") or b"")
+    written = json.loads(fake.get_file(REGISTRY, "registry.json") or b"")
     assert len(written["plugins"]) == 10_001
     assert written["plugins"][:10_000] == document["plugins"]
     assert written["plugins"][-1]["id"] == "newcomer"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from action_support import REPO, WRITE_TOKEN, start_fake
 from fake_github import faults
+from harness import REGISTRY, WRITE_TOKEN, start_fake
 from registry_action.errors import GaveUpError
 from registry_action.retry import Deadline
 from registry_action.store.github import GitHubStore, make_client
@@ -14,9 +14,9 @@ from registry_action.store.github import GitHubStore, make_client
 def test_a_hung_request_is_abandoned_and_retried() -> None:
     fake = start_fake()
     try:
-        fake.put_file(REPO, "registry.json", b"{}\n")
+        fake.put_file(REGISTRY, "registry.json", b"{}\n")
         fake.inject(method="GET", path_regex=r"registry\.json$", fault=faults.hang(3))
-        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url, timeout=1), REPO, "main")
+        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url, timeout=1), REGISTRY, "main")
         found = store.read("registry.json")
         assert found is not None and found.content == b"{}\n"
         reads = [r for r in fake.requests if r.path.endswith("registry.json")]
@@ -30,7 +30,7 @@ def test_a_request_that_always_hangs_ends_in_one_error() -> None:
     try:
         fake.inject(method="GET", fault=faults.hang(3), times=None)
         client = make_client(WRITE_TOKEN, fake.api_url, timeout=1, deadline=Deadline(4))
-        store = GitHubStore(client, REPO, "main")
+        store = GitHubStore(client, REGISTRY, "main")
         with pytest.raises(
             GaveUpError, match=r"GitHub did not answer in time after (\d+) tries"
         ) as e:
