@@ -257,3 +257,11 @@ def load_manifest(path: str, data: bytes) -> dict[str, Any]:
     check_manifest(path, document)
     result: dict[str, Any] = document
     return result
+
+
+def replaceable_manifest(path: str, content: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """A stored manifest, or None and a warning when it is damaged: the new one replaces it."""
+    try:
+        return load_manifest(path, content), None
+    except DamagedFileError as exc:
+        return None, f"{exc}; it is replaced by the new manifest"

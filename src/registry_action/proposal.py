@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry_action import strictjson
-from registry_action.documents import PLUGINS_DIR, dumps, load_manifest, manifest_path
-from registry_action.errors import DamagedFileError
+from registry_action.documents import PLUGINS_DIR, dumps, manifest_path, replaceable_manifest
 from registry_action.manifest import render_manifest, same_content
 from registry_action.outcome import FileChange, Outcome
 from registry_action.registry import respelled, spelled_as
@@ -221,10 +220,7 @@ def _read(
     stored = store.read(path)
     if stored is None:
         return None, None
-    try:
-        return stored, load_manifest(path, stored.content)
-    except DamagedFileError as exc:
-        warning = f"{exc}; it is replaced by the new manifest"
-        if warning not in warnings:
-            warnings.append(warning)
-        return stored, None
+    manifest, warning = replaceable_manifest(path, stored.content)
+    if warning is not None and warning not in warnings:
+        warnings.append(warning)
+    return stored, manifest

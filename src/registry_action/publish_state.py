@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry_action.documents import REGISTRY_PATH, load_manifest, load_registry, manifest_path
+from registry_action.documents import (
+    REGISTRY_PATH,
+    load_manifest,
+    load_registry,
+    manifest_path,
+    replaceable_manifest,
+)
 from registry_action.errors import DamagedFileError
 from registry_action.outcome import FileChange
 from registry_action.registry import entry_for, new_registry
@@ -80,11 +86,10 @@ class RunState:
         stored = self.read(path)
         if stored is None:
             return None, None
-        try:
-            return stored, load_manifest(path, stored.content)
-        except DamagedFileError as exc:
-            self.warn(f"{exc}; it is replaced by the new manifest")
-            return stored, None
+        manifest, warning = replaceable_manifest(path, stored.content)
+        if warning is not None:
+            self.warn(warning)
+        return stored, manifest
 
     def before(self, path: str, stored: StoredFile | None) -> bytes | None:
         """What the file held before this run first touched it."""
