@@ -31,3 +31,22 @@ def run_console(args: Sequence[str], env: Mapping[str, str], tmp: Path) -> Run:
     )
     outputs = parse_outputs(output.read_text())
     return Run(done.returncode, done.stdout, done.stderr, outputs, summary.read_text())
+
+
+def seed(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (path: bytes) into ``folder``, making folders as needed."""
+    for path, content in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(content)
+
+
+def validate_checkout(workspace: Path, tmp: Path) -> Run:
+    """Run ``validate`` in Actions on the registry checked out in ``workspace``."""
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "INPUT_COMMAND": "validate",
+        "INPUT_REGISTRY-REPOSITORY": "",
+        "INPUT_TOKEN": "",
+    }
+    return run_console([], env, tmp)

@@ -230,24 +230,15 @@ def test_a_hostile_event_payload_only_loses_the_default_description(
 
 
 def test_file_names_cannot_break_or_inject_summary_rows(tmp_path: Path) -> None:
-    from console import run_console
+    from console import seed, validate_checkout
     from registry_files import manifest, registry_files
 
     workspace = tmp_path / "workspace"
-    for path, content in registry_files(manifest("calendar")).items():
-        (workspace / path).parent.mkdir(parents=True, exist_ok=True)
-        (workspace / path).write_bytes(content)
+    seed(workspace, registry_files(manifest("calendar")))
     names = ["a|b", "x`y", "new\nline", "<img src=x onerror=alert(1)>"]
     for name in names:
         (workspace / "plugins" / f"{name}.json").write_text("{}")
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKSPACE": str(workspace),
-        "INPUT_COMMAND": "validate",
-        "INPUT_REGISTRY-REPOSITORY": "",
-        "INPUT_TOKEN": "",
-    }
-    run = run_console([], env, tmp_path / "run")
+    run = validate_checkout(workspace, tmp_path / "run")
     assert run.status == 1
     rows = [line for line in run.summary.splitlines() if line.startswith("| ❌")]
     assert len(rows) >= len(names)

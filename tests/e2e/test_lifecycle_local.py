@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from console import Run, run_console
+from console import Run, run_console, seed, validate_checkout
 from registry_action.documents import dumps
 from registry_files import entry, manifest, registry, registry_files
 
 REPO = "org/plugin-registry"
-
-
-def seed(folder: Path, files: dict[str, bytes]) -> None:
-    for path, content in files.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(content)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -150,14 +144,7 @@ def test_validate_in_actions_checks_the_workspace_checkout(tmp_path: Path) -> No
     workspace = tmp_path / "workspace"
     seed(workspace, registry_files(manifest("calendar")))
     (workspace / "plugins/calendar.json").unlink()
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKSPACE": str(workspace),
-        "INPUT_COMMAND": "validate",
-        "INPUT_REGISTRY-REPOSITORY": "",
-        "INPUT_TOKEN": "",
-    }
-    run = run_console([], env, tmp_path / "run")
+    run = validate_checkout(workspace, tmp_path / "run")
     assert run.status == 1
     assert run.errors == [
         "::error title=Registry problem,file=registry.json,line=5::the entry 'calendar' points "
