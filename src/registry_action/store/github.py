@@ -30,7 +30,7 @@ from registry_action.store.github_errors import (
     translate,
     unreachable,
 )
-from registry_action.store.github_moves import Found, find, moved_notice, redirect_refused
+from registry_action.store.github_moves import Found, find, moved_notice
 from registry_action.store.github_retry import (
     BACKOFF_BASE_SECONDS,
     SECONDARY_WAIT_SECONDS,
@@ -152,16 +152,16 @@ class GitHubStore(RegistryStore):
         except KeyError:
             # A write answered 307 (the repository moved since it was looked up) carries none
             # of the fields PyGithub reads: look the repository up again and retry.
-            self._found, self._moved = None, True
-            raise ConflictError(
-                f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
-                outdated=False,
-            ) from None
-        except RuntimeError as exc:  # PyGithub refusing a redirect to another host
-            refused = redirect_refused(exc, self._client.requester.base_url)
-            if refused is None:
-                raise
-            raise refused from None
+            raise self._moved_meanwhile(doing) from None
+        # A redirect to another host never reaches PyGithub: the transport refuses it.
+
+    def _moved_meanwhile(self, doing: str) -> ConflictError:
+        """The conflict for an answer showing the repository moved; the next request looks it up."""
+        self._found, self._moved = None, True
+        return ConflictError(
+            f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
+            outdated=False,
+        )
 
     def _ready(self) -> None:
         """Look the repository up again once a redirect has shown that it moved."""
@@ -206,38 +206,11 @@ class GitHubStore(RegistryStore):
     def description(self) -> str:
         return f"{self._repository_name}@{self.branch}"
 
-    def _get(self, path: str, doing: str) -> ContentFile | list[ContentFile] | None:
-        branch = self.branch
-        try:
-            return self._call(
-                doing, lambda: self._repo.get_contents(path, ref=branch), may_be_missing=True
-            )
-        except _Missing:
-            return None
-
     def read(self, path: str) -> StoredFile | None:
-        found = self._get(path, f"read {path}")
-        if found is None:
-            return None
-        if isinstance(found, list):
-            raise GitHubError(f"{path} in {self.description} is a folder, not a file")
-        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
-            # PyGithub followed a 301 by path, dropping ?ref=: this may be another branch's file.
-            self._found, self._moved = None, True
-            raise ConflictError(
-                f"could not read {path}: {self._repository_name} was renamed or moved meanwhile",
-                outdated=False,
-            )
-        return StoredFile(path, self._content(found), found.sha)
+        return self._file(path, self.branch)
 
-    def head(self) -> str | None:
-        branch = self.branch
-        ref = self._call("read the branch", lambda: self._repo.get_git_ref(f"heads/{branch}"))
-        return ref.object.sha
-
-    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
-        # A commit never changes, so a read at one is exact where a read of the branch may lag.
-        ref = commit or self.branch
+    def _file(self, path: str, ref: str) -> StoredFile | None:
+        """The file at ``path`` as of ``ref`` (a branch or a commit), or None."""
         try:
             found = self._call(
                 f"read {path}",
@@ -248,7 +221,19 @@ class GitHubStore(RegistryStore):
             return None
         if isinstance(found, list):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
+        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
+            # PyGithub followed a 301 by path, dropping ?ref=: this may be another ref's file.
+            raise self._moved_meanwhile(f"read {path}")
         return StoredFile(path, self._content(found), found.sha)
+
+    def head(self) -> str | None:
+        branch = self.branch
+        ref = self._call("read the branch", lambda: self._repo.get_git_ref(f"heads/{branch}"))
+        return ref.object.sha
+
+    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
+        # A commit never changes, so a read at one is exact where a read of the branch may lag.
+        return self._file(path, commit or self.branch)
 
     def _content(self, found: ContentFile) -> bytes:
         # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
@@ -257,8 +242,7 @@ class GitHubStore(RegistryStore):
             return base64.b64decode(found.raw_data["content"])
         if found.size == 0:
             return b""
-        blob = self._call(f"read {found.path}", lambda: self._repo.get_git_blob(found.sha))
-        return base64.b64decode(blob.content)
+        return self._blob(found.path, found.sha)
 
     def _trees(self) -> TreeReader:
         return TreeReader(

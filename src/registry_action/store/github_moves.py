@@ -84,17 +84,3 @@ def moved_notice(asked: str, found: str) -> str | None:
         f"{asked} has been renamed or transferred to {found}: GitHub redirects the old name "
         f"for now, set `registry-repository: {found}` in the workflow"
     )
-
-
-def redirect_refused(exc: RuntimeError, api_url: str) -> GitHubError | None:
-    """PyGithub's refusal to follow a 301 to another host or scheme, as one clear line."""
-    text = str(exc)
-    if "redirected from" not in text:
-        return None
-    # "Github server redirected from host a to b, please correct ..." (or from protocol a to b)
-    target = text.split(" to ", 1)[-1].split(",", 1)[0]
-    kind = "protocol" if "protocol" in text else "host"
-    return GitHubError(
-        f"GitHub at {api_url} redirected to another {kind} ({target}); the token is only sent "
-        f"to {setting('api-url')}'s host: {advise('api-url')} to the API's address"
-    )
