@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from registry_action import strictjson, workspace
 from registry_action.catalog import COMMANDS
 from registry_action.clock import now
+from registry_action.documents import manifest_path
 from registry_action.errors import InputError, TemplateError
 from registry_action.inputs import Inputs
 from registry_action.manifest import insecure_urls, render_manifest
@@ -252,8 +253,10 @@ def unregister(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Re
     outcome = _publisher(inputs, target, log, runner.retry_base_delay).unregister(
         chosen_id, message
     )
+    # The file removed is named by the spelling the index listed, which may differ in case.
+    removed = manifest_path(outcome.plugin_id or chosen_id)
     base = target.base_url.rstrip("/") if target.base_url else None
-    manifest_url = f"{base}/plugins/{chosen_id}.json" if base else None
+    manifest_url = f"{base}/{removed}" if base else None
     return Result(
         outcome,
         "unregister",

@@ -83,6 +83,19 @@ def test_unregister_removes_both_files_and_a_rerun_changes_nothing(tmp_path: Pat
     assert f"calendar is not registered in {folder}: nothing written" in again.stdout
 
 
+def test_unregister_of_an_id_listed_in_another_case_removes_that_file(tmp_path: Path) -> None:
+    folder = tmp_path / "reg"
+    seed(folder, registry_files(manifest("Calendar2"), manifest("todo")))
+    args = ("--registry-repository", "org/plugin-registry", "--plugin-id", "calendar2")
+    run = cli(tmp_path, "unregister", "--registry-dir", str(folder), *args)
+    assert run.status == 0, run.stderr
+    assert sorted(snapshot(folder)) == ["plugins/todo.json", "registry.json"]
+    assert run.outputs["plugin-id"] == "Calendar2"
+    assert run.outputs["manifest-url"] == (
+        "https://raw.githubusercontent.com/org/plugin-registry/main/plugins/Calendar2.json"
+    )
+
+
 def test_reindex_lists_a_hand_added_manifest_and_is_idempotent(tmp_path: Path) -> None:
     folder = tmp_path / "reg"
     seed(folder, registry_files(manifest("todo")))
