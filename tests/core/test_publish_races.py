@@ -157,7 +157,7 @@ def test_an_unregister_between_a_registrations_two_writes_leaves_neither_file() 
     assert any("changed by a concurrent run" in w for w in outcome.warnings)
 
 
-def test_a_registration_between_an_unregisters_two_writes_keeps_both_files() -> None:
+def test_a_registration_between_an_unregisters_two_writes_ends_with_neither_file() -> None:
     manifest, index = registered("1.0.0")
     store = MemoryStore(files={PATH: manifest, REGISTRY_PATH: index})
     played: list[str] = []
@@ -172,6 +172,8 @@ def test_a_registration_between_an_unregisters_two_writes_keeps_both_files() -> 
     store.before_write = register_now
     publisher(store, []).unregister("calendar", "remove")
     assert played and consistent(store)
+    # The unregistration's delete came last, and its index then follows: neither file is left.
+    assert PATH not in store.files
 
 
 def test_a_lagging_read_of_a_deleted_manifest_still_ends_with_both_files() -> None:

@@ -38,9 +38,10 @@ def test_a_renamed_registry_is_written_under_its_new_name_with_a_warning(
 def test_a_renamed_registry_keeps_the_branch_asked_for(fake: FakeGitHub, tmp_path: Path) -> None:
     fake.put_files(REGISTRY, registry_files(manifest("todo")))
     fake.create_branch(REGISTRY, "registry")
-    fake.put_file(
-        REGISTRY, "plugins/todo.json", json.dumps(manifest("todo", "2.0.0")), branch="main"
-    )
+    # main moves on, so that a read that lands on main instead of the branch shows.
+    on_main = registry_files(manifest("todo", "2.0.0"))
+    for path in ("plugins/todo.json", "registry.json"):
+        fake.put_file(REGISTRY, path, on_main[path], branch="main")
     main_before = fake.head(REGISTRY, "main")
     fake.rename_repo(REGISTRY, NEW)
     env = docker_env(fake, tmp_path, PLUGIN_ID="calendar", **{"REGISTRY-BRANCH": "registry"})
@@ -51,6 +52,7 @@ def test_a_renamed_registry_keeps_the_branch_asked_for(fake: FakeGitHub, tmp_pat
     on_branch = json.loads(fake.get_file(NEW, "registry.json", branch="registry") or b"")
     assert [p["id"] for p in on_branch["plugins"]] == ["todo", "calendar"]
     assert on_branch["plugins"][0]["version"] == "1.0.0"  # read from the branch, not from main
+    # A read names no other ref (a redirect PyGithub followed drops it, and is read again).
     assert all(r.query.get("ref", "registry") == "registry" for r in fake.requests)
 
 
