@@ -8,12 +8,10 @@ from typing import Any
 
 from registry_action.documents import (
     REGISTRY_PATH,
-    load_manifest,
     load_registry,
     manifest_path,
     replaceable_manifest,
 )
-from registry_action.errors import DamagedFileError
 from registry_action.outcome import FileChange
 from registry_action.registry import entry_for, new_registry
 from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
@@ -161,12 +159,7 @@ def _in_order(previous: WriteResult, last: WriteResult, path: str) -> bool:
 
 def parsed_manifest(stored: StoredFile | None) -> dict[str, Any] | None:
     """The manifest in ``stored``, or None when there is none or it is damaged."""
-    if stored is None:
-        return None
-    try:
-        return load_manifest(stored.path, stored.content)
-    except DamagedFileError:
-        return None
+    return replaceable_manifest(stored.path, stored.content)[0] if stored else None
 
 
 def agrees(entry: dict[str, Any] | None, manifest: dict[str, Any] | None) -> bool:
