@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN, docker_env, finish, registry, start, start_fake
-from registry_action.documents import REGISTRY_PATH
-from registry_action.store.github import GitHubStore, make_client
+from registry_action.core.documents import REGISTRY_PATH
+from registry_action.store.github.contents import GitHubStore, make_client
 
 
 def fake_with(latency: float, stale: float) -> FakeGitHub:

@@ -15,8 +15,8 @@ import time
 import tracemalloc
 from typing import Any
 
-from registry_action.documents import REGISTRY_PATH, dumps, load_registry, prepare_validators
-from registry_action.registry import upsert
+from registry_action.core.documents import REGISTRY_PATH, dumps, load_registry, prepare_validators
+from registry_action.core.registry import upsert
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main/plugins"
 NOW = "2024-02-01T00:00:00.000Z"

@@ -31,7 +31,7 @@ import requests  # noqa: E402
 
 from fake_github import FakeGitHub  # noqa: E402
 from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
-from registry_action.store.github import GitHubStore, make_client  # noqa: E402
+from registry_action.store.github.contents import GitHubStore, make_client  # noqa: E402
 from registry_files import manifest, registry_files  # noqa: E402
 
 

@@ -195,7 +195,7 @@ def manifest(fake: FakeGitHub, plugin_id: str) -> dict[str, Any] | None:
 
 def assert_consistent(fake: FakeGitHub) -> dict[str, Any]:
     """The registry is valid and every entry agrees with a manifest that exists."""
-    from registry_action.documents import check_manifest, check_registry
+    from registry_action.core.documents import check_manifest, check_registry
 
     document = registry(fake)
     check_registry("registry.json", document)

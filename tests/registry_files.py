@@ -8,9 +8,9 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from registry_action.documents import dumps
-from registry_action.publish import Publisher, RetryPolicy
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.core.documents import dumps
+from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.engine.publish import Publisher, RetryPolicy
 from registry_action.store.interface import RegistryStore
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"

@@ -15,15 +15,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from registry_action.actions import Reporter, write_outputs, write_summary
 from registry_action.errors import RegistryActionError, RunnerFileError
-from registry_action.spelling import speaking
+from registry_action.report.workflow import Reporter, write_outputs, write_summary
+from registry_action.settings.spelling import speaking
 
 if TYPE_CHECKING:
     import argparse
 
-    from registry_action.commands import Result
-    from registry_action.inputs import Inputs
+    from registry_action.commands.common import Result
+    from registry_action.settings.inputs import Inputs
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -103,7 +103,7 @@ def _summarise_failure(
     """The error in the job summary too; when that cannot be written, the log says why."""
     if isinstance(exc, RunnerFileError):
         return
-    from registry_action.escaping import markdown_text
+    from registry_action.core.escaping import markdown_text
 
     path = env.get("GITHUB_STEP_SUMMARY") or None
     text = f"### registry-action failed\n\n{markdown_text(exc.message)}\n"
@@ -114,10 +114,10 @@ def _summarise_failure(
 
 
 def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
-    from registry_action.commands import run
-    from registry_action.inputs import Inputs
-    from registry_action.report import headline, outputs, summary
-    from registry_action.runner import Runner, api_url, insecure_api_url
+    from registry_action.commands.common import run
+    from registry_action.report.summary import headline, outputs, summary
+    from registry_action.settings.inputs import Inputs
+    from registry_action.settings.runner import Runner, api_url, insecure_api_url
 
     if args is None:
         inputs = Inputs.from_env(env)
@@ -157,7 +157,7 @@ def _loaded(inputs: Inputs) -> None:
     `bench/startup.py` (docs/performance.md).
     """
     if inputs.registry_dir is None:
-        import registry_action.store.github  # noqa: F401  (PyGithub, by far the largest import)
+        import registry_action.store.github.contents  # noqa: F401  (PyGithub, by far the largest import)
     gc.freeze()
     gc.enable()
 
@@ -170,7 +170,7 @@ def _tell(result: Result, reporter: Reporter) -> None:
     for warning in result.outcome.warnings:
         reporter.warning(warning)
     if result.outcome.dry_run:
-        from registry_action.diffs import unified_diff
+        from registry_action.report.diffs import unified_diff
 
         for change in result.outcome.changes:
             reporter.info(unified_diff(change).rstrip("\n"))

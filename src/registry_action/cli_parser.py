@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from registry_action import __version__
-from registry_action.catalog import COMMANDS
-from registry_action.inputs import declared, input_name, shown_default
+from registry_action.commands import COMMANDS
+from registry_action.settings.inputs import declared, input_name, shown_default
 
 PROG = "registry-action"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
@@ -76,7 +76,7 @@ def _default_text(field: str) -> str:
 
 
 def _default(field: str) -> Any:
-    from registry_action.inputs import Inputs
+    from registry_action.settings.inputs import Inputs
 
     return Inputs.model_fields[field].default
 

@@ -8,7 +8,7 @@ import requests
 from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN
 from recordings import response_problems
-from registry_action.store.github import GitHubStore, make_client
+from registry_action.store.github.contents import GitHubStore, make_client
 
 AUTH = {"Authorization": f"token {WRITE_TOKEN}"}
 

@@ -11,7 +11,7 @@ from functools import cache
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from recordings import GRAPHQL_SCHEMA, require
-from registry_action.store.github_tree import TREE_QUERY
+from registry_action.store.github.tree import TREE_QUERY
 
 
 @cache

@@ -14,8 +14,8 @@ import pytest
 from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN, Action
 from recordings import Replay, body_problems, scenario
-from registry_action.store.github import GitHubStore, make_client
-from registry_action.store.github_proposals import GitHubProposals
+from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.github.proposals import GitHubProposals
 
 ORG = "octokit-fixture-org"
 

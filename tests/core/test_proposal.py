@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memory_store import MemoryStore
-from registry_action.documents import dumps
-from registry_action.manifest import render_manifest
-from registry_action.proposal import Proposer, pull_title
-from registry_action.publish import RetryPolicy
-from registry_action.spec import PluginSpec
+from registry_action.core.documents import dumps
+from registry_action.core.manifest import render_manifest
+from registry_action.core.spec import PluginSpec
+from registry_action.engine.proposal import Proposer, pull_title
+from registry_action.engine.publish import RetryPolicy
 from registry_action.store.interface import RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_files import plugin_spec

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from memory_store import MemoryStore
-from registry_action.documents import dumps
+from registry_action.core.documents import dumps
+from registry_action.core.spec import PluginSpec
+from registry_action.engine.publish import Publisher, RetryPolicy
+from registry_action.engine.retry import Deadline
 from registry_action.errors import DamagedFileError, GaveUpError
-from registry_action.publish import Publisher, RetryPolicy
-from registry_action.retry import Deadline
-from registry_action.spec import PluginSpec
 from registry_files import plugin_spec
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"

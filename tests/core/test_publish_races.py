@@ -6,11 +6,11 @@ import random
 from dataclasses import dataclass, field
 
 from memory_store import MemoryStore
-from registry_action.documents import REGISTRY_PATH, dumps, manifest_path
-from registry_action.manifest import render_manifest
-from registry_action.publish import Publisher, RetryPolicy
-from registry_action.registry import entry_for, new_registry, upsert
-from registry_action.spec import PluginSpec
+from registry_action.core.documents import REGISTRY_PATH, dumps, manifest_path
+from registry_action.core.manifest import render_manifest
+from registry_action.core.registry import entry_for, new_registry, upsert
+from registry_action.core.spec import PluginSpec
+from registry_action.engine.publish import Publisher, RetryPolicy
 from registry_action.store.interface import StoredFile
 from registry_action.store.local import blob_sha
 from registry_files import plugin_spec

@@ -6,9 +6,9 @@ import pytest
 
 from fake_github import faults
 from harness import REGISTRY, WRITE_TOKEN, start_fake
+from registry_action.engine.retry import Deadline
 from registry_action.errors import GaveUpError
-from registry_action.retry import Deadline
-from registry_action.store.github import GitHubStore, make_client
+from registry_action.store.github.contents import GitHubStore, make_client
 
 
 def test_a_hung_request_is_abandoned_and_retried() -> None:

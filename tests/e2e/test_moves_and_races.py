@@ -9,7 +9,7 @@ import pytest
 
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action
-from registry_action.store.github import GitHubStore, make_client
+from registry_action.store.github.contents import GitHubStore, make_client
 from registry_action.store.interface import ConflictError
 from registry_files import manifest, registry_files
 

@@ -16,9 +16,9 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
-from registry_action import documents
-from registry_action.documents import Kind, python_pattern, schema
-from registry_action.models import Manifest, Registry
+from registry_action.core import documents
+from registry_action.core.documents import Kind, python_pattern, schema
+from registry_action.core.models import Manifest, Registry
 
 # Values that some pattern of the schemas accepts whole.
 BASES = [
@@ -161,10 +161,10 @@ def test_models_and_both_validators_refuse_edge_values(
     ],
 )
 def test_an_input_ending_in_a_newline_is_refused(name: str, value: str) -> None:
+    from registry_action.core.models import is_plugin_id
+    from registry_action.core.versions import normalise
     from registry_action.errors import InputError
-    from registry_action.inputs import Inputs
-    from registry_action.models import is_plugin_id
-    from registry_action.versions import normalise
+    from registry_action.settings.inputs import Inputs
 
     if name == "version":
         with pytest.raises(InputError, match="is not a semantic version"):
@@ -177,8 +177,8 @@ def test_an_input_ending_in_a_newline_is_refused(name: str, value: str) -> None:
 
 
 def test_a_tag_ending_in_a_newline_is_not_a_version() -> None:
+    from registry_action.core.versions import resolve_version
     from registry_action.errors import InputError
-    from registry_action.versions import resolve_version
 
     with pytest.raises(InputError, match="no version to register"):
         resolve_version(None, Path("/nonexistent/package.json"), True, "refs/tags/v1.2.3\n")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.documents import check_registry, dumps
+from registry_action.core.documents import check_registry, dumps
+from registry_action.core.registry import find_entry, remove, upsert
+from registry_action.core.reindex import conversion
+from registry_action.core.validation import Problem, find_problems
 from registry_action.errors import DamagedFileError
-from registry_action.registry import find_entry, remove, upsert
-from registry_action.reindex import conversion
 from registry_action.store.local import LocalStore
-from registry_action.validation import Problem, find_problems
 from registry_files import entry, manifest, registry, registry_files
 
 NOW = "2024-03-01T00:00:00.000Z"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from registry_action.diffs import markdown_diff, unified_diff
-from registry_action.publish import FileChange
+from registry_action.engine.publish import FileChange
+from registry_action.report.diffs import markdown_diff, unified_diff
 
 
 def test_a_changed_file_is_diffed_line_by_line() -> None:

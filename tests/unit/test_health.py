@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from registry_action.engine.health import Answer, HealthGate, Probe, health_url, probes_for
 from registry_action.errors import HealthCheckError, InputError
-from registry_action.health import Answer, HealthGate, Probe, health_url, probes_for
 
 HEALTH = Probe("the health endpoint", "https://cal.fly.dev/api/health", "2xx")
 ENTRY = Probe("the remote entry", "https://cal-ui.pages.dev/assets/remoteEntry.js", "200")

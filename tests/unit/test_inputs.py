@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from registry_action.errors import InputError
-from registry_action.inputs import Inputs
-from registry_action.runner import Runner
+from registry_action.settings.inputs import Inputs
+from registry_action.settings.runner import Runner
 
 
 def test_hyphen_and_underscore_forms_and_empty_values() -> None:

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 import yaml
 
-from registry_action.inputs import Inputs, declared, format_value, input_name, shown_default
+from registry_action.settings.inputs import (
+    Inputs,
+    declared,
+    format_value,
+    input_name,
+    shown_default,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUTS = {
@@ -84,7 +90,7 @@ def test_only_token_and_repository_are_required() -> None:
 
 
 def test_the_command_input_names_every_command_of_the_table() -> None:
-    from registry_action.catalog import COMMANDS
+    from registry_action.commands import COMMANDS
 
     described = action()["inputs"]["command"]["description"]
     meaning = readme_rows("Inputs")["command"][2]

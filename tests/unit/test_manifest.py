@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from registry_action.documents import dumps
+from registry_action.core.documents import dumps
+from registry_action.core.manifest import insecure_urls, render_manifest, same_content
+from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
 from registry_action.errors import InputError, TemplateError
-from registry_action.manifest import insecure_urls, render_manifest, same_content
-from registry_action.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
 
 NOW = "2024-01-20T12:00:00.000Z"
 REPOS = RepositoryContext("acme/Calendar", "org/plugin-registry", "main")

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.registry import entry_for, new_registry, remove, upsert
+from registry_action.core.registry import entry_for, new_registry, remove, upsert
 
 T0, T1 = "2024-01-20T12:00:00.000Z", "2024-02-01T08:30:00.250Z"
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.documents import dumps, registry_problems
+from registry_action.core.documents import dumps, registry_problems
+from registry_action.core.reindex import rebuild, usable_manifests
 from registry_action.errors import RegistryProblemsError
-from registry_action.reindex import rebuild, usable_manifests
 from registry_files import entry, manifest, registry
 
 NOW = "2024-03-01T00:00:00.000Z"

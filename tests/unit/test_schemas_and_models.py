@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from registry_action.models import TIMESTAMP_READ_PATTERN, Manifest, Registry, read_timestamp
+from registry_action.core.models import TIMESTAMP_READ_PATTERN, Manifest, Registry, read_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
 UNEXPANDED = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
@@ -177,7 +177,7 @@ def test_schemas_are_2020_12_with_ids() -> None:
 
 
 def test_the_package_ships_the_same_schemas() -> None:
-    from registry_action.documents import schema
+    from registry_action.core.documents import schema
 
     assert schema("registry") == json.loads((ROOT / "schema/registry.schema.json").read_text())
     assert schema("manifest") == json.loads(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.inputs import declared, input_name
-from registry_action.spelling import advise, named, setting, speaking
+from registry_action.settings.inputs import declared, input_name
+from registry_action.settings.spelling import advise, named, setting, speaking
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "registry_action"
 CALL = re.compile(r"\b(?:setting|named|advise)\(\s*[\"']([a-z-]+)[\"']")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action import strictjson
-from registry_action.documents import dumps, parse_json
+from registry_action.core import strictjson
+from registry_action.core.documents import dumps, parse_json
 from registry_action.errors import DamagedFileError
 from strict_checks import strict_parse
 

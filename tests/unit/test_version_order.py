@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registry_action.core.versions import compare, guard_version
 from registry_action.errors import DowngradeError
-from registry_action.versions import compare, guard_version
 
 # Each version sorts strictly before the next (the specification's own example, extended).
 ASCENDING = [

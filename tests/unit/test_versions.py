@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from registry_action.core.versions import resolve_version
 from registry_action.errors import InputError
-from registry_action.versions import resolve_version
 
 
 def package(tmp_path: Path, content: object) -> Path:

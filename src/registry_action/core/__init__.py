@@ -1,0 +1,1 @@
+"""The pure core: documents, the registry merge, manifests, validation. No I/O."""

@@ -1,0 +1,118 @@
+"""The registry index merge: pure functions, data in and data out, the clock passed in.
+
+Documents are plain dicts so that every field the program does not know, and the order of
+every key, survives a merge untouched.
+
+Ids are matched regardless of case: two ids differing only in case would collide on
+case-insensitive file systems, so a registration of ``calendar2`` updates the entry
+``Calendar2``. The entry keeps its spelling, because dashboards derive the plugin's Module
+Federation container name from the id, case included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from registry_action.core.spec import PluginSpec
+
+FORMAT_VERSION = "1.0.0"
+ENTRY_FIELDS = ("id", "name", "version", "manifestUrl")
+TOP_LEVEL_ORDER = ("version", "lastUpdated", "plugins")
+
+
+def new_registry(now: str) -> dict[str, Any]:
+    """An empty registry, as a registry repository starts."""
+    return {"version": FORMAT_VERSION, "lastUpdated": now, "plugins": []}
+
+
+def in_contract_order(registry: Mapping[str, Any]) -> dict[str, Any]:
+    """``registry`` with its known keys first, in the contract's order; the rest follow as found."""
+    known = {key: registry[key] for key in TOP_LEVEL_ORDER if key in registry}
+    return {**known, **{k: v for k, v in registry.items() if k not in known}}
+
+
+def touched(registry: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """``registry`` with ``lastUpdated`` moved to ``now``, in the contract's order."""
+    return in_contract_order({**registry, "lastUpdated": now})
+
+
+def entry_for(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The index entry that points at ``manifest``."""
+    return {key: manifest[key] for key in ENTRY_FIELDS}
+
+
+def same_id(one: object, other: str) -> bool:
+    """Whether ``one`` is the id ``other``, regardless of case."""
+    return isinstance(one, str) and one.casefold() == other.casefold()
+
+
+def find_entry(registry: Mapping[str, Any], plugin_id: str) -> dict[str, Any] | None:
+    """The entry of ``plugin_id`` (matched regardless of case), or None."""
+    for entry in registry["plugins"]:
+        if same_id(entry.get("id"), plugin_id):
+            found: dict[str, Any] = entry
+            return found
+    return None
+
+
+def spelled_as(ids: Iterable[str], plugin_id: str) -> str | None:
+    """The spelling among ``ids`` of ``plugin_id`` (regardless of case), or None."""
+    return next((found for found in ids if same_id(found, plugin_id)), None)
+
+
+def registered_id(registry: Mapping[str, Any], requested: str) -> str:
+    """The id a registration of ``requested`` writes: the spelling already listed, if any."""
+    listed = find_entry(registry, requested)
+    return listed["id"] if listed is not None else requested
+
+
+def as_listed(spec: PluginSpec, registry: Mapping[str, Any]) -> PluginSpec:
+    """``spec`` under the id and manifest URL of its entry in ``registry``, when it has one.
+
+    An id matching an entry regardless of case names that plugin: its file and ``manifestUrl``
+    stay where dashboards already find them, and the id keeps its spelling.
+    """
+    listed = find_entry(registry, spec.id)
+    if listed is None or listed["id"] == spec.id:
+        return spec
+    return respelled(spec, listed["id"], listed["manifestUrl"])
+
+
+def respelled(spec: PluginSpec, plugin_id: str, manifest_url: str) -> PluginSpec:
+    """``spec`` with the id ``plugin_id`` (the same id in another case) and ``manifest_url``."""
+    template = spec.template
+    if template is not None and template.get("id") == spec.id:
+        template = {**template, "id": plugin_id}  # "{id}" in a template meant this plugin
+    return replace(spec, id=plugin_id, manifest_url=manifest_url, template=template)
+
+
+def upsert(
+    registry: Mapping[str, Any], entry: Mapping[str, Any], now: str
+) -> dict[str, Any] | None:
+    """The registry with ``entry`` added or updated in place; None when nothing would change.
+
+    An existing entry (matched regardless of case) keeps its position, its id's spelling and
+    every field the program does not know; a new one is appended. ``lastUpdated`` moves only
+    when something else changed.
+    """
+    plugins = list(registry["plugins"])
+    for index, current in enumerate(plugins):
+        if same_id(current.get("id"), entry["id"]):
+            updated = {**current, **entry, "id": current["id"]}
+            if updated == current:
+                return None
+            plugins[index] = updated
+            break
+    else:
+        plugins.append(dict(entry))
+    return touched({**registry, "plugins": plugins}, now)
+
+
+def remove(registry: Mapping[str, Any], plugin_id: str, now: str) -> dict[str, Any] | None:
+    """The registry without ``plugin_id`` (matched regardless of case); None when not listed."""
+    plugins = [entry for entry in registry["plugins"] if not same_id(entry.get("id"), plugin_id)]
+    if len(plugins) == len(registry["plugins"]):
+        return None
+    return touched({**registry, "plugins": plugins}, now)

@@ -1,0 +1,117 @@
+"""Rebuilding ``registry.json`` from ``plugins/*.json``: pure, the clock passed in.
+
+Used to repair the index after hand edits, by registries that accept only manifests
+(pull-request mode) to list what was merged, and to convert a registry written by a
+clone-and-push script to the contract's form in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from registry_action.core.clock import timestamp
+from registry_action.core.legacy import converted_manifest, converted_registry
+from registry_action.core.registry import entry_for, new_registry, touched
+from registry_action.core.validation import Problem, manifest_problems_of
+from registry_action.errors import RegistryProblemsError
+
+
+def rebuild(
+    registry: Mapping[str, Any] | None, manifests: Iterable[Mapping[str, Any]], now: str
+) -> dict[str, Any] | None:
+    """The index that lists exactly ``manifests``; None when ``registry`` already does.
+
+    Entries that still have a manifest keep their position and every field the program does
+    not know; entries without one are dropped; new ones are appended in order of id. The top
+    level keeps its unknown fields, and ``lastUpdated`` moves only when something else changed.
+    """
+    base = dict(registry) if registry is not None else new_registry(now)
+    by_id = {manifest["id"]: manifest for manifest in manifests}
+    plugins: list[dict[str, Any]] = []
+    for current in base["plugins"]:
+        manifest = by_id.pop(current["id"], None)
+        if manifest is not None:
+            plugins.append({**current, **entry_for(manifest)})
+    plugins += [entry_for(by_id[plugin_id]) for plugin_id in sorted(by_id)]
+    if registry is not None and plugins == registry["plugins"]:
+        return None
+    return touched({**base, "plugins": plugins}, now)
+
+
+# Manifests a conversion dates from the history; the rest take the time of the run.
+HISTORY_LOOKUPS = 100
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What a reindex writes: manifests brought to the contract's form, then the index."""
+
+    manifests: dict[str, dict[str, Any]]  # by path; only those that change
+    index: dict[str, Any] | None  # None when the index already conforms
+
+
+def conversion(
+    registry: Mapping[str, Any] | None,
+    files: Mapping[str, bytes],
+    now: str,
+    last_changed: Callable[[str], datetime | None],
+) -> Conversion:
+    """The files to write so that the registry lists every manifest, all in the contract's form.
+
+    ``last_changed(path)`` is when the manifest was last committed, if the store can tell: it
+    replaces a stamp that names no moment (the unexpanded ``$(date ...)``); else ``now`` does.
+    Empty when the registry already conforms.
+    """
+    manifests = manifests_by_path(files)
+    lookups = iter(range(HISTORY_LOOKUPS))
+
+    def stamp(path: str) -> str:
+        # Each lookup may cost a request: a registry of thousands of such manifests would spend
+        # the hour's request budget on dates, so past the first ones the run's time serves.
+        moment = last_changed(path) if next(lookups, None) is not None else None
+        return timestamp(moment) if moment is not None else now
+
+    rewritten: dict[str, dict[str, Any]] = {}
+    for path, document in manifests.items():
+        converted = converted_manifest(document, partial(stamp, path))
+        if converted is not None:
+            rewritten[path] = converted
+    listed = rebuild(registry, {**manifests, **rewritten}.values(), now)
+    if listed is None and registry is not None:
+        listed = converted_registry(registry, now)
+    return Conversion(rewritten, listed)
+
+
+def usable_manifests(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """The manifests of ``files``; RegistryProblemsError naming every one that has problems.
+
+    A damaged or misnamed manifest stops the rebuild rather than being left out: leaving it
+    out would silently unregister that plugin from every dashboard.
+    """
+    return list(manifests_by_path(files).values())
+
+
+def manifests_by_path(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """The manifests of ``files`` by path, in order of path; RegistryProblemsError as above."""
+    manifests: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for path, content in sorted(files.items()):
+        checked, found = manifest_problems_of(path, content)
+        found = [problem for problem in found if problem.severity == "error"]
+        problems += found
+        if not found:
+            manifests[path] = checked.document
+    if problems:
+        listed = "; ".join(
+            f"{p.path}{f' line {p.line}' if p.line else ''}: {p.message}" for p in problems
+        )
+        raise RegistryProblemsError(
+            f"reindex refused: {len({p.path for p in problems})} manifest(s) have problems "
+            f"and leaving them out would drop those plugins from the registry: {listed}; "
+            "fix or delete them (validate lists every problem), then reindex again"
+        )
+    return manifests

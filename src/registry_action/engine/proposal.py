@@ -1,0 +1,226 @@
+"""Pull-request mode: propose a plugin's manifest instead of writing the registry branch.
+
+The manifest goes to a branch ``registry/<id>`` and a pull request into the registry branch.
+Only ``plugins/<id>.json`` is in it, so pull requests of different plugins never conflict;
+``registry.json`` is rebuilt from the manifests after the merge (``command: reindex``).
+
+A re-run updates the pull request already open for the plugin. Without one, the branch is
+(re)started from the registry branch's head, so a merged or closed proposal's old commits
+never leak into the new one.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry_action.core import strictjson
+from registry_action.core.documents import PLUGINS_DIR, dumps, manifest_path, replaceable_manifest
+from registry_action.core.manifest import render_manifest, same_content
+from registry_action.core.registry import respelled, spelled_as
+from registry_action.core.spec import PluginSpec
+from registry_action.core.versions import guard_version
+from registry_action.engine.outcome import FileChange, Outcome
+from registry_action.engine.retry import Deadline, RetryPolicy, retrying
+from registry_action.store.interface import RegistryStore, StoredFile
+from registry_action.store.proposals import ProposalHost, PullRequest
+
+BRANCH_PREFIX = "registry/"
+
+
+def proposal_branch(plugin_id: str) -> str:
+    """The branch that carries a plugin's proposed manifest."""
+    return f"{BRANCH_PREFIX}{plugin_id}"
+
+
+def pull_title(spec: PluginSpec, previous: str | None) -> str:
+    """The pull request's title: what merging it does."""
+    if previous is None:
+        return f"Register plugin {spec.id} {spec.version}"
+    if previous == spec.version:
+        return f"Update plugin {spec.id} {spec.version}"
+    return f"Update plugin {spec.id} from {previous} to {spec.version}"
+
+
+def pull_body(spec: PluginSpec, manifest: dict[str, Any], base: str) -> str:
+    """The pull request's description: what it changes and what happens after the merge."""
+    shown = {k: v for k, v in manifest.items() if k != "lastUpdated"}
+    return "\n".join(
+        [
+            f"Proposes **{spec.name}** {spec.version} for the plugin registry.",
+            "",
+            f"Only `{manifest_path(spec.id)}` changes, so this pull request never conflicts "
+            f"with those of other plugins. After the merge, `command: reindex` on `{base}` "
+            "brings `registry.json` up to date (the registry's reindex workflow runs it on "
+            "every push that touches `plugins/**`).",
+            "",
+            f"Dashboards will fetch the manifest from {spec.manifest_url}",
+            "",
+            "<details><summary>Manifest</summary>",
+            "",
+            "```json",
+            strictjson.dumps_text(shown, indent=2),
+            "```",
+            "",
+            "</details>",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What one attempt proposes."""
+
+    plugin_id: str
+    manifest: dict[str, Any]
+    message: str
+    title: str
+    body: str
+
+    @property
+    def head(self) -> str:
+        return proposal_branch(self.plugin_id)
+
+    @property
+    def path(self) -> str:
+        return manifest_path(self.plugin_id)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What pull-request mode did: the outcome, and the pull request it opened or updated."""
+
+    outcome: Outcome
+    pull_request: PullRequest | None
+
+
+@dataclass
+class Proposer:
+    """Proposes manifests as pull requests into the registry branch."""
+
+    base: RegistryStore
+    host: ProposalHost
+    clock: Callable[[], str]
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    dry_run: bool = False
+    allow_downgrade: bool = False
+    log: Callable[[str], None] = print
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    deadline: Deadline | None = None
+
+    def propose(self, spec: PluginSpec, message: str) -> Proposal:
+        """Open or update the plugin's pull request; a concurrent change means try again."""
+        warnings: list[str] = []
+        return retrying(
+            lambda attempt: self._propose_once(spec, message, warnings, attempt),
+            self.policy,
+            f"the proposal for {spec.id}",
+            log=self.log,
+            sleep=self.sleep,
+            rng=self.rng,
+            deadline=self.deadline,
+        )
+
+    def _propose_once(
+        self, spec: PluginSpec, message: str, warnings: list[str], attempt: int
+    ) -> Proposal:
+        spec = self._as_listed(spec, warnings)
+        path = manifest_path(spec.id)
+        base_file, on_base = _read(self.base, path, warnings)
+        manifest = render_manifest(spec, self.clock())
+        previous = on_base.get("version") if on_base else None
+        # The registry branch's manifest is what a merge would replace: never go below it.
+        registered = {path: previous} if isinstance(previous, str) else {}
+        allowed = guard_version(
+            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+        )
+        if allowed and allowed not in warnings:
+            warnings.append(allowed)
+        draft = _Draft(
+            spec.id,
+            manifest,
+            message,
+            pull_title(spec, previous),
+            pull_body(spec, manifest, self.host.base),
+        )
+        pull = self.host.find_open_pull(draft.head)
+        changes: tuple[FileChange, ...] = ()
+        shown = manifest
+        if pull is not None:
+            changes, shown, pull = self._update(draft, pull, warnings)
+        elif on_base is not None and same_content(on_base, manifest):
+            shown = on_base  # already registered as it is: nothing to propose
+        else:
+            changes, pull = self._open(draft, base_file)
+        outcome = Outcome(spec.id, changes, shown, previous, tuple(warnings), attempt, self.dry_run)
+        return Proposal(outcome, pull)
+
+    def _as_listed(self, spec: PluginSpec, warnings: list[str]) -> PluginSpec:
+        """``spec`` under the spelling its manifest has on the registry branch, if another.
+
+        The registry branch's manifests are what the index is rebuilt from after a merge, so
+        proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
+        """
+        stems = [
+            path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+            for path in self.base.list_dir(PLUGINS_DIR)
+            if path.endswith(".json")
+        ]
+        spelling = spelled_as(stems, spec.id)
+        if spelling is None or spelling == spec.id:
+            return spec
+        _, listed = _read(self.base, manifest_path(spelling), warnings)
+        if listed is not None:
+            url: str = listed["manifestUrl"]
+        else:  # a damaged manifest, to be replaced: its URL is where the base URL puts it
+            url = f"{spec.manifest_url.rpartition('/')[0]}/{spelling}.json"
+        return respelled(spec, spelling, url)
+
+    def _update(
+        self, draft: _Draft, pull: PullRequest, warnings: list[str]
+    ) -> tuple[tuple[FileChange, ...], dict[str, Any], PullRequest]:
+        """Bring the open pull request's manifest up to date, if it is not already."""
+        branch = self.host.files_on(draft.head)
+        stored, proposed = _read(branch, draft.path, warnings)
+        if proposed is not None and same_content(proposed, draft.manifest):
+            return (), proposed, pull
+        change = self._write(branch, stored, draft)
+        if not self.dry_run:
+            pull = self.host.update_pull(pull.number, draft.title, draft.body)
+        return (change,), draft.manifest, pull
+
+    def _open(
+        self, draft: _Draft, base_file: StoredFile | None
+    ) -> tuple[tuple[FileChange, ...], PullRequest | None]:
+        """Start the proposal branch from the registry branch, commit, open the pull request."""
+        if self.dry_run:
+            return (self._write(self.base, base_file, draft),), None
+        self.host.start_branch(draft.head)
+        # The fresh branch is the registry branch's head: its manifest is the one read there.
+        change = self._write(self.host.files_on(draft.head), base_file, draft)
+        return (change,), self.host.create_pull(draft.head, draft.title, draft.body)
+
+    def _write(self, store: RegistryStore, stored: StoredFile | None, draft: _Draft) -> FileChange:
+        body = dumps(draft.manifest)
+        before = stored.content if stored else None
+        if self.dry_run:
+            return FileChange(draft.path, before, body)
+        version = stored.version if stored else None
+        result = store.write(draft.path, body, version, draft.message)
+        return FileChange(draft.path, before, body, result.commit_sha, result.commit_url)
+
+
+def _read(
+    store: RegistryStore, path: str, warnings: list[str]
+) -> tuple[StoredFile | None, dict[str, Any] | None]:
+    stored = store.read(path)
+    if stored is None:
+        return None, None
+    manifest, warning = replaceable_manifest(path, stored.content)
+    if warning is not None and warning not in warnings:
+        warnings.append(warning)
+    return stored, manifest

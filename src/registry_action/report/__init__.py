@@ -1,0 +1,1 @@
+"""What a run tells its user: workflow commands, outputs, the job summary, diffs."""

@@ -1,0 +1,1 @@
+"""A registry in a GitHub repository: the only package that imports PyGithub."""

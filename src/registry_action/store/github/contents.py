@@ -1,0 +1,318 @@
+"""A registry in a GitHub repository, through the REST Contents API (PyGithub).
+
+This is the only module that imports PyGithub. It owns the HTTP client, its timeouts and its
+transport-level retries, and translates GitHub's answers into the project's errors with advice.
+The token is only ever handed to PyGithub's Token auth, which sends it in the Authorization
+header; it never appears in a URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, InputGitAuthor
+from github.Commit import Commit
+from github.ContentFile import ContentFile
+from github.Repository import Repository
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from registry_action.engine.retry import Deadline
+from registry_action.errors import GitHubError
+from registry_action.store.github import transport as github_transport
+from registry_action.store.github.errors import (
+    is_missing_ref,
+    pull_request_hint,
+    translate,
+    unreachable,
+)
+from registry_action.store.github.moves import Found, find, moved_notice
+from registry_action.store.github.retry import (
+    BACKOFF_BASE_SECONDS,
+    SECONDARY_WAIT_SECONDS,
+    GitHubRetry,
+    Transport,
+)
+from registry_action.store.github.tree import TreeReader
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    VanishedError,
+    WriteResult,
+)
+
+T = TypeVar("T")
+
+# A request that takes longer than this is abandoned and retried: GitHub answers Contents API
+# calls in well under a second, and a hung connection must not hold a deploy pipeline.
+TIMEOUT_SECONDS = 20
+
+
+class _Client(Github):
+    """A PyGithub client that remembers its transport, for messages that count tries."""
+
+    transport: Transport
+
+
+def make_client(
+    token: str,
+    api_url: str,
+    *,
+    timeout: int = TIMEOUT_SECONDS,
+    deadline: Deadline | None = None,
+    log: Callable[[str], None] = print,
+    secondary_wait: float = SECONDARY_WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    epoch: Callable[[], float] = time.time,
+    backoff: float | None = None,
+) -> Github:
+    """A PyGithub client with this program's timeouts, retries and no self-throttling.
+
+    Transport retries (rate limits, 5xx, resets, timeouts) are GitHubRetry's, until
+    ``deadline``; conflicts are the publish loop's. ``sleep`` and ``epoch`` let tests wait
+    nothing; ``backoff`` shortens the waits between retries of transient faults.
+    """
+    transport = Transport(
+        deadline=deadline or Deadline(),
+        log=log,
+        sleep=sleep,
+        epoch=epoch,
+        secondary_wait=secondary_wait,
+        backoff=BACKOFF_BASE_SECONDS if backoff is None else backoff,
+    )
+    # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
+    # most a few requests, so that throttle only slows every pipeline down.
+    github_transport.install()
+    client = _Client(
+        auth=Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        timeout=timeout,
+        retry=GitHubRetry(transport),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        per_page=100,
+        lazy=True,
+    )
+    client.transport = transport
+    return client
+
+
+def transport_of(client: Github) -> Transport | None:
+    """The transport of a client made by make_client."""
+    return client.transport if isinstance(client, _Client) else None
+
+
+class GitHubStore(RegistryStore):
+    """Files on one branch of a GitHub repository."""
+
+    def __init__(
+        self,
+        client: Github,
+        repository: str,
+        branch: str | None,
+        committer: tuple[str, str] | None = None,
+        protected_hint: str | None = None,
+    ) -> None:
+        self._repository_name = repository
+        self._transport = transport_of(client)
+        self._protected_hint = protected_hint or pull_request_hint()
+        # The client is lazy: no request until a file is read or written.
+        self._client = client
+        self._repo: Repository = client.get_repo(repository)
+        self._branch = branch
+        self._committer = InputGitAuthor(*committer) if committer else None
+        self._found: Found | None = None
+        # With the branch given, the repository is looked up only once a redirect has shown
+        # that it moved: a run against a repository under its own name saves that request.
+        self._moved = False
+        self._notices: tuple[str, ...] = ()
+
+    def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
+        """Run one PyGithub call; every way it can fail becomes one of the project's errors."""
+        try:
+            return request()
+        except GithubException as exc:
+            if may_be_missing and exc.status == 404 and not is_missing_ref(exc):
+                raise _Missing from None
+            raise translate(
+                exc,
+                self._repository_name,
+                self._branch,
+                doing,
+                self._protected_hint,
+                self._transport,
+            ) from None
+        except (requests.RequestException, Urllib3Error, OSError) as exc:
+            raise unreachable(exc, self._repository_name, doing, self._transport) from None
+        except KeyError:
+            # A write answered 307 (the repository moved since it was looked up) carries none
+            # of the fields PyGithub reads: look the repository up again and retry.
+            raise self._moved_meanwhile(doing) from None
+        # A redirect to another host never reaches PyGithub: the transport refuses it.
+
+    def _moved_meanwhile(self, doing: str) -> ConflictError:
+        """The conflict for an answer showing the repository moved; the next request looks it up."""
+        self._found, self._moved = None, True
+        return ConflictError(
+            f"could not {doing}: {self._repository_name} was renamed or moved meanwhile",
+            outdated=False,
+        )
+
+    def _ready(self) -> None:
+        """Look the repository up again once a redirect has shown that it moved."""
+        if self._moved and self._found is None:
+            self._lookup()
+
+    def _lookup(self) -> Found:
+        """Look the repository up, so that every request names it as it is now."""
+        if self._found is None:
+            requester = self._client.requester
+            found = self._call(
+                "read the repository",
+                lambda: find(requester, requester.base_url, self._repository_name),
+            )
+            notice = moved_notice(self._repository_name, found.full_name)
+            if notice is not None:
+                self._notices = (notice,)
+                self._repository_name = found.full_name
+                self._repo = self._client.get_repo(found.full_name)
+            self._found = found
+        return self._found
+
+    @property
+    def repository(self) -> str:
+        """``owner/name`` of the registry as GitHub names it now."""
+        _ = self.branch  # looks the repository up when the branch or a redirect needs it
+        return self._repository_name
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return self._notices
+
+    @property
+    def branch(self) -> str:
+        """The branch written; the repository's default branch unless one was given."""
+        if self._branch is None:
+            self._branch = self._lookup().default_branch
+        self._ready()
+        return self._branch
+
+    @property
+    def description(self) -> str:
+        return f"{self._repository_name}@{self.branch}"
+
+    def read(self, path: str) -> StoredFile | None:
+        return self._file(path, self.branch)
+
+    def _file(self, path: str, ref: str) -> StoredFile | None:
+        """The file at ``path`` as of ``ref`` (a branch or a commit), or None."""
+        try:
+            found = self._call(
+                f"read {path}",
+                lambda: self._repo.get_contents(path, ref=ref),
+                may_be_missing=True,
+            )
+        except _Missing:
+            return None
+        if isinstance(found, list):
+            raise GitHubError(f"{path} in {self.description} is a folder, not a file")
+        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
+            # PyGithub followed a 301 by path, dropping ?ref=: this may be another ref's file.
+            raise self._moved_meanwhile(f"read {path}")
+        return StoredFile(path, self._content(found), found.sha)
+
+    def head(self) -> str | None:
+        branch = self.branch
+        ref = self._call("read the branch", lambda: self._repo.get_git_ref(f"heads/{branch}"))
+        return ref.object.sha
+
+    def read_at(self, path: str, commit: str | None) -> StoredFile | None:
+        # A commit never changes, so a read at one is exact where a read of the branch may lag.
+        return self._file(path, commit or self.branch)
+
+    def _content(self, found: ContentFile) -> bytes:
+        # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
+        # returns any file up to GitHub's 100 MB limit, and the sha pins the very version read.
+        if found.raw_data.get("encoding") == "base64" and found.raw_data.get("content"):
+            return base64.b64decode(found.raw_data["content"])
+        if found.size == 0:
+            return b""
+        return self._blob(found.path, found.sha)
+
+    def _trees(self) -> TreeReader:
+        return TreeReader(
+            self._client.requester,
+            self._repo.url,
+            self._repository_name,
+            lambda doing, request: self._call(doing, request),
+        )
+
+    def _blob(self, path: str, sha: str) -> bytes:
+        blob = self._call(f"read {path}", lambda: self._repo.get_git_blob(sha))
+        return base64.b64decode(blob.content)
+
+    def list_dir(self, path: str) -> list[str]:
+        # The Contents API would list at most 1,000 files, without a word.
+        branch = self.branch
+        return sorted(self._trees().listing(branch, path)[1])
+
+    def read_folder(self, path: str) -> dict[str, StoredFile]:
+        """Every file of the folder in a few requests: one listing, one GraphQL query."""
+        return self._trees().read_folder(self.branch, path, self._blob)
+
+    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+        extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
+        branch = self.branch
+        if expected is None:
+            result = self._call(
+                f"write {path}",
+                lambda: self._repo.create_file(path, message, content, branch, **extra),
+            )
+        else:
+            result = self._call(
+                f"write {path}",
+                lambda: self._repo.update_file(path, message, content, expected, branch, **extra),
+            )
+        new_file, commit = result["content"], result["commit"]
+        assert isinstance(commit, Commit)  # noqa: S101 - PyGithub's union type, always a Commit
+        return WriteResult(path, new_file.sha, commit.sha, commit.html_url, _parent(commit))
+
+    def delete(self, path: str, expected: str, message: str) -> WriteResult:
+        extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
+        branch = self.branch
+        try:
+            result = self._call(
+                f"delete {path}",
+                lambda: self._repo.delete_file(path, message, expected, branch, **extra),
+                may_be_missing=True,
+            )
+        except _Missing:  # the repository and branch were found: the file is what is missing
+            raise VanishedError(f"{path} was deleted from {self.description} meanwhile") from None
+        commit = result["commit"]
+        if isinstance(commit, Commit):
+            return WriteResult(path, None, commit.sha, commit.html_url, _parent(commit))
+        return WriteResult(path, None, None)
+
+    def last_changed(self, path: str) -> datetime | None:
+        """When the last commit on the branch that changed ``path`` was made (commits API)."""
+        from registry_action.store.github.history import last_commit_time
+
+        branch = self.branch
+        return self._call(
+            f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
+        )
+
+
+def _parent(commit: Commit) -> str | None:
+    # The Contents API's answer carries the commit's parents: no request is made for them.
+    parents = commit.parents
+    return parents[0].sha if len(parents) == 1 else None
+
+
+class _Missing(Exception):
+    """A 404 for a path on an existing branch: there is no such file."""

@@ -1,0 +1,146 @@
+"""Branches and pull requests of a GitHub registry, for pull-request mode (PyGithub).
+
+A sibling of store/github.py rather than more of it: that module is the Contents API store
+every run uses, and keeping the pull-request calls apart keeps both small. Refusals are
+translated by the same ``translate`` so the advice a user reads is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+from urllib.parse import quote
+
+from github import Github, GithubException
+from github.PullRequest import PullRequest as GithubPull
+from github.Repository import Repository
+
+from registry_action.errors import GitHubError
+from registry_action.store.github.contents import GitHubStore, transport_of
+from registry_action.store.github.errors import translate
+from registry_action.store.interface import ConflictError, RegistryStore
+from registry_action.store.proposals import ProposalHost, PullRequest
+
+# When rules also cover the proposal branches, pull-request mode cannot help by itself.
+BRANCH_RULE_HINT = (
+    "let the token create and update `registry/*` branches (exclude them from the rule, or "
+    "let the token bypass it)"
+)
+
+
+class GitHubProposals(ProposalHost):
+    """Proposal branches and pull requests into ``base`` of ``repository``."""
+
+    def __init__(
+        self,
+        client: Github,
+        repository: str,
+        base: str,
+        committer: tuple[str, str] | None = None,
+    ) -> None:
+        self._client = client
+        self._repository = repository
+        self._repo: Repository = client.get_repo(repository)  # the client is lazy: no request
+        self._base = base
+        self._committer = committer
+
+    @property
+    def base(self) -> str:
+        return self._base
+
+    def files_on(self, branch: str) -> RegistryStore:
+        return GitHubStore(
+            self._client,
+            self._repository,
+            branch,
+            committer=self._committer,
+            protected_hint=BRANCH_RULE_HINT,
+        )
+
+    def find_open_pull(self, head: str) -> PullRequest | None:
+        owner = self._repository.partition("/")[0]
+        try:
+            found = self._repo.get_pulls(state="open", head=f"{owner}:{head}", base=self._base)
+            pull = next(iter(found), None)
+        except GithubException as exc:
+            self._fail(exc, "list its pull requests", self._base)
+        return self._remember(pull) if pull is not None else None
+
+    def start_branch(self, name: str) -> None:
+        try:
+            sha = self._repo.get_git_ref(f"heads/{self._base}").object.sha
+            ref = self._repo.get_git_ref(f"heads/{name}")
+            exists = _exists(lambda: ref.object)
+        except GithubException as exc:
+            self._fail(exc, f"read the branches {self._base} and {name}", self._base)
+        try:
+            if exists:
+                self._patch(f"git/refs/heads/{quote(name)}", {"sha": sha, "force": True})
+            else:
+                self._repo.create_git_ref(f"refs/heads/{name}", sha)
+        except GithubException as exc:
+            if exc.status == 422 and "already exists" in str(exc.data):
+                raise ConflictError(f"the branch {name} was created meanwhile") from None
+            self._fail(exc, f"{'reset' if exists else 'create'} the branch {name}", name)
+
+    def create_pull(self, head: str, title: str, body: str) -> PullRequest:
+        try:
+            pull = self._repo.create_pull(base=self._base, head=head, title=title, body=body)
+        except GithubException as exc:
+            if exc.status == 422 and "already exists" in str(exc.data):
+                raise ConflictError(f"a pull request from {head} was opened meanwhile") from None
+            self._fail(exc, "open a pull request", self._base)
+        return self._remember(pull)
+
+    def update_pull(self, number: int, title: str, body: str) -> PullRequest:
+        try:
+            data = self._patch(f"pulls/{number}", {"title": title, "body": body})
+        except GithubException as exc:
+            self._fail(exc, f"update pull request #{number}", self._base)
+        return PullRequest(int(data.get("number", number)), str(data.get("html_url", "")))
+
+    def _patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH a path of the repository, built from `api-url` (never from a response's URL:
+        behind a proxy those name another host, which PyGithub refuses with an assertion)."""
+        url = f"{self._repo.url}/{path}"
+        _, data = self._repo.requester.requestJsonAndCheck("PATCH", url, input=body)
+        return data if isinstance(data, dict) else {}
+
+    def _remember(self, pull: GithubPull) -> PullRequest:
+        return PullRequest(pull.number, pull.html_url)
+
+    def _fail(self, exc: GithubException, doing: str, branch: str) -> NoReturn:
+        error = translate(
+            exc, self._repository, branch, doing, BRANCH_RULE_HINT, transport_of(self._client)
+        )
+        if exc.status == 422 and "reference update failed" in _text(exc).lower():
+            # What GitHub answers when a ruleset restricts creating (or updating) the branch.
+            error = GitHubError(
+                f"a ruleset of {self._repository} (or of its organization) refused to {doing} "
+                f"(422 {_text(exc)}): it restricts creating or updating branches that match "
+                "`registry/*`; exclude `registry/*` from that ruleset's branch targets or let "
+                "the token bypass it"
+            )
+        if exc.status == 403 and "pull request" in doing and "protection" not in str(error):
+            # Contents alone is not enough here: the advice must name the other permission.
+            error = GitHubError(
+                f"the token cannot {doing} in {self._repository} (403 {_text(exc)}): give "
+                f"it `pull-requests: write` as well as `contents: write` on {self._repository}"
+            )
+        raise error from None
+
+
+def _text(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or exc.data or "")
+
+
+def _exists(read: Callable[[], object]) -> bool:
+    """Whether reading a lazily fetched GitHub object finds it (404 means it does not)."""
+    try:
+        read()
+    except GithubException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
