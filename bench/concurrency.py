@@ -32,6 +32,7 @@ from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN, docker_env, finish, registry, start, start_fake
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.interface import Deadline
 
 
 def fake_with(latency: float, stale: float) -> FakeGitHub:
@@ -44,7 +45,9 @@ def floor(count: int, latency: float, stale: float) -> float:
     """Seconds for ``count`` index writes one after another, each with the version it got."""
     fake = fake_with(latency, stale)
     try:
-        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
+        store = GitHubStore(
+            make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(600)), REGISTRY, "main"
+        )
         version = None
         began = time.monotonic()
         for number in range(count):

@@ -32,11 +32,14 @@ import requests  # noqa: E402
 from fake_github import FakeGitHub  # noqa: E402
 from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
 from registry_action.store.github.contents import GitHubStore, make_client  # noqa: E402
+from registry_action.store.interface import Deadline  # noqa: E402
 from registry_files import manifest, registry_files  # noqa: E402
 
 
 def read_by_graphql(fake: FakeGitHub) -> int:
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
+    store = GitHubStore(
+        make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(600)), REGISTRY, "main"
+    )
     return len(store.read_folder("plugins"))
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from registry_action.core.documents import dumps
 from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
-from registry_action.engine.publish import Publisher, RetryPolicy
-from registry_action.store.interface import RegistryStore
+from registry_action.engine.publish import Publisher
+from registry_action.engine.retry import RetryPolicy, RunOptions
+from registry_action.store.interface import Deadline, RegistryStore
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 STAMP = "2024-01-20T12:00:00.000Z"
@@ -72,12 +73,15 @@ def quiet_publisher(
     return (
         Publisher(
             store,
-            clock=lambda: next(ticks),
-            policy=RetryPolicy(max_attempts=attempts),
-            log=messages.append,
-            sleep=lambda _: None,
-            rng=random.Random(3),
-            **options,
+            RunOptions(
+                deadline=Deadline(600),
+                clock=lambda: next(ticks),
+                policy=RetryPolicy(max_attempts=attempts),
+                log=messages.append,
+                sleep=lambda _: None,
+                rng=random.Random(3),
+                **options,
+            ),
         ),
         messages,
     )

@@ -9,6 +9,7 @@ from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN
 from recordings import response_problems
 from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.interface import Deadline
 
 AUTH = {"Authorization": f"token {WRITE_TOKEN}"}
 
@@ -31,7 +32,9 @@ def test_a_manifest_graphql_cuts_is_read_whole_through_the_blob_api(fake: FakeGi
     big = b'{"description": "' + b"x" * 600_000 + b'"}\n'  # GraphQL's text stops at 512,000
     fake.put_files(REGISTRY, {"plugins/big.json": big, "plugins/small.json": b"{}\n"})
     fake.reset_log()
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
+    store = GitHubStore(
+        make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(600)), REGISTRY, "main"
+    )
     files = store.read_folder("plugins")
     assert {path: f.content for path, f in files.items()} == {
         "plugins/big.json": big,

@@ -16,6 +16,7 @@ from harness import REGISTRY, WRITE_TOKEN, Action
 from recordings import Replay, body_problems, scenario
 from registry_action.store.github.contents import GitHubStore, make_client
 from registry_action.store.github.proposals import GitHubProposals
+from registry_action.store.interface import Deadline
 
 ORG = "octokit-fixture-org"
 
@@ -38,7 +39,7 @@ def replay(exchanges: list[dict[str, Any]]) -> Iterator[Replay]:
 
 
 def client(replay: Replay) -> Any:
-    return make_client(WRITE_TOKEN, replay.url)
+    return make_client(WRITE_TOKEN, replay.url, deadline=Deadline(600))
 
 
 def lookup_of(name: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from registry_action.core.documents import dumps
 from registry_action.core.manifest import render_manifest
 from registry_action.core.spec import PluginSpec
 from registry_action.engine.proposal import Proposer, pull_title
-from registry_action.engine.publish import RetryPolicy
-from registry_action.store.interface import RegistryStore
+from registry_action.engine.retry import RetryPolicy, RunOptions
+from registry_action.store.interface import Deadline, RegistryStore
 from registry_action.store.proposals import ProposalHost, PullRequest
 from registry_files import plugin_spec
 
@@ -62,11 +62,14 @@ def proposer(host: MemoryHost, pauses: list[float] | None = None) -> Proposer:
     return Proposer(
         host.main,
         host,
-        clock=lambda: next(ticks),
-        policy=RetryPolicy(max_attempts=3),
-        log=lambda _: None,
-        sleep=(pauses if pauses is not None else []).append,
-        rng=random.Random(7),
+        RunOptions(
+            deadline=Deadline(600),
+            clock=lambda: next(ticks),
+            policy=RetryPolicy(max_attempts=3),
+            log=lambda _: None,
+            sleep=(pauses if pauses is not None else []).append,
+            rng=random.Random(7),
+        ),
     )
 
 

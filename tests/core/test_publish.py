@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,9 +13,10 @@ import pytest
 from memory_store import MemoryStore
 from registry_action.core.documents import dumps
 from registry_action.core.spec import PluginSpec
-from registry_action.engine.publish import Publisher, RetryPolicy
-from registry_action.engine.retry import Deadline
+from registry_action.engine.publish import Publisher
+from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.errors import DamagedFileError, GaveUpError
+from registry_action.store.interface import Deadline
 from registry_files import plugin_spec
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"
@@ -31,11 +33,14 @@ def publisher(store: MemoryStore, attempts: int = 5) -> tuple[Publisher, list[st
     return (
         Publisher(
             store,
-            clock=lambda: next(ticks),
-            policy=RetryPolicy(max_attempts=attempts),
-            log=messages.append,
-            sleep=pauses.append,
-            rng=random.Random(7),
+            RunOptions(
+                deadline=Deadline(600),
+                clock=lambda: next(ticks),
+                policy=RetryPolicy(max_attempts=attempts),
+                log=messages.append,
+                sleep=pauses.append,
+                rng=random.Random(7),
+            ),
         ),
         messages,
         pauses,
@@ -121,9 +126,12 @@ def test_without_a_cap_it_retries_until_the_deadline_and_says_so() -> None:
 
     store.before_write = always
     p, messages, _ = publisher(store)
-    p.policy = RetryPolicy(timeout=30)
-    p.deadline = Deadline(30, clock=lambda: elapsed[0])
-    p.sleep = lambda pause: elapsed.__setitem__(0, elapsed[0] + pause)
+    p.options = replace(
+        p.options,
+        policy=RetryPolicy(),
+        deadline=Deadline(30, clock=lambda: elapsed[0]),
+        sleep=lambda pause: elapsed.__setitem__(0, elapsed[0] + pause),
+    )
     with pytest.raises(GaveUpError) as caught:
         p.register(spec(), "m")
     attempts = len(messages) + 1
@@ -180,7 +188,7 @@ def test_half_done_registration_is_completed() -> None:
 def test_dry_run_computes_but_writes_nothing() -> None:
     store = MemoryStore()
     p = publisher(store)[0]
-    p.dry_run = True
+    p.options = replace(p.options, dry_run=True)
     outcome = p.register(spec(), "m")
     assert store.writes == [] and store.files == {}
     assert [c.path for c in outcome.changes] == ["plugins/calendar.json", "registry.json"]
@@ -202,7 +210,7 @@ def test_two_versions_of_one_plugin_racing_end_in_agreement() -> None:
             rival.armed = False  # type: ignore[attr-defined]
             # W's manifest already says 2.0.0, so O's 1.0.0 is a downgrade it must allow.
             rival_publisher = publisher(MemoryStore(files=store.files))[0]
-            rival_publisher.allow_downgrade = True
+            rival_publisher.options = replace(rival_publisher.options, allow_downgrade=True)
             rival_publisher.register(spec(version="1.0.0"), "m")
 
     rival.armed = True  # type: ignore[attr-defined]

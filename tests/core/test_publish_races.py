@@ -10,8 +10,9 @@ from registry_action.core.documents import REGISTRY_PATH, dumps, manifest_path
 from registry_action.core.manifest import render_manifest
 from registry_action.core.registry import entry_for, new_registry, upsert
 from registry_action.core.spec import PluginSpec
-from registry_action.engine.publish import Publisher, RetryPolicy
-from registry_action.store.interface import StoredFile
+from registry_action.engine.publish import Publisher
+from registry_action.engine.retry import RetryPolicy, RunOptions
+from registry_action.store.interface import Deadline, StoredFile
 from registry_action.store.local import blob_sha
 from registry_files import plugin_spec
 
@@ -49,12 +50,15 @@ class StaleStore(MemoryStore):
 def publisher(store: MemoryStore, log: list[str]) -> Publisher:
     return Publisher(
         store,
-        clock=lambda: "2024-02-01T00:00:00.000Z",
-        policy=RetryPolicy(max_attempts=8),
-        log=log.append,
-        sleep=lambda _: None,
-        rng=random.Random(1),
-        allow_downgrade=True,  # the races below include a deliberate roll-back
+        RunOptions(
+            deadline=Deadline(600),
+            clock=lambda: "2024-02-01T00:00:00.000Z",
+            policy=RetryPolicy(max_attempts=8),
+            log=log.append,
+            sleep=lambda _: None,
+            rng=random.Random(1),
+            allow_downgrade=True,  # the races below include a deliberate roll-back
+        ),
     )
 
 

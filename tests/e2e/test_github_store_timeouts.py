@@ -6,9 +6,9 @@ import pytest
 
 from fake_github import faults
 from harness import REGISTRY, WRITE_TOKEN, start_fake
-from registry_action.engine.retry import Deadline
 from registry_action.errors import GaveUpError
 from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.interface import Deadline
 
 
 def test_a_hung_request_is_abandoned_and_retried() -> None:
@@ -16,7 +16,11 @@ def test_a_hung_request_is_abandoned_and_retried() -> None:
     try:
         fake.put_file(REGISTRY, "registry.json", b"{}\n")
         fake.inject(method="GET", path_regex=r"registry\.json$", fault=faults.hang(3))
-        store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url, timeout=1), REGISTRY, "main")
+        store = GitHubStore(
+            make_client(WRITE_TOKEN, fake.api_url, timeout=1, deadline=Deadline(600)),
+            REGISTRY,
+            "main",
+        )
         found = store.read("registry.json")
         assert found is not None and found.content == b"{}\n"
         reads = [r for r in fake.requests if r.path.endswith("registry.json")]

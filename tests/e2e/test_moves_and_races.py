@@ -10,7 +10,7 @@ import pytest
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action
 from registry_action.store.github.contents import GitHubStore, make_client
-from registry_action.store.interface import ConflictError
+from registry_action.store.interface import ConflictError, Deadline
 from registry_files import manifest, registry_files
 
 NEW = "platform/dashboard-plugins"
@@ -107,7 +107,9 @@ def test_a_repository_renamed_between_read_and_write_is_looked_up_again(
     fake: FakeGitHub,
 ) -> None:
     fake.put_file(REGISTRY, "registry.json", b"{}\n")
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "main")
+    store = GitHubStore(
+        make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(600)), REGISTRY, "main"
+    )
     found = store.read("registry.json")
     assert found is not None
     fake.rename_repo(REGISTRY, NEW)
@@ -127,7 +129,9 @@ def test_a_repository_renamed_between_two_reads_is_never_read_on_another_branch(
     fake.create_branch(REGISTRY, "registry")
     fake.put_file(REGISTRY, "registry.json", b'"registry"\n', branch="registry")
     fake.put_file(REGISTRY, "registry.json", b'"main"\n', branch="main")
-    store = GitHubStore(make_client(WRITE_TOKEN, fake.api_url), REGISTRY, "registry")
+    store = GitHubStore(
+        make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(600)), REGISTRY, "registry"
+    )
     assert store.read("plugins/x.json") is None
     fake.rename_repo(REGISTRY, NEW)
     # PyGithub follows the 301 without ?ref=, to the default branch's file: refused, not used.

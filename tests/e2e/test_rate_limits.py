@@ -12,9 +12,9 @@ import pytest
 
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, start_fake
-from registry_action.engine.retry import Deadline
 from registry_action.errors import GaveUpError
 from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.interface import Deadline
 
 INDEX = r"registry\.json$"
 
@@ -30,7 +30,14 @@ def fake() -> Iterator[FakeGitHub]:
 
 
 def store(fake: FakeGitHub, slept: list[float], log: list[str], **options: object) -> GitHubStore:
-    client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=log.append, **options)  # type: ignore[arg-type]
+    options.setdefault("deadline", Deadline(600))
+    client = make_client(
+        WRITE_TOKEN,
+        fake.api_url,
+        sleep=slept.append,
+        log=log.append,
+        **options,
+    )  # type: ignore[arg-type]
     return GitHubStore(client, REGISTRY, "main")
 
 
@@ -92,7 +99,9 @@ def test_patch_is_retried_after_a_5xx(fake: FakeGitHub) -> None:
     fake.create_branch(REGISTRY, "registry/calendar")
     fake.inject(method="PATCH", fault=faults.status(502), times=1)
     slept: list[float] = []
-    client = make_client(WRITE_TOKEN, fake.api_url, sleep=slept.append, log=lambda _: None)
+    client = make_client(
+        WRITE_TOKEN, fake.api_url, deadline=Deadline(600), sleep=slept.append, log=lambda _: None
+    )
     ref = client.get_repo(REGISTRY).get_git_ref("heads/registry/calendar")
     assert ref.object.sha  # read first: the answer names the URL the ref is updated at
     ref.edit(fake.head(REGISTRY), force=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry_action.engine.publish import FileChange
+from registry_action.engine.outcome import FileChange
 from registry_action.report.diffs import markdown_diff, unified_diff
 
 

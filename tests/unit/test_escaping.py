@@ -7,7 +7,7 @@ import io
 import pytest
 
 from registry_action.core.escaping import code_fence, markdown_code, markdown_text, printable
-from registry_action.engine.publish import FileChange
+from registry_action.engine.outcome import FileChange
 from registry_action.report.diffs import markdown_diff
 from registry_action.report.workflow import Reporter, fit_summary
 

@@ -26,8 +26,9 @@ from registry_action.core.spec import (
 )
 from registry_action.core.template import parse_template, substitute
 from registry_action.core.versions import resolve_version
-from registry_action.engine.publish import Outcome, Publisher
-from registry_action.engine.retry import RetryPolicy
+from registry_action.engine.outcome import Outcome
+from registry_action.engine.publish import Publisher
+from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.errors import InputError, TemplateError
 from registry_action.settings import workspace
 from registry_action.settings.inputs import Inputs
@@ -119,24 +120,23 @@ def _commit_message(inputs: Inputs, context: dict[str, str]) -> str:
     return substitute(text, context, named("commit-message"))
 
 
-def _policy(inputs: Inputs, base_delay: float) -> RetryPolicy:
-    return RetryPolicy(
-        timeout=inputs.timeout, max_attempts=inputs.max_attempts, base_delay=base_delay
+def _options(
+    inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float
+) -> RunOptions:
+    return RunOptions(
+        deadline=target.deadline,
+        clock=now,
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=base_delay),
+        dry_run=inputs.dry_run,
+        allow_downgrade=inputs.allow_downgrade,
+        log=log,
     )
 
 
 def _publisher(
     inputs: Inputs, target: Target, log: Callable[[str], None], base_delay: float = 0.5
 ) -> Publisher:
-    return Publisher(
-        target.store,
-        clock=now,
-        policy=_policy(inputs, base_delay),
-        dry_run=inputs.dry_run,
-        log=log,
-        allow_downgrade=inputs.allow_downgrade,
-        deadline=target.deadline,
-    )
+    return Publisher(target.store, _options(inputs, target, log, base_delay))
 
 
 def _proposer(
@@ -148,16 +148,7 @@ def _proposer(
 ) -> Proposer:
     from registry_action.engine.proposal import Proposer
 
-    return Proposer(
-        target.store,
-        proposals,
-        clock=now,
-        policy=_policy(inputs, base_delay),
-        dry_run=inputs.dry_run,
-        allow_downgrade=inputs.allow_downgrade,
-        log=log,
-        deadline=target.deadline,
-    )
+    return Proposer(target.store, proposals, _options(inputs, target, log, base_delay))
 
 
 def _register_or_propose(

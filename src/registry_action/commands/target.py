@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from registry_action.engine.retry import Deadline
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner, api_url
 from registry_action.settings.spelling import named
-from registry_action.store.interface import RegistryStore
+from registry_action.store.interface import Deadline, RegistryStore
 
 if TYPE_CHECKING:
     from registry_action.store.proposals import ProposalHost
@@ -27,10 +26,10 @@ class Target:
     repository: str  # owner/name, or "" for a folder with no repository named
     branch: str
     base_url: str | None  # where dashboards fetch files from (manifest-base-url)
-    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
     # The run's `timeout`, shared by conflict retries and the client's waits; it starts when
     # the registry is first opened.
-    deadline: Deadline = field(default_factory=Deadline)
+    deadline: Deadline
+    proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
 
 
 def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
@@ -84,7 +83,7 @@ def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = pri
         from registry_action.store.github.proposals import GitHubProposals
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, proposals, deadline)
+    return Target(store, repository, branch, base, deadline, proposals)
 
 
 def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
@@ -102,7 +101,7 @@ def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
         raw_base_url(runner, repository, branch, inputs.subdomain_isolation) if repository else None
     )
     folder = LocalStore(path, create=inputs.command == "register")
-    return Target(folder, repository, branch, base, None, Deadline(inputs.timeout))
+    return Target(folder, repository, branch, base, Deadline(inputs.timeout))
 
 
 def registry_url_of(target: Target) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from registry_action.commands.common import Result
 from registry_action.commands.target import open_target, raw_base_url, registry_url_of
-from registry_action.engine.publish import Outcome
+from registry_action.engine.outcome import Outcome
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner

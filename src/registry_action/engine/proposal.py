@@ -11,10 +11,7 @@ never leak into the new one.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core import strictjson
@@ -24,7 +21,7 @@ from registry_action.core.registry import respelled, spelled_as
 from registry_action.core.spec import PluginSpec
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
-from registry_action.engine.retry import Deadline, RetryPolicy, retrying
+from registry_action.engine.retry import RunOptions, retrying
 from registry_action.store.interface import RegistryStore, StoredFile
 from registry_action.store.proposals import ProposalHost, PullRequest
 
@@ -103,26 +100,15 @@ class Proposer:
 
     base: RegistryStore
     host: ProposalHost
-    clock: Callable[[], str]
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    dry_run: bool = False
-    allow_downgrade: bool = False
-    log: Callable[[str], None] = print
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-    deadline: Deadline | None = None
+    options: RunOptions
 
     def propose(self, spec: PluginSpec, message: str) -> Proposal:
         """Open or update the plugin's pull request; a concurrent change means try again."""
         warnings: list[str] = []
         return retrying(
             lambda attempt: self._propose_once(spec, message, warnings, attempt),
-            self.policy,
+            self.options,
             f"the proposal for {spec.id}",
-            log=self.log,
-            sleep=self.sleep,
-            rng=self.rng,
-            deadline=self.deadline,
         )
 
     def _propose_once(
@@ -131,12 +117,12 @@ class Proposer:
         spec = self._as_listed(spec, warnings)
         path = manifest_path(spec.id)
         base_file, on_base = _read(self.base, path, warnings)
-        manifest = render_manifest(spec, self.clock())
+        manifest = render_manifest(spec, self.options.clock())
         previous = on_base.get("version") if on_base else None
         # The registry branch's manifest is what a merge would replace: never go below it.
         registered = {path: previous} if isinstance(previous, str) else {}
         allowed = guard_version(
-            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+            spec.id, spec.version, registered, allow_downgrade=self.options.allow_downgrade
         )
         if allowed and allowed not in warnings:
             warnings.append(allowed)
@@ -156,7 +142,9 @@ class Proposer:
             shown = on_base  # already registered as it is: nothing to propose
         else:
             changes, pull = self._open(draft, base_file)
-        outcome = Outcome(spec.id, changes, shown, previous, tuple(warnings), attempt, self.dry_run)
+        outcome = Outcome(
+            spec.id, changes, shown, previous, tuple(warnings), attempt, self.options.dry_run
+        )
         return Proposal(outcome, pull)
 
     def _as_listed(self, spec: PluginSpec, warnings: list[str]) -> PluginSpec:
@@ -189,7 +177,7 @@ class Proposer:
         if proposed is not None and same_content(proposed, draft.manifest):
             return (), proposed, pull
         change = self._write(branch, stored, draft)
-        if not self.dry_run:
+        if not self.options.dry_run:
             pull = self.host.update_pull(pull.number, draft.title, draft.body)
         return (change,), draft.manifest, pull
 
@@ -197,7 +185,7 @@ class Proposer:
         self, draft: _Draft, base_file: StoredFile | None
     ) -> tuple[tuple[FileChange, ...], PullRequest | None]:
         """Start the proposal branch from the registry branch, commit, open the pull request."""
-        if self.dry_run:
+        if self.options.dry_run:
             return (self._write(self.base, base_file, draft),), None
         self.host.start_branch(draft.head)
         # The fresh branch is the registry branch's head: its manifest is the one read there.
@@ -207,7 +195,7 @@ class Proposer:
     def _write(self, store: RegistryStore, stored: StoredFile | None, draft: _Draft) -> FileChange:
         body = dumps(draft.manifest)
         before = stored.content if stored else None
-        if self.dry_run:
+        if self.options.dry_run:
             return FileChange(draft.path, before, body)
         version = stored.version if stored else None
         result = store.write(draft.path, body, version, draft.message)

@@ -19,10 +19,8 @@ files last sees the final state in that check, so the registry ends in agreement
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core.documents import (
@@ -45,7 +43,7 @@ from registry_action.core.registry import (
 from registry_action.core.spec import PluginSpec
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
-from registry_action.engine.retry import Deadline, RetryPolicy, retrying
+from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import RunState, agrees, parsed_manifest
 from registry_action.store.interface import (
     ConflictError,
@@ -53,8 +51,6 @@ from registry_action.store.interface import (
     StoredFile,
     VanishedError,
 )
-
-__all__ = ["FileChange", "Outcome", "Publisher", "RetryPolicy", "retrying"]
 
 # Passes of read, merge and check in one attempt; past them the files are still moving (or
 # reads still lag), and the attempt backs off like any conflict.
@@ -67,14 +63,7 @@ class Publisher:
     """Runs the commands against one store."""
 
     store: RegistryStore
-    clock: Callable[[], str]
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    dry_run: bool = False
-    log: Callable[[str], None] = print
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-    allow_downgrade: bool = False
-    deadline: Deadline | None = None  # shared with the store's client; else made per command
+    options: RunOptions
 
     def register(self, spec: PluginSpec, message: str) -> Outcome:
         """Write ``plugins/<id>.json``, then point ``registry.json`` at it."""
@@ -100,15 +89,7 @@ class Publisher:
         return self._retrying(lambda attempt: self._reindex_once(message, state, attempt))
 
     def _retrying(self, step: Callable[[int], Outcome]) -> Outcome:
-        return retrying(
-            step,
-            self.policy,
-            self.store.description,
-            log=self.log,
-            sleep=self.sleep,
-            rng=self.rng,
-            deadline=self.deadline,
-        )
+        return retrying(step, self.options, self.store.description)
 
     def _register_once(
         self, spec: PluginSpec, message: str, state: RunState, attempt: int
@@ -131,7 +112,7 @@ class Publisher:
         # Both files are read before any write, so a damaged registry stops the run with nothing
         # written. The manifest's path is decided here, against the index just read: an id
         # listed in another case keeps that spelling, its file and its manifestUrl.
-        index_file, index = state.read_registry(self.clock)
+        index_file, index = state.read_registry(self.options.clock)
         spec = as_listed(spec, index)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
         manifest_file, current = state.read_manifest(path)
@@ -139,7 +120,7 @@ class Publisher:
         self._guard_version(spec, listed, current, state)
         if attempt == 1 and not state.commits and state.previous_version is None:
             state.previous_version = listed["version"] if listed else None
-        now = state.stamp = self.clock()
+        now = state.stamp = self.options.clock()
         manifest = render_manifest(spec, now)
         if current is not None and same_content(current, manifest):
             manifest = current  # kept as stored, not re-stamped
@@ -155,9 +136,9 @@ class Publisher:
 
     def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
         """Make the index entry agree with ``state.target`` (its manifest, or none)."""
-        index_file, index = state.read_registry(self.clock)
+        index_file, index = state.read_registry(self.options.clock)
         # Both files of one registration carry the same time.
-        now, state.stamp = state.stamp or self.clock(), None
+        now, state.stamp = state.stamp or self.options.clock(), None
         if state.target is None:
             updated = remove(index, plugin_id, now)
         else:
@@ -207,7 +188,7 @@ class Publisher:
             previous_version=state.previous_version,
             warnings=tuple(state.warnings),
             attempts=attempt,
-            dry_run=self.dry_run,
+            dry_run=self.options.dry_run,
         )
 
     def _guard_version(
@@ -224,7 +205,7 @@ class Publisher:
         if current is not None:
             registered[manifest_path(spec.id)] = current["version"]
         warning = guard_version(
-            spec.id, spec.version, registered, allow_downgrade=self.allow_downgrade
+            spec.id, spec.version, registered, allow_downgrade=self.options.allow_downgrade
         )
         if warning:
             state.warn(warning)
@@ -239,7 +220,7 @@ class Publisher:
     ) -> None:
         body = dumps(document)
         before = state.before(path, stored)
-        if self.dry_run:
+        if self.options.dry_run:
             state.changes[path] = FileChange(path, before, body)
             return
         version = stored.version if stored else None
@@ -253,7 +234,7 @@ class Publisher:
         state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
 
     def _delete(self, stored: StoredFile, message: str, state: RunState) -> None:
-        if self.dry_run:
+        if self.options.dry_run:
             state.changes[stored.path] = FileChange(stored.path, stored.content, None)
             return
         try:
@@ -274,7 +255,7 @@ class Publisher:
         for _ in range(SETTLE_PASSES):
             if state.target_path is None:
                 # The index is read (and checked) first: a damaged registry stops the run.
-                index_file, index = state.read_registry(self.clock)
+                index_file, index = state.read_registry(self.options.clock)
                 # An id listed in another case is that plugin: its spelling names its file.
                 state.plugin_id = registered_id(index, plugin_id)
                 listed = find_entry(index, plugin_id)
@@ -304,7 +285,7 @@ class Publisher:
         index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
         files = read_manifest_files(self.store)
         contents = {path: stored.content for path, stored in files.items()}
-        plan = conversion(index, contents, self.clock(), self.store.last_changed)
+        plan = conversion(index, contents, self.options.clock(), self.store.last_changed)
         for path, document in plan.manifests.items():  # manifests first: the index lists them
             self._write(files[path], path, document, message, state)
         if plan.index is not None:
@@ -314,7 +295,7 @@ class Publisher:
             plugin_id="",
             changes=tuple(state.changes.values()),
             attempts=attempt,
-            dry_run=self.dry_run,
+            dry_run=self.options.dry_run,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 from registry_action.core.escaping import code_fence
-from registry_action.engine.publish import FileChange
+from registry_action.engine.outcome import FileChange
 
 # A job summary holds at most 1 MiB; a diff of a huge registry is cut rather than lost whole.
 SUMMARY_DIFF_LINES = 400

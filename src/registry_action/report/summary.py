@@ -11,7 +11,7 @@ from registry_action.commands.common import Result
 from registry_action.core import strictjson
 from registry_action.core.documents import PLUGINS_DIR, REGISTRY_PATH
 from registry_action.core.escaping import markdown_code, markdown_text
-from registry_action.engine.publish import FileChange, Outcome
+from registry_action.engine.outcome import FileChange, Outcome
 
 
 def outputs(result: Result) -> dict[str, str]:

@@ -8,11 +8,44 @@ is what makes concurrent registrations safe.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from registry_action.errors import RegistryActionError
+from registry_action.settings.spelling import setting
+
+
+@dataclass
+class Deadline:
+    """The time a whole run may take; the clock is injectable so tests need not wait."""
+
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=-1.0)
+
+    def __post_init__(self) -> None:
+        if self.started < 0:
+            self.started = self.clock()
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed()
+
+    def allows(self, pause: float) -> bool:
+        """Whether waiting ``pause`` seconds still leaves the run inside its deadline."""
+        return pause <= self.remaining()
+
+    def advice(self) -> str:
+        """What to raise, for messages that stop at the deadline."""
+        return (
+            f"the run's deadline is {setting('timeout')} ({self.seconds:g} s): raise it, or "
+            "re-run later"
+        )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from github.ContentFile import ContentFile
 from github.Repository import Repository
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from registry_action.engine.retry import Deadline
 from registry_action.errors import GitHubError
 from registry_action.store.github import transport as github_transport
 from registry_action.store.github.errors import (
@@ -40,6 +39,7 @@ from registry_action.store.github.retry import (
 from registry_action.store.github.tree import TreeReader
 from registry_action.store.interface import (
     ConflictError,
+    Deadline,
     RegistryStore,
     StoredFile,
     VanishedError,
@@ -64,7 +64,7 @@ def make_client(
     api_url: str,
     *,
     timeout: int = TIMEOUT_SECONDS,
-    deadline: Deadline | None = None,
+    deadline: Deadline,
     log: Callable[[str], None] = print,
     secondary_wait: float = SECONDARY_WAIT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
@@ -78,7 +78,7 @@ def make_client(
     nothing; ``backoff`` shortens the waits between retries of transient faults.
     """
     transport = Transport(
-        deadline=deadline or Deadline(),
+        deadline=deadline,
         log=log,
         sleep=sleep,
         epoch=epoch,

@@ -25,9 +25,9 @@ from urllib3 import BaseHTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ResponseError
 
-from registry_action.engine.retry import Deadline
 from registry_action.errors import GaveUpError
 from registry_action.store.github.faults import refused
+from registry_action.store.interface import Deadline
 
 # Transient faults back off with full jitter from this base, doubling, capped: GitHub's front
 # ends recover in seconds to minutes, and racing runs must not retry in step.
@@ -49,7 +49,7 @@ _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"})
 class Transport:
     """What every request of one client shares: the deadline, the log, waits so far."""
 
-    deadline: Deadline = field(default_factory=Deadline)
+    deadline: Deadline
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     epoch: Callable[[], float] = time.time  # x-ratelimit-reset is in UTC epoch seconds
@@ -126,7 +126,7 @@ class GitHubRetry(Retry):
     """urllib3's Retry with GitHub's rate-limit rules, full-jitter backoff and the deadline."""
 
     def __init__(self, transport: Transport | None = None, **kwargs: Any) -> None:
-        self.transport = transport or Transport()
+        self.transport = transport or Transport(Deadline(0))
         self.pause = 0.0
         kwargs.setdefault("total", _UNCOUNTED)
         kwargs["status_forcelist"] = [403, 429, *range(500, 600)]
@@ -206,9 +206,11 @@ def rate_limit_error(exc: GithubException, doing: str, transport: Transport | No
     if isinstance(exc, RateLimitPastDeadline):
         wait = exc.wait
     else:
-        found = rate_wait(exc.status, exc.headers or {}, message, transport or Transport())
+        found = rate_wait(
+            exc.status, exc.headers or {}, message, transport or Transport(Deadline(0))
+        )
         wait = found or RateWait("secondary", 0.0, "GitHub named no time")
-    deadline = transport.deadline if transport else Deadline()
+    deadline = transport.deadline if transport else Deadline(0)
     tried = f" after {transport.tried()}" if transport else ""
     what = (
         "the token's primary rate limit is used up"
