@@ -23,6 +23,9 @@
 #                   release builds for arm64 too).
 #   4. run ...      register, re-run (unchanged), bad input: exit status, outputs, the files in
 #                   the fake, the single ::error line.
+#      cli          the image as a CLI on a mounted folder (docker run ... IMAGE validate
+#                   --registry-dir /work, as docs/adopting.md shows): register, validate, and
+#                   validate failing on a damaged registry.json.
 #
 # Prints how long each phase took and the image's size; the image stays in podman's storage
 # under $STATE_DIR for a closer look (python bench/image.py).
@@ -500,6 +503,24 @@ print("    rejected with one ::error line, no traceback, nothing written")
 ' "$commits_after_register"
 }
 
+# The image as a command-line tool on a mounted folder, the way docs/adopting.md shows it.
+run_cli() {
+    local dir="$work/cli"
+    local cli=(podman run --rm --network none -v "$dir:/work" -w /work "$IMAGE")
+    mkdir -p "$dir"
+    "${cli[@]}" register --registry-dir /work/registry --registry-repository "$registry_repo" \
+        --plugin-id calendar --version 1.4.2 2>&1 | sed 's/^/    | /' ||
+        fail "register through the image failed"
+    "${cli[@]}" validate --registry-dir /work/registry 2>&1 | sed 's/^/    | /' ||
+        fail "validate through the image failed on the folder register made"
+    echo '{' >"$dir/registry/registry.json"
+    if "${cli[@]}" validate --registry-dir /work/registry >"$work/cli.log" 2>&1; then
+        cat "$work/cli.log"
+        fail "validate through the image passed a damaged registry.json"
+    fi
+    echo "    register and validate on a mounted folder; a damaged registry.json fails validate"
+}
+
 # What the image promises besides running: no installer and no cryptography left in the
 # virtualenv, and byte code for the standard library and the virtualenv, so that nothing is
 # compiled when a step starts.
@@ -555,3 +576,4 @@ start_fake
 phase "run: register" run_register
 phase "run: unchanged re-run" run_again
 phase "run: bad input" run_bad_input
+phase "cli: a folder" run_cli
