@@ -14,7 +14,12 @@ python="${VENV:-$root/.venv}/bin/python"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-"$python" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$tmp/dist" "$root"
+# From a copy of what the image is built from too (.dockerignore): built in place, setuptools
+# would leave build/ in the checkout, and a module removed from src/ would stay in the next wheel.
+mkdir "$tmp/src"
+tar -C "$root" --exclude=__pycache__ --exclude='*.egg-info' -c pyproject.toml README.md src |
+    tar -C "$tmp/src" -x
+"$python" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$tmp/dist" "$tmp/src"
 wheels=("$tmp"/dist/registry_action-*.whl)
 [[ -f "${wheels[0]}" ]] || { echo "no wheel built" >&2; exit 1; }
 echo "built ${wheels[0]##*/}"
