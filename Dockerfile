@@ -85,7 +85,7 @@ RUN ["/opt/venv/bin/python", "-m", "compileall", "-q", "-j", "0", \
      "--invalidation-mode", "unchecked-hash", "/usr/lib/python3.11"]
 # hadolint ignore=DL3059
 RUN ["/opt/venv/bin/python", "-c", \
-     "import registry_action.cli, registry_action.commands.common, registry_action.store.github.contents"]
+     "import registry_action.cli, registry_action.commands, registry_action.store.github.contents"]
 
 # No USER and no WORKDIR: GitHub runs container actions as root with
 # `--workdir /github/workspace` and the workspace mounted there, owned by the runner.

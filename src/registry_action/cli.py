@@ -22,7 +22,7 @@ from registry_action.settings.spelling import speaking
 if TYPE_CHECKING:
     import argparse
 
-    from registry_action.commands.common import Result
+    from registry_action.commands.base import Result
     from registry_action.settings.inputs import Inputs
 
 
@@ -57,7 +57,7 @@ def _from_workflow(env: Mapping[str, str]) -> bool:
 
 
 def _usage(reporter: Reporter) -> int:
-    from registry_action.cli_parser import parser
+    from registry_action.cli_parser import parser  # only a mistake needs it: see _guarded
 
     reporter.info(parser().format_usage().rstrip("\n"))
     reporter.error(
@@ -69,6 +69,8 @@ def _usage(reporter: Reporter) -> int:
 
 def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -> int:
     """Run, turning every failure into one line and an exit status."""
+    # Everything below loads with the collector paused (see _loaded), the parser included; the
+    # container runs with no arguments and never builds a parser.
     from registry_action.cli_parser import UsageError, parse
 
     debug = env.get("RUNNER_DEBUG") == "1"
@@ -103,7 +105,7 @@ def _summarise_failure(
     """The error in the job summary too; when that cannot be written, the log says why."""
     if isinstance(exc, RunnerFileError):
         return
-    from registry_action.core.escaping import markdown_text
+    from registry_action.core.escaping import markdown_text  # loaded by the run before it
 
     path = env.get("GITHUB_STEP_SUMMARY") or None
     text = f"### registry-action failed\n\n{markdown_text(exc.message)}\n"
@@ -114,27 +116,28 @@ def _summarise_failure(
 
 
 def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
-    from registry_action.commands.common import run
+    # Loaded here, with the collector paused (see _loaded).
+    from registry_action.cli_parser import values
+    from registry_action.commands import lookup, run
     from registry_action.report.summary import headline, outputs, summary
-    from registry_action.settings.inputs import Inputs
+    from registry_action.settings.inputs import Inputs, input_name
     from registry_action.settings.runner import Runner, api_url, insecure_api_url
 
     if args is None:
         inputs = Inputs.from_env(env)
     else:
-        from registry_action.cli_parser import values
-
         given = values(args, env)
         reporter.mask(given.get("token", ""))
         inputs = Inputs.build(given)
-    for name in inputs.unused():
+    command = lookup(inputs.command)
+    for name in command.unused(inputs):
         reporter.warning(
-            f"input `{name}` is not used by `command: {inputs.command}`: it is ignored",
+            f"input `{input_name(name)}` is not used by `command: {command.name}`: it is ignored",
             title="Input not used",
         )
     runner = Runner.from_env(env)
     if inputs.registry_dir is None:
-        insecure = insecure_api_url(api_url(inputs, runner))
+        insecure = insecure_api_url(api_url(inputs.api_url, runner))
         if insecure:
             reporter.warning(insecure, title="Token sent in clear")
     _loaded(inputs)
@@ -157,20 +160,20 @@ def _loaded(inputs: Inputs) -> None:
     `bench/startup.py` (docs/performance.md).
     """
     if inputs.registry_dir is None:
-        import registry_action.store.github.contents  # noqa: F401  (PyGithub, by far the largest import)
+        import registry_action.store.github.contents  # noqa: F401  (PyGithub: the largest import)
     gc.freeze()
     gc.enable()
 
 
 def _tell(result: Result, reporter: Reporter) -> None:
     """Annotate each problem and warning; print what a dry run would change."""
-    for problem in result.problems:
+    for problem in result.problems or ():
         annotate = reporter.error if problem.severity == "error" else reporter.warning
         annotate(problem.message, title="Registry problem", file=problem.path, line=problem.line)
     for warning in result.outcome.warnings:
         reporter.warning(warning)
     if result.outcome.dry_run:
-        from registry_action.report.diffs import unified_diff
+        from registry_action.report.diffs import unified_diff  # only a dry run shows diffs
 
         for change in result.outcome.changes:
             reporter.info(unified_diff(change).rstrip("\n"))

@@ -1,8 +1,8 @@
 """The command line: one sub-command per command, each with only the flags it takes.
 
-Flags come from the declarations of the inputs (``inputs.Use``) and sub-commands from the
-table of commands, so neither is written here. A mistake on the command line is one line
-with the way to the sub-command's help, exit status 2, as for other command-line tools.
+Flags come from the declarations of the inputs and sub-commands from the table of commands, so
+neither is written here. A mistake on the command line is one line with the way to the
+sub-command's help, exit status 2, as for other command-line tools.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any, NoReturn
 
 from registry_action import __version__
 from registry_action.commands import COMMANDS
-from registry_action.settings.inputs import declared, input_name, shown_default
+from registry_action.commands.base import Command
+from registry_action.settings.inputs import Inputs, declared, input_name, shown_default
 
 PROG = "registry-action"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
@@ -32,9 +33,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
-def flags_of(command: str) -> list[str]:
+def flags_of(command: Command) -> list[str]:
     """The fields that ``command``'s sub-command takes as flags."""
-    return [f for f, use in declared() if use.flag and command in use.commands]
+    return [field for field, use in declared() if use.flag and field in command.takes]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,17 +48,17 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     uses = dict(declared())
-    for info in COMMANDS.values():
-        sub = commands.add_parser(info.name, help=info.help, description=info.help)
-        for field in flags_of(info.name):
-            help_text = uses[field].help + _default_text(field)
-            if _default(field) is False:  # a switch: given means true
+    for command in COMMANDS.values():
+        sub = commands.add_parser(command.name, help=command.help, description=command.help)
+        for field in flags_of(command):
+            help_text = uses[field].help + _default_text(field, command)
+            if Inputs.model_fields[field].default is False:  # a switch: given means true
                 sub.add_argument(
                     f"--{input_name(field)}", action="store_true", default=None, help=help_text
                 )
             else:
                 sub.add_argument(f"--{input_name(field)}", metavar="VALUE", help=help_text)
-        if "token" in (f for f, use in declared() if info.name in use.commands):
+        if "token" in command.takes:
             sub.add_argument(
                 "--token-env",
                 default=TOKEN_ENV,
@@ -68,17 +69,14 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _default_text(field: str) -> str:
+def _default_text(field: str, command: Command) -> str:
     """`` (default: ...)`` for the help, or nothing when the flag has no default to show."""
-    if _default(field) is None and dict(declared())[field].shown in (None, "required"):
+    if field == "commit_message":
+        return f" (default: {command.message})"
+    default, shown = Inputs.model_fields[field].default, dict(declared())[field].shown
+    if default is None and shown in (None, "required"):
         return ""
     return f" (default: {shown_default(field).replace('`', '')})"
-
-
-def _default(field: str) -> Any:
-    from registry_action.settings.inputs import Inputs
-
-    return Inputs.model_fields[field].default
 
 
 def parse(arguments: Sequence[str]) -> argparse.Namespace:
@@ -96,21 +94,21 @@ def _unexpected(command: str | None, argument: str) -> UsageError:
     if not argument.startswith("-"):
         return UsageError(f"unexpected argument {argument!r}", prog)
     flag = argument.split("=", 1)[0]
-    takers = [name for name in COMMANDS if f"--{flag.lstrip('-')}" in _flags(name)]
+    takers = [c.name for c in COMMANDS.values() if f"--{flag.lstrip('-')}" in _flags(c)]
     if not takers:
         return UsageError(f"unknown flag {flag}", prog)
     verb = "does" if len(takers) == 1 else "do"
     return UsageError(f"`{prog}` does not take {flag} (only {', '.join(takers)} {verb})", prog)
 
 
-def _flags(command: str) -> set[str]:
+def _flags(command: Command) -> set[str]:
     return {f"--{input_name(field)}" for field in flags_of(command)} | {"--token-env"}
 
 
 def values(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
     """The settings the command line gives, by field name; the token from the environment."""
     found: dict[str, Any] = {"command": args.command}
-    for field in flags_of(args.command):
+    for field in flags_of(COMMANDS[args.command]):
         value = getattr(args, field)
         if value not in (None, ""):
             found[field] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry_action.cli import main
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
@@ -36,10 +37,6 @@ def test_hyphen_and_underscore_forms_and_empty_values() -> None:
             {"INPUT_REGISTRY-REPOSITORY": "plugin-registry"},
             "input `registry-repository` must be owner/name",
         ),
-        (
-            {"INPUT_COMMAND": "delete"},
-            "input `command` must be one of register, unregister, validate, reindex, not 'delete'",
-        ),
         ({"INPUT_DRY-RUN": "yes"}, "input `dry-run` must be true or false, not 'yes'"),
         ({"INPUT_MAX-ATTEMPTS": "many"}, "input `max-attempts` must be a whole number, not 'many'"),
         ({"INPUT_MAX-ATTEMPTS": "0"}, "input `max-attempts` must be greater than or equal to 1"),
@@ -68,3 +65,12 @@ def test_runner_context_and_enterprise() -> None:
     assert runner.repository == "acme/x"
     assert runner.is_enterprise
     assert not Runner.from_env({}).is_enterprise
+
+
+def test_an_unknown_command_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"INPUT_COMMAND": "delete", "INPUT_REGISTRY-REPOSITORY": "org/plugin-registry"}
+    assert main([], env) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: input `command` must be one of register, unregister, validate, reindex, "
+        "not 'delete'"
+    ]

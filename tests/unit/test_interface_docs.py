@@ -89,6 +89,18 @@ def test_only_token_and_repository_are_required() -> None:
     assert action()["runs"]["using"] == "docker"
 
 
+def test_the_default_commit_messages_are_each_commands_own() -> None:
+    from registry_action.commands import COMMANDS
+
+    described = " ".join(action()["inputs"]["commit-message"]["description"].split())
+    meaning = readme_rows("Inputs")["commit-message"][2]
+    for command in COMMANDS.values():
+        if command.message is not None:
+            said = f"`{command.message}` for {command.name}"
+            assert said in described
+            assert said in meaning
+
+
 def test_the_command_input_names_every_command_of_the_table() -> None:
     from registry_action.commands import COMMANDS
 

@@ -1,66 +1,42 @@
-"""The commands: each one's name, help, default commit message and function, said once.
+"""The commands, each declared by its own module; the table and the run are built from them.
 
-The settings model, the CLI's sub-commands, the run and the report read this table, so adding
-a command is one entry here plus its function. It imports nothing heavy: the CLI builds its
-parser from it before anything else is loaded.
+Adding a command is a module here that declares ``COMMAND``, its entry in ``COMMANDS``, and its
+line in ``action.yml`` and the README (a test holds those to this table).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from registry_action.commands.base import Command, Log, Result
+from registry_action.commands.register import COMMAND as REGISTER
+from registry_action.commands.reindex import COMMAND as REINDEX
+from registry_action.commands.unregister import COMMAND as UNREGISTER
+from registry_action.commands.validate import COMMAND as VALIDATE
+from registry_action.errors import InputError
+from registry_action.settings.inputs import Inputs, input_name
+from registry_action.settings.runner import Runner
+from registry_action.settings.spelling import named
 
-
-@dataclass(frozen=True)
-class CommandInfo:
-    """One command of the action (``command:``) and of the CLI (its sub-command)."""
-
-    name: str
-    help: str
-    done: str  # the headline's verb when it changed something: "calendar 1.4.2 registered"
-    message: str | None  # default commit message (placeholders allowed); None: never commits
-    function: str  # "module:function", loaded when the command runs
-
-    def load(self) -> Callable[..., Any]:
-        """The function that runs the command."""
-        module, _, name = self.function.partition(":")
-        function: Callable[..., Any] = getattr(import_module(module), name)
-        return function
+COMMANDS: dict[str, Command] = {c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX)}
 
 
-_TABLE = (
-    CommandInfo(
-        "register",
-        "render the plugin's manifest and register it",
-        "registered",
-        "Update plugin: {id}",
-        "registry_action.commands.common:register",
-    ),
-    CommandInfo(
-        "unregister",
-        "remove a plugin from the registry",
-        "unregistered",
-        "Remove plugin: {id}",
-        "registry_action.commands.common:unregister",
-    ),
-    CommandInfo(
-        "validate",
-        "check the registry and every manifest, reporting every problem",
-        "checked",
-        None,
-        "registry_action.commands.validate:validate",
-    ),
-    CommandInfo(
-        "reindex",
-        "rebuild registry.json from plugins/*.json",
-        "rebuilt",
-        "Reindex registry",
-        "registry_action.commands.common:reindex",
-    ),
-)
-COMMANDS: dict[str, CommandInfo] = {command.name: command for command in _TABLE}
-DEFAULT_COMMAND = "register"
+def lookup(name: str) -> Command:
+    """The command called ``name``; InputError naming every command otherwise."""
+    try:
+        return COMMANDS[name]
+    except KeyError:
+        raise InputError(
+            f"{named(input_name('command'))} must be one of {', '.join(COMMANDS)}, not {name!r}"
+        ) from None
+
+
+def run(inputs: Inputs, runner: Runner, log: Log) -> Result:
+    """Run the command the inputs name."""
+    result = lookup(inputs.command).run(inputs, runner, log)
+    # What the store found out about where the registry is (a renamed repository) comes first.
+    notices = result.store.notices if result.store is not None else ()
+    if not notices:
+        return result
+    warnings = notices + result.outcome.warnings
+    return replace(result, outcome=replace(result.outcome, warnings=warnings))

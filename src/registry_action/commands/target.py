@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from registry_action.store.proposals import ProposalHost
 
 
+# The branch a registry folder stands for when the inputs name none.
+FOLDER_BRANCH = "main"
+
+
 @dataclass(frozen=True)
 class Target:
     """The registry a run writes: its store, and the names placeholders and URLs use."""
@@ -48,10 +52,12 @@ def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool =
     return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
 
 
-def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = print) -> Target:
-    """The store named by the inputs: a local folder, or a GitHub repository."""
+def open_target(
+    inputs: Inputs, runner: Runner, log: Callable[[str], None], *, create: bool = False
+) -> Target:
+    """The store named by the inputs: a local folder (made when ``create``), or GitHub."""
     if inputs.registry_dir is not None:
-        return _open_folder(inputs, runner, inputs.registry_dir)
+        return _open_folder(inputs, runner, inputs.registry_dir, create)
     if inputs.token is None:
         raise InputError(
             f"{named('token')} is required (a token with `contents: write` on the registry)"
@@ -64,7 +70,7 @@ def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = pri
     deadline = Deadline(inputs.timeout)
     client = make_client(
         inputs.token.get_secret_value(),
-        api_url(inputs, runner),
+        api_url(inputs.api_url, runner),
         deadline=deadline,
         log=log,
         secondary_wait=runner.secondary_wait,
@@ -86,8 +92,8 @@ def open_target(inputs: Inputs, runner: Runner, log: Callable[[str], None] = pri
     return Target(store, repository, branch, base, deadline, proposals)
 
 
-def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
-    """A registry folder on disk; only register may create one that does not exist."""
+def _open_folder(inputs: Inputs, runner: Runner, path: Path, create: bool) -> Target:
+    """A registry folder on disk, made when ``create`` and missing."""
     from registry_action.store.local import LocalStore
 
     if inputs.pull_request:
@@ -95,13 +101,24 @@ def _open_folder(inputs: Inputs, runner: Runner, path: Path) -> Target:
             f"{named('pull-request')} needs a registry on GitHub: a local registry folder "
             "has no pull requests"
         )
-    repository = inputs.registry_repository or ""
-    branch = inputs.registry_branch or "main"
-    base = inputs.manifest_base_url or (
-        raw_base_url(runner, repository, branch, inputs.subdomain_isolation) if repository else None
+    folder = LocalStore(path, create=create)
+    return Target(
+        folder,
+        inputs.registry_repository or "",
+        inputs.registry_branch or FOLDER_BRANCH,
+        folder_base_url(inputs, runner),
+        Deadline(inputs.timeout),
     )
-    folder = LocalStore(path, create=inputs.command == "register")
-    return Target(folder, repository, branch, base, Deadline(inputs.timeout))
+
+
+def folder_base_url(inputs: Inputs, runner: Runner) -> str | None:
+    """Where dashboards fetch a folder's files from, when the inputs say."""
+    if inputs.manifest_base_url:
+        return inputs.manifest_base_url
+    if inputs.registry_repository:
+        branch = inputs.registry_branch or FOLDER_BRANCH
+        return raw_base_url(runner, inputs.registry_repository, branch, inputs.subdomain_isolation)
+    return None
 
 
 def registry_url_of(target: Target) -> str | None:

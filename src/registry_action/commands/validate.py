@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from registry_action.commands.common import Result
-from registry_action.commands.target import open_target, raw_base_url, registry_url_of
+from registry_action.commands.base import REGISTRY_INPUTS, Command, Log, Result
+from registry_action.commands.target import folder_base_url, open_target, registry_url_of
+from registry_action.core.documents import REGISTRY_PATH
+from registry_action.core.validation import find_problems, read_registry
 from registry_action.engine.outcome import Outcome
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named
 from registry_action.store.interface import RegistryStore
+from registry_action.store.local import LocalStore
 
 
-def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
+def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     """Find every problem of the registry; writes nothing."""
-    from registry_action.core.validation import find_problems, read_registry
-    from registry_action.store.local import LocalStore
-
     folder = inputs.registry_dir
     if folder is None and inputs.registry_repository is None:
-        if not (runner.workspace / "registry.json").is_file():
+        if not (runner.workspace / REGISTRY_PATH).is_file():
             raise InputError(
                 f"{named('registry-repository')} is required, unless validate runs in a "
-                f"checkout of the registry (there is no registry.json in {runner.workspace})"
+                f"checkout of the registry (there is no {REGISTRY_PATH} in {runner.workspace})"
             )
         folder = runner.workspace  # the workflow's checkout, such as a pull request's head
     base: str | None
     if folder is not None:
         store: RegistryStore = LocalStore(folder, create=False)
-        where, registry_url, base = str(folder), None, _folder_base(inputs, runner)
+        where, registry_url, base = str(folder), None, folder_base_url(inputs, runner)
     else:
         target = open_target(inputs, runner, log)
         store, where = target.store, target.store.description
@@ -44,23 +43,13 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
     return Result(
         Outcome(plugin_id=""),
-        "validate",
+        COMMAND.name,
         where,
         None,
         registry_url,
         problems=problems,
         store=store,
     )
-
-
-def _folder_base(inputs: Inputs, runner: Runner) -> str | None:
-    """Where dashboards fetch a folder's files from, when the inputs say."""
-    if inputs.manifest_base_url:
-        return inputs.manifest_base_url
-    if inputs.registry_repository:
-        branch = inputs.registry_branch or "main"
-        return raw_base_url(runner, inputs.registry_repository, branch, inputs.subdomain_isolation)
-    return None
 
 
 def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
@@ -72,3 +61,12 @@ def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
     except ValueError:
         return f"{folder}/"  # outside the workspace: the folder as given, for a terminal
     return "" if relative == Path() else f"{relative.as_posix()}/"
+
+
+COMMAND = Command(
+    "validate",
+    "check the registry and every manifest, reporting every problem",
+    validate,
+    takes=REGISTRY_INPUTS,
+    done="checked",
+)

@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.commands import COMMANDS
-from registry_action.commands.common import Result
+from registry_action.commands.base import Result
 from registry_action.core import strictjson
 from registry_action.core.documents import PLUGINS_DIR, REGISTRY_PATH
 from registry_action.core.escaping import markdown_code, markdown_text
+from registry_action.core.validation import Problem
 from registry_action.engine.outcome import FileChange, Outcome
+from registry_action.report.diffs import markdown_diff
 
 
 def outputs(result: Result) -> dict[str, str]:
@@ -32,33 +34,29 @@ def outputs(result: Result) -> dict[str, str]:
 
 def headline(result: Result) -> str:
     """One line saying what happened."""
-    if result.command == "validate":
-        return _validate_headline(result)
-    outcome = result.outcome
+    if result.problems is not None:
+        return _checked_headline(result)
+    outcome, command = result.outcome, COMMANDS[result.command]
     would = "would be " if outcome.dry_run else ""
     version = (outcome.manifest or {}).get("version")
-    label = f"{outcome.plugin_id} {version}" if version else outcome.plugin_id
-    if result.command == "reindex":
-        label = REGISTRY_PATH
+    label = result.label or (f"{outcome.plugin_id} {version}" if version else outcome.plugin_id)
     pull = result.pull_request
     if not outcome.changed:
         if pull is not None:
             return f"{label} is already proposed in pull request #{pull.number}: nothing written"
-        if result.command == "unregister":
-            return f"{label} is not registered in {result.registry}: nothing written"
-        return f"{label} is already up to date in {result.registry}: nothing written"
+        return f"{label} {command.unchanged.format(registry=result.registry)}"
     files = ", ".join(change.path for change in outcome.changes)
     if result.proposed:
         where = f"pull request #{pull.number} ({pull.url})" if pull else "a pull request"
         return f"{label} {would}proposed in {where} ({files})"
-    verb = COMMANDS[result.command].done
-    return f"{label} {would}{verb} in {result.registry} ({files})"
+    return f"{label} {would}{command.done} in {result.registry} ({files})"
 
 
-def _validate_headline(result: Result) -> str:
-    errors = sum(problem.severity == "error" for problem in result.problems)
-    warnings = len(result.problems) - errors
-    if not result.problems:
+def _checked_headline(result: Result) -> str:
+    problems = result.problems or ()
+    errors = sum(problem.severity == "error" for problem in problems)
+    warnings = len(problems) - errors
+    if not problems:
         return f"{result.registry}: no problems found"
     return f"{result.registry}: {errors} error(s), {warnings} warning(s)"
 
@@ -132,20 +130,18 @@ def summary(result: Result) -> str:
     """A short Markdown report for the job summary."""
     outcome = result.outcome
     lines = [f"### registry-action: {result.command}", "", markdown_text(headline(result)), ""]
-    if result.command == "validate":
-        return "\n".join(lines + _problem_table(result)) + "\n"
+    if result.problems is not None:
+        return "\n".join(lines + _problem_table(result.problems)) + "\n"
     rows = plugin_rows(outcome)
     if rows:
         lines += ["| plugin | version | files changed | commits |", "|---|---|---|---|"]
         lines += [_row(row, outcome) for row in rows]
     if result.pull_request:
         lines += ["", f"Pull request: {_link(result.pull_request.url)}"]
-    if result.manifest_url and result.command == "register":
+    if result.manifest_url and outcome.manifest:
         lines += ["", f"Manifest: {_link(result.manifest_url)}"]
     lines += [f"\n> [!WARNING]\n> {markdown_text(warning)}" for warning in outcome.warnings]
     if outcome.dry_run and outcome.changes:
-        from registry_action.report.diffs import markdown_diff
-
         lines += ["", "Dry run: nothing was written. The changes it would make:"]
         for change in outcome.changes:
             lines += ["", f"#### {markdown_code(change.path)}", "", markdown_diff(change)]
@@ -172,11 +168,11 @@ def _commits(row: PluginRow, outcome: Outcome) -> str:
     return ", ".join(links) or "—"
 
 
-def _problem_table(result: Result) -> list[str]:
-    if not result.problems:
+def _problem_table(problems: tuple[Problem, ...]) -> list[str]:
+    if not problems:
         return []
     lines = ["| | file | line | problem |", "|---|---|---|---|"]
-    for problem in result.problems:
+    for problem in problems:
         mark = "❌ error" if problem.severity == "error" else "⚠️ warning"
         message = markdown_text(problem.message)
         where = markdown_code(problem.path)

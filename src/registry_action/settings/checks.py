@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, field_validator, model_validator
 
-from registry_action.commands import COMMANDS
 from registry_action.settings.runner import check_api_url
 from registry_action.settings.spelling import named, setting
 
@@ -22,13 +21,6 @@ _LIMITS = {"timeout": (0, 21600, False), "health_check_timeout": (0, 3600, True)
 
 class InputChecks(BaseModel):
     """Validators of ``Inputs``, apart from the declarations they check."""
-
-    @field_validator("command", check_fields=False)
-    @classmethod
-    def _known_command(cls, value: str) -> str:
-        if value not in COMMANDS:
-            raise ValueError(f"must be one of {', '.join(COMMANDS)}, not {value!r}")
-        return value
 
     @field_validator("registry_repository", check_fields=False)
     @classmethod

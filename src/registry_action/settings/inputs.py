@@ -19,15 +19,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, SecretStr, ValidationError
 
-from registry_action.commands import COMMANDS, DEFAULT_COMMAND
 from registry_action.errors import InputError
 from registry_action.settings.checks import InputChecks
 from registry_action.settings.spelling import named
-
-ALL = frozenset(COMMANDS)
-WRITERS = frozenset({"register", "unregister", "reindex"})
-PLUGIN = frozenset({"register", "unregister"})
-REGISTER = frozenset({"register"})
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,6 @@ class Use:
     """How one input is offered and documented."""
 
     help: str
-    commands: frozenset[str] = ALL
     placeholder: bool = False  # placeholders are substituted in it: a field of the plugin's spec
     shown: str | None = None  # the README's default when it is not a value ("required", ...)
     required: bool = False  # required by action.yml (a workflow must set it)
@@ -56,10 +49,8 @@ def spec_field(
     check: Literal["text", "url", "path"] = "text",
     verbatim: bool = False,
 ) -> Use:
-    """An input that is a field of the manifest: register only, placeholders substituted."""
-    return Use(
-        help_text, REGISTER, True, shown, verbatim=verbatim, spec=True, check=check, declared=False
-    )
+    """An input that is a field of the manifest, its placeholders substituted."""
+    return Use(help_text, True, shown, verbatim=verbatim, spec=True, check=check, declared=False)
 
 
 def input_name(field: str) -> str:
@@ -82,7 +73,7 @@ class Inputs(InputChecks):
     registry_branch: Annotated[
         str | None, Use("branch to write", shown="the repository's default branch")
     ] = None
-    command: Annotated[str, Use(f"one of {', '.join(COMMANDS)}", flag=False)] = DEFAULT_COMMAND
+    command: Annotated[str, Use("the command to run", flag=False)] = "register"
     registry_dir: Annotated[
         Path | None, Use("a registry folder on disk instead of GitHub", action=False)
     ] = None
@@ -90,7 +81,6 @@ class Inputs(InputChecks):
         str | None,
         Use(
             "the plugin's id and file name",
-            PLUGIN,
             shown="the calling repository's name, lowercased",
         ),
     ] = None
@@ -101,13 +91,12 @@ class Inputs(InputChecks):
         str | None,
         Use(
             "semantic version to register",
-            REGISTER,
             shown="`version` in `version-file`, else a `vX.Y.Z` tag in `GITHUB_REF`",
         ),
     ] = None
-    version_file: Annotated[
-        str, Use('JSON file whose "version" is used', REGISTER, declared=False)
-    ] = "package.json"
+    version_file: Annotated[str, Use('JSON file whose "version" is used', declared=False)] = (
+        "package.json"
+    )
     description: Annotated[
         str | None,
         spec_field(
@@ -130,7 +119,7 @@ class Inputs(InputChecks):
         "/api/health"
     )
     manifest_template: Annotated[
-        str | None, Use("JSON manifest template file", REGISTER, shown="the built-in template")
+        str | None, Use("JSON manifest template file", shown="the built-in template")
     ] = None
     manifest_base_url: Annotated[
         str | None,
@@ -148,15 +137,14 @@ class Inputs(InputChecks):
         str | None,
         Use(
             "commit message",
-            WRITERS,
             placeholder=True,
             verbatim=True,
-            shown="`Update plugin: {id}` / `Remove plugin: {id}`",
+            shown="the command's own",
         ),
     ] = None
-    dry_run: Annotated[bool, Use("compute and show the change, write nothing", WRITERS)] = False
+    dry_run: Annotated[bool, Use("compute and show the change, write nothing")] = False
     allow_downgrade: Annotated[
-        bool, Use("permit registering a lower version than the registered one", REGISTER)
+        bool, Use("permit registering a lower version than the registered one")
     ] = False
     timeout: Annotated[
         float, Use("seconds the whole run may take, retries and rate-limit waits included")
@@ -165,24 +153,23 @@ class Inputs(InputChecks):
         int | None,
         Use(
             "cap on attempts when writes conflict (empty: retry until timeout)",
-            WRITERS,
             shown="none",
         ),
     ] = None
     pull_request: Annotated[
-        bool, Use("propose the manifest in a pull request instead of writing", REGISTER)
+        bool, Use("propose the manifest in a pull request instead of writing")
     ] = False
     health_check: Annotated[
-        bool, Use("register only once the deployment's health check and UI answer", REGISTER)
+        bool, Use("register only once the deployment's health check and UI answer")
     ] = False
     health_check_timeout: Annotated[
-        float, Use("seconds the health check waits for the deployment", REGISTER)
+        float, Use("seconds the health check waits for the deployment")
     ] = 120
     committer_name: Annotated[
-        str | None, Use("custom committer name (makes commits unverified)", WRITERS, shown="none")
+        str | None, Use("custom committer name (makes commits unverified)", shown="none")
     ] = None
     committer_email: Annotated[
-        str | None, Use("custom committer email (makes commits unverified)", WRITERS, shown="none")
+        str | None, Use("custom committer email (makes commits unverified)", shown="none")
     ] = None
     api_url: Annotated[
         str | None,
@@ -218,16 +205,6 @@ class Inputs(InputChecks):
             if not error["loc"]:  # a check across inputs names them itself
                 raise InputError(message) from None
             raise InputError(f"{named(input_name(str(error['loc'][0])))} {message}") from None
-
-    def unused(self) -> list[str]:
-        """The inputs set to other than their default that the command does not use."""
-        uses = dict(declared())
-        return [
-            input_name(field)
-            for field in sorted(self.model_fields_set, key=list(uses).index)
-            if self.command not in uses[field].commands
-            and getattr(self, field) != Inputs.model_fields[field].default
-        ]
 
     def spec_values(self) -> dict[str, Any]:
         """The inputs that are fields of the plugin's spec, by field name."""

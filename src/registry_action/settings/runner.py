@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from registry_action.errors import InputError
 from registry_action.settings.spelling import setting
-
-if TYPE_CHECKING:
-    from registry_action.settings.inputs import Inputs
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _TUNING = {
@@ -111,10 +108,10 @@ def insecure_api_url(value: str) -> str | None:
     )
 
 
-def api_url(inputs: Inputs, runner: Runner) -> str:
-    """The API to talk to: the input, else the runner's GITHUB_API_URL (checked here)."""
-    if inputs.api_url:
-        return inputs.api_url
+def api_url(given: str | None, runner: Runner) -> str:
+    """The API to talk to: the input ``given``, else the runner's GITHUB_API_URL (checked here)."""
+    if given:
+        return given
     try:
         check_api_url(runner.api_url)
     except ValueError as exc:

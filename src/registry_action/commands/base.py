@@ -1,0 +1,147 @@
+"""What every command shares: its declaration, its result, and the engine options it runs with.
+
+A command module declares itself with ``COMMAND = Command(...)``: its name and help, the inputs
+it takes, its default commit message and the words of its headline. Everything that varies by
+command is read from that declaration, never from a switch on the command's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from registry_action.core.clock import now
+from registry_action.core.models import is_plugin_id
+from registry_action.core.spec import RepositoryContext, placeholder_context
+from registry_action.core.template import substitute
+from registry_action.engine.outcome import Outcome
+from registry_action.engine.publish import Publisher
+from registry_action.engine.retry import RetryPolicy, RunOptions
+from registry_action.errors import InputError
+from registry_action.settings.inputs import Inputs, declared
+from registry_action.settings.runner import Runner
+from registry_action.settings.spelling import advise, named
+
+if TYPE_CHECKING:
+    from registry_action.commands.target import Target
+    from registry_action.core.validation import Problem
+    from registry_action.store.interface import RegistryStore
+    from registry_action.store.proposals import PullRequest
+
+Log = Callable[[str], None]
+
+# Every command takes these: where the registry is, and how long the run may take.
+REGISTRY_INPUTS = frozenset(
+    {
+        "token",
+        "registry_repository",
+        "registry_branch",
+        "command",
+        "registry_dir",
+        "manifest_base_url",
+        "subdomain_isolation",
+        "timeout",
+        "api_url",
+    }
+)
+# And every command that writes, these.
+WRITE_INPUTS = REGISTRY_INPUTS | {
+    "commit_message",
+    "dry_run",
+    "max_attempts",
+    "committer_name",
+    "committer_email",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the action (``command:``) and of the CLI (its sub-command)."""
+
+    name: str
+    help: str
+    run: Callable[[Inputs, Runner, Log], Result]
+    takes: frozenset[str]  # the fields of Inputs it uses
+    message: str | None = None  # default commit message (placeholders allowed); None: no commits
+    done: str = "changed"  # the headline's verb when it changed something
+    # The headline when nothing changed, after the plugin's id and version.
+    unchanged: str = "is already up to date in {registry}: nothing written"
+
+    def unused(self, inputs: Inputs) -> list[str]:
+        """The fields set to other than their default that this command does not use."""
+        order = [name for name, _ in declared()]
+        return [
+            name
+            for name in sorted(inputs.model_fields_set, key=order.index)
+            if name not in self.takes and getattr(inputs, name) != Inputs.model_fields[name].default
+        ]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command did, with the URLs the outputs report."""
+
+    outcome: Outcome
+    command: str
+    registry: str  # where the registry is, for messages
+    manifest_url: str | None
+    registry_url: str | None
+    pull_request: PullRequest | None = None  # opened or updated in pull-request mode
+    proposed: bool = False  # pull-request mode: changes were proposed, not written
+    problems: tuple[Problem, ...] | None = None  # what a check found; None: nothing was checked
+    store: RegistryStore | None = None  # the store the command worked on
+    label: str | None = None  # how the headline names what changed (default: the plugin)
+
+    @property
+    def failed(self) -> bool:
+        """Whether a check found an error."""
+        return any(problem.severity == "error" for problem in self.problems or ())
+
+
+def plugin_id(inputs: Inputs, runner: Runner) -> str:
+    """The plugin-id input, else the calling repository's name, lowercased; checked."""
+    if inputs.plugin_id:
+        chosen, source = inputs.plugin_id, named("plugin-id")
+    elif runner.repository:
+        chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
+    else:
+        raise InputError(f"{named('plugin-id')} is required when GITHUB_REPOSITORY is not set")
+    if not is_plugin_id(chosen):
+        hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
+        raise InputError(
+            f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
+            f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
+            f"characters{hint}"
+        )
+    return chosen
+
+
+def commit_message(
+    inputs: Inputs, command: Command, target: Target, runner: Runner, **known: str
+) -> str:
+    """The commit message, its placeholders filled with what the command knows."""
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    context = {
+        **placeholder_context(known.get("id", ""), known.get("version", ""), repos),
+        "name": known.get("name", known.get("id", "")),
+    }
+    text = inputs.commit_message or command.message or "Update registry"
+    return substitute(text, context, named("commit-message"))
+
+
+def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> RunOptions:
+    """The engine's options for this run: the deadline, the retry policy, dry run, the log."""
+    return RunOptions(
+        deadline=target.deadline,
+        clock=now,
+        policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=runner.retry_base_delay),
+        dry_run=inputs.dry_run,
+        allow_downgrade=inputs.allow_downgrade,
+        log=log,
+    )
+
+
+def publisher(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Publisher:
+    """The publish loop over the target's store."""
+    return Publisher(target.store, run_options(inputs, target, runner, log))

@@ -1,0 +1,167 @@
+"""The register command: render the plugin's manifest and write it and the index entry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from registry_action.commands.base import (
+    WRITE_INPUTS,
+    Command,
+    Log,
+    Result,
+    commit_message,
+    plugin_id,
+    publisher,
+    run_options,
+)
+from registry_action.commands.target import Target, open_target, registry_url_of
+from registry_action.core import strictjson
+from registry_action.core.clock import now
+from registry_action.core.manifest import insecure_urls, render_manifest
+from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.core.template import parse_template
+from registry_action.core.versions import resolve_version
+from registry_action.engine.outcome import Outcome
+from registry_action.errors import InputError, TemplateError
+from registry_action.settings import workspace
+from registry_action.settings.inputs import Inputs, declared
+from registry_action.settings.runner import Runner
+from registry_action.settings.spelling import named, setting
+from registry_action.store.proposals import PullRequest
+
+
+def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
+    """Render the plugin's manifest and register it; bad input fails before any request."""
+    chosen_id = plugin_id(inputs, runner)
+    version = resolve_version(
+        inputs.version,
+        runner.workspace / inputs.version_file,
+        "version_file" not in inputs.model_fields_set,
+        runner.ref,
+        workspace=runner.workspace,
+    )
+    template = _template(inputs, runner)
+    target = open_target(inputs, runner, log, create=True)  # a new registry starts here
+    if target.base_url is None:
+        raise InputError(
+            f"{named('manifest-base-url')} (or {setting('registry-repository')}) is required to "
+            "compute the manifest URL of a local registry"
+        )
+    repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
+    fields = inputs.spec_values()
+    if fields["description"] is None:
+        fields["description"] = _event_description(runner)
+    spec = build_spec(SpecInputs(chosen_id, version, target.base_url, fields, template), repos)
+    message = commit_message(
+        inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
+    )
+    _health_gate(inputs, spec, log)
+    outcome, pull_request = _register_or_propose(inputs, target, runner, spec, message, log)
+    return _registered(_with_http_warnings(outcome), target, spec, pull_request)
+
+
+def _template(inputs: Inputs, runner: Runner) -> dict[str, Any] | None:
+    if inputs.manifest_template is None:
+        return None
+    path = runner.workspace / inputs.manifest_template
+    what = named("manifest-template")
+    try:
+        data = workspace.read_file(path, what, within=runner.workspace)
+    except FileNotFoundError as exc:
+        raise TemplateError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except InputError as exc:
+        raise TemplateError(exc.message) from None
+    try:
+        text = workspace.decode(data, path, what)
+    except InputError as exc:
+        raise TemplateError(exc.message) from None
+    return parse_template(str(inputs.manifest_template), text)
+
+
+def _event_description(runner: Runner) -> str:
+    """The calling repository's description from the event payload, if it has one."""
+    if runner.event_path is None:
+        return ""
+    # The payload only offers a default description: one that cannot be read is passed over.
+    try:
+        data = workspace.read_file(runner.event_path, "GITHUB_EVENT_PATH")
+        payload = strictjson.loads(data.decode("utf-8"))
+    except (OSError, ValueError, InputError):
+        return ""
+    repository = payload.get("repository") if isinstance(payload, dict) else None
+    description = repository.get("description") if isinstance(repository, dict) else None
+    return description if isinstance(description, str) else ""
+
+
+def _health_gate(inputs: Inputs, spec: PluginSpec, log: Log) -> None:
+    """With `health-check`, wait until the deployment the manifest names answers."""
+    if not inputs.health_check:
+        return
+    # The gate's HTTP client is loaded only when a run asks for the gate.
+    from registry_action.engine.health import HealthGate, probes_for
+
+    probes = probes_for(render_manifest(spec, now()))
+    log(f"Health check: waiting up to {inputs.health_check_timeout:g}s for the deployment")
+    HealthGate(inputs.health_check_timeout, log=log).wait(probes)
+
+
+def _register_or_propose(
+    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
+) -> tuple[Outcome, PullRequest | None]:
+    """Write the registry branch, or, in pull-request mode, propose the manifest."""
+    if target.proposals is None:
+        return publisher(inputs, target, runner, log).register(spec, message), None
+    # Pull-request mode is loaded only by the runs that use it.
+    from registry_action.engine.proposal import Proposer
+
+    options = run_options(inputs, target, runner, log)
+    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
+    return proposal.outcome, proposal.pull_request
+
+
+def _with_http_warnings(outcome: Outcome) -> Outcome:
+    """The outcome, warned of every plain http URL its manifest holds."""
+    warnings = [
+        f"{url} is plain http: dashboards served over https cannot load it"
+        for url in insecure_urls(outcome.manifest or {})
+    ]
+    return replace(outcome, warnings=outcome.warnings + tuple(warnings)) if warnings else outcome
+
+
+def _registered(
+    outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
+) -> Result:
+    # An id listed in another case keeps that entry's manifest URL.
+    manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
+    return Result(
+        outcome,
+        COMMAND.name,
+        target.store.description,
+        manifest_url,
+        registry_url_of(target),
+        pull_request,
+        proposed=target.proposals is not None,
+        store=target.store,
+    )
+
+
+COMMAND = Command(
+    "register",
+    "render the plugin's manifest and register it",
+    register,
+    takes=WRITE_INPUTS
+    | {name for name, use in declared() if use.spec}
+    | {
+        "plugin_id",
+        "version",
+        "version_file",
+        "manifest_template",
+        "allow_downgrade",
+        "pull_request",
+        "health_check",
+        "health_check_timeout",
+    },
+    message="Update plugin: {id}",
+    done="registered",
+)
