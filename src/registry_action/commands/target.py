@@ -86,7 +86,7 @@ def open_target(
     )
     proposals = None
     if inputs.pull_request:
-        from registry_action.store.github.proposals import GitHubProposals
+        from registry_action.store.github.proposals import GitHubProposals  # only this mode
 
         proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
     return Target(store, repository, branch, base, deadline, proposals)
@@ -94,7 +94,7 @@ def open_target(
 
 def _open_folder(inputs: Inputs, runner: Runner, path: Path, create: bool) -> Target:
     """A registry folder on disk, made when ``create`` and missing."""
-    from registry_action.store.local import LocalStore
+    from registry_action.store.local import LocalStore  # a run on GitHub does not need it
 
     if inputs.pull_request:
         raise InputError(
