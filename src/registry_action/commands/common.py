@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     # pay for their imports at start-up.
     from registry_action.core.validation import Problem
     from registry_action.engine.proposal import Proposer
-    from registry_action.store.proposals import ProposalHost, PullRequest
+    from registry_action.store.interface import ProposalHost, PullRequest
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,7 @@ from github.Repository import Repository
 from registry_action.errors import GitHubError
 from registry_action.store.github.contents import GitHubStore, transport_of
 from registry_action.store.github.errors import translate
-from registry_action.store.interface import ConflictError, RegistryStore
-from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_action.store.interface import ConflictError, ProposalHost, PullRequest, RegistryStore
 
 # When rules also cover the proposal branches, pull-request mode cannot help by itself.
 BRANCH_RULE_HINT = (

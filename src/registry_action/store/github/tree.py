@@ -18,8 +18,7 @@ from github import GithubException
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
-from registry_action.store.interface import StoredFile
-from registry_action.store.local import blob_sha
+from registry_action.store.interface import StoredFile, blob_sha
 
 # One tree's entries with their blobs' text. Tree entries are not a paginated connection, so
 # the whole folder comes in one answer.
