@@ -36,7 +36,7 @@ from registry_action.store.github.retry import (
     GitHubRetry,
     Transport,
 )
-from registry_action.store.github.tree import TreeReader
+from registry_action.store.github.tree import TreeReader, last_commit_time
 from registry_action.store.interface import (
     ConflictError,
     Deadline,
@@ -300,8 +300,6 @@ class GitHubStore(RegistryStore):
 
     def last_changed(self, path: str) -> datetime | None:
         """When the last commit on the branch that changed ``path`` was made (commits API)."""
-        from registry_action.store.github.history import last_commit_time
-
         branch = self.branch
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
