@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from registry_action.store.interface import ConflictError, RegistryStore, StoredFile, WriteResult
-from registry_action.store.local import blob_sha
+from registry_action.store.interface import (
+    ConflictError,
+    RegistryStore,
+    StoredFile,
+    WriteResult,
+    blob_sha,
+)
 
 # Called before a write or delete is checked: (operation, path) -> None. It may change the
 # store (to play a concurrent writer) or raise.

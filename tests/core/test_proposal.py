@@ -14,8 +14,7 @@ from registry_action.core.manifest import render_manifest
 from registry_action.core.spec import PluginSpec
 from registry_action.engine.proposal import Proposer, pull_title
 from registry_action.engine.retry import RetryPolicy, RunOptions
-from registry_action.store.interface import Deadline, RegistryStore
-from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_action.store.interface import Deadline, ProposalHost, PullRequest, RegistryStore
 from registry_files import plugin_spec
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main"

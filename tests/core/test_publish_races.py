@@ -12,8 +12,7 @@ from registry_action.core.registry import entry_for, new_registry, upsert
 from registry_action.core.spec import PluginSpec
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
-from registry_action.store.interface import Deadline, StoredFile
-from registry_action.store.local import blob_sha
+from registry_action.store.interface import Deadline, StoredFile, blob_sha
 from registry_files import plugin_spec
 
 NOW = "2024-01-20T12:00:00.000Z"

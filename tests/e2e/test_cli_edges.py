@@ -11,7 +11,7 @@ import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from harness import terminal
-from registry_action.store.github.faults import why_unreachable
+from registry_action.store.github.errors import why_unreachable
 
 
 def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

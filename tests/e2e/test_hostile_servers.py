@@ -21,7 +21,7 @@ import pytest
 from fake_github import FakeGitHub
 from harness import READ_TOKEN, WRITE_TOKEN, Action, parse_outputs
 from registry_action.cli import main
-from registry_action.store.github.transport import DeadlineAdapter
+from registry_action.store.github.http import DeadlineAdapter
 from strict_checks import assert_failed_cleanly
 
 Handler = Callable[[BaseHTTPRequestHandler], None]

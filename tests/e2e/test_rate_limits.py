@@ -5,8 +5,12 @@ The client's sleep is injected: a minute-long wait is recorded, not slept.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -107,3 +111,39 @@ def test_patch_is_retried_after_a_5xx(fake: FakeGitHub) -> None:
     ref.edit(fake.head(REGISTRY), force=True)
     patches = [r.status for r in fake.requests if r.method == "PATCH"]
     assert patches == [502, 200] and len(slept) == 1
+
+
+def test_a_compressed_rate_limit_answer_is_read() -> None:
+    # GitHub compresses its answers for a client that accepts gzip, as requests does.
+    message = "You have exceeded a secondary rate limit. Please wait a few minutes."
+    answers = [(403, {"message": message}), (404, {"message": "Not Found"})]
+
+    class Compressing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, document = answers.pop(0)
+            body = gzip.compress(json.dumps(document).encode())
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Compressing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    slept: list[float] = []
+    log: list[str] = []
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        client = make_client(
+            WRITE_TOKEN, url, deadline=Deadline(600), sleep=slept.append, log=log.append
+        )
+        assert GitHubStore(client, REGISTRY, "main").read("registry.json") is None
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 60 <= slept[0] <= 66 and answers == []
+    assert "secondary rate limit (403)" in log[0] and "GitHub named no time" in log[0]

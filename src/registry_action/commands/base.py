@@ -26,8 +26,7 @@ from registry_action.settings.spelling import advise, named
 if TYPE_CHECKING:
     from registry_action.commands.target import Target
     from registry_action.core.validation import Problem
-    from registry_action.store.interface import RegistryStore
-    from registry_action.store.proposals import PullRequest
+    from registry_action.store.interface import PullRequest, RegistryStore
 
 Log = Callable[[str], None]
 

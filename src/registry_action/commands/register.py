@@ -28,7 +28,7 @@ from registry_action.settings import workspace
 from registry_action.settings.inputs import Inputs, declared
 from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named, setting
-from registry_action.store.proposals import PullRequest
+from registry_action.store.interface import PullRequest
 
 
 def register(inputs: Inputs, runner: Runner, log: Log) -> Result:

@@ -15,7 +15,7 @@ from registry_action.settings.spelling import named
 from registry_action.store.interface import Deadline, RegistryStore
 
 if TYPE_CHECKING:
-    from registry_action.store.proposals import ProposalHost
+    from registry_action.store.interface import ProposalHost
 
 
 # The branch a registry folder stands for when the inputs name none.

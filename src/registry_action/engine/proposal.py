@@ -22,8 +22,7 @@ from registry_action.core.spec import PluginSpec
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
-from registry_action.store.interface import RegistryStore, StoredFile
-from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_action.store.interface import ProposalHost, PullRequest, RegistryStore, StoredFile
 
 BRANCH_PREFIX = "registry/"
 

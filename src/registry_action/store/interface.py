@@ -1,13 +1,17 @@
-"""The one interface every registry store implements.
+"""The ports the engine works on: a registry store, and the host of pull-request mode.
 
 A store holds files addressed by a slash-separated path relative to the registry root.
-Every file comes with an opaque version token (the git blob sha on GitHub, a content hash
-on a local folder); writes and deletes happen only if the caller's token still holds, which
-is what makes concurrent registrations safe.
+Every file comes with an opaque version token (the git blob sha of its content, on GitHub and
+on a local folder alike); writes and deletes happen only if the caller's token still holds,
+which is what makes concurrent registrations safe.
+
+A protected registry branch cannot be written directly; in pull-request mode a change is made
+on a branch of its own and proposed as a pull request into the registry branch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -46,6 +50,11 @@ class Deadline:
             f"the run's deadline is {setting('timeout')} ({self.seconds:g} s): raise it, or "
             "re-run later"
         )
+
+
+def blob_sha(content: bytes) -> str:
+    """The git blob sha of ``content`` (what GitHub reports as a file's ``sha``)."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -146,3 +155,40 @@ class RegistryStore(ABC):
         store that keeps no history, or whose history is costly to read, answers None.
         """
         return None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """An open pull request, as the action's outputs report it."""
+
+    number: int
+    url: str
+
+
+class ProposalHost(ABC):
+    """Branches and pull requests into one base branch of a repository."""
+
+    @property
+    @abstractmethod
+    def base(self) -> str:
+        """The branch pull requests go into (the registry branch)."""
+
+    @abstractmethod
+    def files_on(self, branch: str) -> RegistryStore:
+        """The files of ``branch``, read and written as any registry store."""
+
+    @abstractmethod
+    def find_open_pull(self, head: str) -> PullRequest | None:
+        """The open pull request from ``head`` into the base branch, if there is one."""
+
+    @abstractmethod
+    def start_branch(self, name: str) -> None:
+        """Point ``name`` at the base branch's head, creating the branch if it is missing."""
+
+    @abstractmethod
+    def create_pull(self, head: str, title: str, body: str) -> PullRequest:
+        """Open a pull request from ``head``; ConflictError if one was opened meanwhile."""
+
+    @abstractmethod
+    def update_pull(self, number: int, title: str, body: str) -> PullRequest:
+        """Replace the title and description of pull request ``number``."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,12 +24,8 @@ from registry_action.store.interface import (
     StoredFile,
     VanishedError,
     WriteResult,
+    blob_sha,
 )
-
-
-def blob_sha(content: bytes) -> str:
-    """The git blob sha of ``content`` (what GitHub reports as a file's ``sha``)."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 class LocalStore(RegistryStore):

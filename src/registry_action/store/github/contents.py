@@ -1,9 +1,9 @@
 """A registry in a GitHub repository, through the REST Contents API (PyGithub).
 
-This is the only module that imports PyGithub. It owns the HTTP client, its timeouts and its
-transport-level retries, and translates GitHub's answers into the project's errors with advice.
-The token is only ever handed to PyGithub's Token auth, which sends it in the Authorization
-header; it never appears in a URL.
+make_client builds the one PyGithub client a run uses, with the HTTP transport and retries of
+http.py; GitHub's refusals become the project's errors with advice (errors.py). The token is
+only ever handed to PyGithub's Token auth, which sends it in the Authorization header; it
+never appears in a URL.
 """
 
 from __future__ import annotations
@@ -22,21 +22,22 @@ from github.Repository import Repository
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from registry_action.errors import GitHubError
-from registry_action.store.github import transport as github_transport
+from registry_action.store.github import http
 from registry_action.store.github.errors import (
     is_missing_ref,
     pull_request_hint,
     translate,
     unreachable,
 )
-from registry_action.store.github.moves import Found, find, moved_notice
-from registry_action.store.github.retry import (
+from registry_action.store.github.http import (
     BACKOFF_BASE_SECONDS,
     SECONDARY_WAIT_SECONDS,
     GitHubRetry,
-    Transport,
+    Waits,
+    waits_of,
 )
-from registry_action.store.github.tree import TreeReader
+from registry_action.store.github.moves import Found, find, moved_notice
+from registry_action.store.github.tree import TreeReader, last_commit_time
 from registry_action.store.interface import (
     ConflictError,
     Deadline,
@@ -51,12 +52,6 @@ T = TypeVar("T")
 # A request that takes longer than this is abandoned and retried: GitHub answers Contents API
 # calls in well under a second, and a hung connection must not hold a deploy pipeline.
 TIMEOUT_SECONDS = 20
-
-
-class _Client(Github):
-    """A PyGithub client that remembers its transport, for messages that count tries."""
-
-    transport: Transport
 
 
 def make_client(
@@ -77,34 +72,26 @@ def make_client(
     ``deadline``; conflicts are the publish loop's. ``sleep`` and ``epoch`` let tests wait
     nothing; ``backoff`` shortens the waits between retries of transient faults.
     """
-    transport = Transport(
+    waits = Waits(
         deadline=deadline,
         log=log,
         sleep=sleep,
         epoch=epoch,
-        secondary_wait=secondary_wait,
         backoff=BACKOFF_BASE_SECONDS if backoff is None else backoff,
     )
+    http.install()
     # PyGithub waits 0.25 s between requests and 1 s between writes by default; a run makes at
     # most a few requests, so that throttle only slows every pipeline down.
-    github_transport.install()
-    client = _Client(
+    return Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
         timeout=timeout,
-        retry=GitHubRetry(transport),
+        retry=GitHubRetry(waits, secondary_rate_wait=secondary_wait),
         seconds_between_requests=None,
         seconds_between_writes=None,
         per_page=100,
         lazy=True,
     )
-    client.transport = transport
-    return client
-
-
-def transport_of(client: Github) -> Transport | None:
-    """The transport of a client made by make_client."""
-    return client.transport if isinstance(client, _Client) else None
 
 
 class GitHubStore(RegistryStore):
@@ -119,7 +106,7 @@ class GitHubStore(RegistryStore):
         protected_hint: str | None = None,
     ) -> None:
         self._repository_name = repository
-        self._transport = transport_of(client)
+        self._waits = waits_of(client)
         self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
         self._client = client
@@ -145,10 +132,10 @@ class GitHubStore(RegistryStore):
                 self._branch,
                 doing,
                 self._protected_hint,
-                self._transport,
+                self._waits,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
-            raise unreachable(exc, self._repository_name, doing, self._transport) from None
+            raise unreachable(exc, self._repository_name, doing, self._waits) from None
         except KeyError:
             # A write answered 307 (the repository moved since it was looked up) carries none
             # of the fields PyGithub reads: look the repository up again and retry.
@@ -300,8 +287,6 @@ class GitHubStore(RegistryStore):
 
     def last_changed(self, path: str) -> datetime | None:
         """When the last commit on the branch that changed ``path`` was made (commits API)."""
-        from registry_action.store.github.history import last_commit_time
-
         branch = self.branch
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)

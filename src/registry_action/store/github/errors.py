@@ -1,22 +1,59 @@
 """GitHub's refusals and silences, turned into the project's errors with what to do.
 
 GitHub's texts are matched as github.com words them (cited at each pattern); everything else
-keeps its status and message, so a user can still search for it.
+keeps its status and message, so a user can still search for it. A rate limit that the
+retries (http.py) could not wait out arrives as RateLimitPastDeadline, with the wait it asked.
+urllib3 reports a refused connection and a name that does not resolve as kinds of connect
+timeout (``NewConnectionError`` and ``NameResolutionError`` derive from
+``ConnectTimeoutError``), so they are told apart before a timeout is assumed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import requests
 from github import GithubException
-from github.GithubException import RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
 from registry_action.settings.spelling import advise, setting, token_advice
-from registry_action.store.github.faults import cause_of, refused, why_unreachable
-from registry_action.store.github.retry import RateLimitPastDeadline, Transport, rate_limit_error
-from registry_action.store.interface import ConflictError
+from registry_action.store.interface import ConflictError, Deadline
+
+if TYPE_CHECKING:  # http.py makes the requests and imports this module
+    from registry_action.store.github.http import Waits
+
+NO_TIME_NAMED = "GitHub named no time"
+
+
+def github_message(data: Any) -> str:
+    """GitHub's words in an error's body: its ``message``, else the body itself, on one line."""
+    message = data.get("message") if isinstance(data, dict) else None
+    return " ".join(str(message or data or "").split())
+
+
+@dataclass(frozen=True)
+class RateWait:
+    """How long a rate limit asks to wait, and what said so."""
+
+    kind: str  # "secondary" or "primary"
+    seconds: float
+    source: str
+
+
+class RateLimitPastDeadline(RateLimitExceededExceedsMaxWait):
+    """A rate limit whose wait would end after the run's deadline."""
+
+    def __init__(self, status: int, data: Any, headers: Mapping[str, str], asked: RateWait):
+        super().__init__(status, data, dict(headers), wait=asked.seconds)
+        self.asked = asked
 
 
 def pull_request_hint() -> str:
@@ -28,12 +65,12 @@ def pull_request_hint() -> str:
 
 
 def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    text = str(data.get("message") or exc.data or "")
-    if not data.get("message") and "<html" in text.lower():
-        # An HTML error page (a 502 from GitHub's front end): its status says all it can.
+    text = github_message(exc.data)
+    if "<html" in text.lower():
+        # An HTML error page (a 502 from GitHub's front end, which PyGithub wraps as
+        # {"data": page}), never a message of GitHub's API: its status says all it can.
         return _reason(exc.status)
-    return " ".join(text.split())
+    return text
 
 
 def _reason(status: int) -> str:
@@ -96,7 +133,7 @@ def translate(
     branch: str | None,
     doing: str,
     protected_hint: str | None = None,
-    transport: Transport | None = None,
+    waits: Waits | None = None,
 ) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it."""
     status, message = exc.status, _message(exc)
@@ -112,10 +149,10 @@ def translate(
             f"could not {doing}: {where} changed meanwhile ({message})",
             outdated=not message.startswith("is at "),
         )
-    if isinstance(exc, RateLimitPastDeadline | RateLimitExceededException) or status == 429:
-        return rate_limit_error(exc, doing, transport)
+    if isinstance(exc, RateLimitExceededException) or status == 429:
+        return rate_limit_error(exc, doing, waits)
     if status >= 500:
-        tried = f" after {transport.tried()}" if transport else ""
+        tried = f" after {waits.tried()}" if waits else ""
         return GaveUpError(
             f"could not {doing}: GitHub kept failing ({status} {message or 'server error'})"
             f"{tried}; see https://www.githubstatus.com and re-run"
@@ -151,13 +188,68 @@ def _refused(exc: GithubException, repository: str, branch: str | None, doing: s
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
 
 
+def rate_limit_error(exc: GithubException, doing: str, waits: Waits | None) -> GaveUpError:
+    """The one line for a rate limit the run could not wait out within its deadline."""
+    message = github_message(exc.data) or "rate limited"
+    shown = message if len(message) <= 160 else message[:157] + "..."
+    # Only this program's retries measure the wait: a 403 or 429 reaches here through them.
+    no_wait = RateWait("secondary", 0.0, NO_TIME_NAMED)
+    wait = exc.asked if isinstance(exc, RateLimitPastDeadline) else no_wait
+    deadline = waits.deadline if waits else Deadline(0)
+    tried = f" after {waits.tried()}" if waits else ""
+    what = (
+        "the token's primary rate limit is used up"
+        if wait.kind == "primary"
+        else "GitHub's secondary rate limit (shared by everything that uses this token or App "
+        "installation) was hit"
+    )
+    return GaveUpError(
+        f"could not {doing}: {what} ({exc.status} {shown}); it asks to wait {wait.seconds:.0f} s "
+        f"({wait.source}), more than the {max(deadline.remaining(), 0):.0f} s left{tried}: "
+        f"{deadline.advice()}"
+    )
+
+
 def unreachable(
-    exc: Exception, repository: str, doing: str, transport: Transport | None = None
+    exc: Exception, repository: str, doing: str, waits: Waits | None = None
 ) -> GaveUpError:
     """The error for a request that never got an answer (timeouts, resets, refused connections)."""
     reason = why_unreachable(exc)
-    tried = f" after {transport.tried()}" if transport and not refused(cause_of(exc)) else ""
+    tried = f" after {waits.tried()}" if waits and not refused(cause_of(exc)) else ""
     return GaveUpError(
         f"could not {doing} in {repository}: {reason}{tried}; check {setting('api-url')} and "
         "the network, then re-run"
     )
+
+
+def cause_of(exc: BaseException) -> BaseException | None:
+    """The urllib3 error under a requests error (the reason of its MaxRetryError)."""
+    inner = exc.args[0] if exc.args else None
+    return getattr(inner, "reason", None) if isinstance(inner, BaseException) else None
+
+
+def refused(error: BaseException | None) -> bool:
+    """Whether ``error`` is a connection the host actively refused (nothing listens there)."""
+    return (
+        isinstance(error, NewConnectionError)
+        and not isinstance(error, NameResolutionError)
+        and isinstance(error.__cause__, ConnectionRefusedError)
+    )
+
+
+def why_unreachable(exc: Exception) -> str:
+    """One clause: refused, name not found, timed out, or reset."""
+    cause = cause_of(exc)
+    request = getattr(exc, "request", None)
+    host = urlsplit(getattr(request, "url", None) or "").netloc or "the API's host"
+    if isinstance(cause, NameResolutionError):
+        return f"the name {urlsplit(f'//{host}').hostname} was not found (DNS)"
+    if refused(cause):
+        return f"the connection to {host} was refused (nothing listens there)"
+    if isinstance(cause, NewConnectionError):
+        return f"no connection could be made to {host}"
+    if isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | Urllib3Timeout):
+        return "GitHub did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection failed or was reset"
+    return type(exc).__name__

@@ -1,8 +1,8 @@
 """Branches and pull requests of a GitHub registry, for pull-request mode (PyGithub).
 
-A sibling of store/github.py rather than more of it: that module is the Contents API store
-every run uses, and keeping the pull-request calls apart keeps both small. Refusals are
-translated by the same ``translate`` so the advice a user reads is the same.
+A sibling of contents.py rather than more of it: that module is the Contents API store every
+run uses, and keeping the pull-request calls apart keeps both small. Refusals are translated
+by the same ``translate`` so the advice a user reads is the same.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from github.PullRequest import PullRequest as GithubPull
 from github.Repository import Repository
 
 from registry_action.errors import GitHubError
-from registry_action.store.github.contents import GitHubStore, transport_of
-from registry_action.store.github.errors import translate
-from registry_action.store.interface import ConflictError, RegistryStore
-from registry_action.store.proposals import ProposalHost, PullRequest
+from registry_action.store.github.contents import GitHubStore
+from registry_action.store.github.errors import github_message, translate
+from registry_action.store.github.http import waits_of
+from registry_action.store.interface import ConflictError, ProposalHost, PullRequest, RegistryStore
 
 # When rules also cover the proposal branches, pull-request mode cannot help by itself.
 BRANCH_RULE_HINT = (
@@ -111,28 +111,24 @@ class GitHubProposals(ProposalHost):
 
     def _fail(self, exc: GithubException, doing: str, branch: str) -> NoReturn:
         error = translate(
-            exc, self._repository, branch, doing, BRANCH_RULE_HINT, transport_of(self._client)
+            exc, self._repository, branch, doing, BRANCH_RULE_HINT, waits_of(self._client)
         )
-        if exc.status == 422 and "reference update failed" in _text(exc).lower():
+        said = github_message(exc.data)
+        if exc.status == 422 and "reference update failed" in said.lower():
             # What GitHub answers when a ruleset restricts creating (or updating) the branch.
             error = GitHubError(
                 f"a ruleset of {self._repository} (or of its organization) refused to {doing} "
-                f"(422 {_text(exc)}): it restricts creating or updating branches that match "
+                f"(422 {said}): it restricts creating or updating branches that match "
                 "`registry/*`; exclude `registry/*` from that ruleset's branch targets or let "
                 "the token bypass it"
             )
         if exc.status == 403 and "pull request" in doing and "protection" not in str(error):
             # Contents alone is not enough here: the advice must name the other permission.
             error = GitHubError(
-                f"the token cannot {doing} in {self._repository} (403 {_text(exc)}): give "
+                f"the token cannot {doing} in {self._repository} (403 {said}): give "
                 f"it `pull-requests: write` as well as `contents: write` on {self._repository}"
             )
         raise error from None
-
-
-def _text(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    return str(data.get("message") or exc.data or "")
 
 
 def _exists(read: Callable[[], object]) -> bool:

@@ -6,20 +6,24 @@ request. Here the folder is listed with the Git Trees API (recursive; when GitHu
 comes from one GraphQL query of the folder's tree entries. Each text is checked against the
 blob sha the listing gave, so a file GraphQL cut (``isTruncated``, past 512,000 bytes), left out,
 or could not give as text is read on its own through the blob API.
+
+Also here: when a file last changed, from the commits API (only the one-run conversion of a
+registry asks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from github import GithubException
+from github.Repository import Repository
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
-from registry_action.store.interface import StoredFile
-from registry_action.store.local import blob_sha
+from registry_action.store.interface import StoredFile, blob_sha
 
 # One tree's entries with their blobs' text. Tree entries are not a paginated connection, so
 # the whole folder comes in one answer.
@@ -148,3 +152,16 @@ def graphql_errors(exc: GithubException) -> str:
         return ""
     messages = [str(e.get("message")) for e in errors if isinstance(e, dict)]
     return "; ".join(" ".join(m.split()) for m in messages)
+
+
+def last_commit_time(repo: Repository, branch: str, path: str) -> datetime | None:
+    """The committer date of the newest commit on ``branch`` that changed ``path``, if any.
+
+    https://docs.github.com/en/rest/commits/commits#list-commits filters by ``path`` from
+    ``sha``, newest first; the first page answers.
+    """
+    newest = repo.get_commits(sha=branch, path=path).get_page(0)
+    if not newest:
+        return None
+    moment = newest[0].commit.committer.date
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
