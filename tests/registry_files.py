@@ -8,8 +8,8 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from registry_action.core.documents import dumps
 from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.store.interface import Deadline, RegistryStore

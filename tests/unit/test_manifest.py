@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from registry_action.core.documents import dumps
 from registry_action.core.manifest import insecure_urls, render_manifest, same_content
 from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.core.strictjson import dumps
 from registry_action.errors import InputError, TemplateError
 
 NOW = "2024-01-20T12:00:00.000Z"

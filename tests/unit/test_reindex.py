@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.core.documents import dumps, registry_problems
+from registry_action.core.documents import registry_problems
 from registry_action.core.reindex import rebuild, usable_manifests
+from registry_action.core.strictjson import dumps
 from registry_action.errors import RegistryProblemsError
 from registry_files import entry, manifest, registry
 

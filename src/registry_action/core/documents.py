@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from registry_action.core import strictjson
 from registry_action.core.models import Manifest, Registry
-from registry_action.core.output import dumps as dumps  # where the documents read here are written
 from registry_action.errors import DamagedFileError
 
 Kind = Literal["registry", "manifest"]

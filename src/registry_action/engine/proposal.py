@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core import strictjson
-from registry_action.core.documents import PLUGINS_DIR, dumps, manifest_path, replaceable_manifest
+from registry_action.core.documents import PLUGINS_DIR, manifest_path, replaceable_manifest
 from registry_action.core.manifest import render_manifest, same_content
 from registry_action.core.registry import respelled, spelled_as
 from registry_action.core.spec import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying

@@ -26,7 +26,6 @@ from typing import Any
 from registry_action.core.documents import (
     REGISTRY_PATH,
     check_registry,
-    dumps,
     load_registry,
     manifest_path,
     prepare_validators,
@@ -41,6 +40,7 @@ from registry_action.core.registry import (
     upsert,
 )
 from registry_action.core.spec import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
