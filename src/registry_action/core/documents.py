@@ -142,20 +142,22 @@ def _short(message: str, limit: int = 200) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def parse_json(path: str, data: bytes) -> Any:
-    """Decode UTF-8 JSON, raising DamagedFileError that names the file and the position."""
+def read_json(path: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON; strictjson.NotJSONError names the file, the problem and its line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DamagedFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        message = f"{path} is not UTF-8 text (byte {exc.start})"
+        raise strictjson.NotJSONError(message, None) from None
+    return strictjson.parse(text, path)
+
+
+def parse_json(path: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON, raising DamagedFileError that names the file and the position."""
     try:
-        return strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DamagedFileError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except strictjson.DuplicateKeyError as exc:
-        raise DamagedFileError(f"{path} is not valid JSON: the key {exc} appears twice") from None
+        return read_json(path, data)
+    except strictjson.NotJSONError as exc:
+        raise DamagedFileError(str(exc)) from None
 
 
 def check_registry(path: str, document: object) -> Registry:

@@ -4,7 +4,8 @@ Python's reader takes ``NaN`` and ``Infinity``, reads ``1e400`` as infinity, kee
 two equal keys, lets lone surrogate escapes through and recurses once per level of nesting;
 its writer then emits what no browser parses. ``loads`` refuses all of them, and ``dumps`` and
 ``dumps_text`` refuse to write them. Every refusal to read is a ``json.JSONDecodeError`` (with
-its line and column), so callers report it like any other syntax error.
+its line and column) or a DuplicateKeyError, so callers report it like any other syntax error;
+``parse`` words either as the one message a user sees.
 
 ``dumps`` writes the registry's files deterministically: 2-space indent, UTF-8 characters as
 themselves, a final newline, the same bytes for the same document.
@@ -39,6 +40,14 @@ class DuplicateKeyError(ValueError):
     """An object names the same key twice (``str(error)`` is the key, as JSON)."""
 
 
+class NotJSONError(ValueError):
+    """Text ``parse`` refused: ``str(error)`` names it and says why; ``line`` is where, if known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class _Refused(ValueError):
     def __init__(self, message: str, literal: str) -> None:
         super().__init__(message)
@@ -65,6 +74,17 @@ def loads(text: str) -> Any:
     if _SURROGATE_ESCAPE.search(text):
         _check_surrogates(text)
     return document
+
+
+def parse(text: str, what: str) -> Any:
+    """``loads``, each refusal a NotJSONError worded ``<what> is not valid JSON: <why>``."""
+    try:
+        return loads(text)
+    except json.JSONDecodeError as exc:
+        why, line = f"{exc.msg} at line {exc.lineno} column {exc.colno}", exc.lineno
+    except DuplicateKeyError as exc:
+        why, line = f"the key {exc} appears twice", None
+    raise NotJSONError(f"{what} is not valid JSON: {why}", line)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

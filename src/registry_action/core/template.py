@@ -7,7 +7,6 @@ contains quotes or backslashes can never break the document.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -63,16 +62,9 @@ def render_value(value: Any, context: Mapping[str, str], where: str) -> Any:
 def parse_template(source: str, text: str) -> dict[str, Any]:
     """Parse a manifest template file; it must be a JSON object."""
     try:
-        document = strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TemplateError(
-            f"the manifest template {source} is not valid JSON: {exc.msg} "
-            f"at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except strictjson.DuplicateKeyError as exc:
-        raise TemplateError(
-            f"the manifest template {source} is not valid JSON: the key {exc} appears twice"
-        ) from None
+        document = strictjson.parse(text, f"the manifest template {source}")
+    except strictjson.NotJSONError as exc:
+        raise TemplateError(str(exc)) from None
     if not isinstance(document, dict):
         raise TemplateError(f"the manifest template {source} must be a JSON object")
     return document

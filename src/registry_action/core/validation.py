@@ -7,7 +7,6 @@ at the first problem: a reviewer wants the whole list.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from registry_action.core.documents import (
     REGISTRY_PATH,
     Kind,
     manifest_path,
-    parse_json,
+    read_json,
     repeated_id_text,
     repeated_ids,
     schema_violations,
@@ -30,7 +29,6 @@ from registry_action.core.legacy import LegacyForm, manifest_forms, registry_for
 from registry_action.core.models import RegistryEntry
 from registry_action.core.positions import Pointer, line_of, value_lines
 from registry_action.core.registry import ENTRY_FIELDS
-from registry_action.errors import DamagedFileError
 from registry_action.store.interface import RegistryStore, StoredFile
 
 Severity = Literal["error", "warning"]
@@ -61,29 +59,18 @@ class Checked:
 
 def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Problem]]:
     """Parse one file and find its syntax and schema problems."""
-    text = content.decode("utf-8", "replace")
     try:
-        document = parse_json(path, content)
-    except DamagedFileError as exc:
-        problem = Problem("error", path, _syntax_line(text), exc.message)
-        return Checked(path, None, {}, valid=False), [problem]
+        document = read_json(path, content)
+    except strictjson.NotJSONError as exc:
+        return Checked(path, None, {}, valid=False), [Problem("error", path, exc.line, str(exc))]
     violations = schema_violations(kind, document)
-    checked = Checked(path, document, value_lines(text), valid=not violations)
+    lines = value_lines(content.decode("utf-8"))
+    checked = Checked(path, document, lines, valid=not violations)
     problems = [
         Problem("error", path, checked.line(*where), _at(where, message))
         for where, message in violations
     ]
     return checked, problems
-
-
-def _syntax_line(text: str) -> int | None:
-    try:
-        strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        return exc.lineno
-    except ValueError:
-        return None
-    return None  # valid syntax: the damage is a repeated key or an encoding error
 
 
 def _at(where: tuple[str | int, ...], message: str) -> str:
