@@ -33,6 +33,16 @@ def manifest_path(plugin_id: str) -> str:
     return f"{PLUGINS_DIR}/{plugin_id}.json"
 
 
+def plugin_id_of(path: str) -> str:
+    """The id a manifest's path names: ``plugins/<id>.json`` -> ``<id>``."""
+    return path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+
+
+def is_manifest_path(path: str) -> bool:
+    """Whether ``path`` is where a manifest lives (``plugins/<name>.json``)."""
+    return path.startswith(f"{PLUGINS_DIR}/") and path.endswith(".json")
+
+
 @cache
 def schema(kind: Kind) -> dict[str, Any]:
     """The JSON schema of a document kind, as shipped in the package."""

@@ -19,7 +19,9 @@ from registry_action.core.documents import (
     PLUGINS_DIR,
     REGISTRY_PATH,
     Kind,
+    is_manifest_path,
     manifest_path,
+    plugin_id_of,
     read_json,
     repeated_id_text,
     repeated_ids,
@@ -78,16 +80,11 @@ def _at(where: tuple[str | int, ...], message: str) -> str:
     return f"at {pointer}: {message}"
 
 
-def is_manifest_path(path: str) -> bool:
-    """Whether ``path`` is where a manifest lives (``plugins/<name>.json``)."""
-    return path.startswith(f"{PLUGINS_DIR}/") and path.endswith(".json")
-
-
 def manifest_problems_of(path: str, content: bytes) -> tuple[Checked, list[Problem]]:
     """A manifest's own problems: syntax, schema, and a file name that is not its id."""
     checked, problems = check_file(path, content, "manifest")
     document = checked.document
-    stem = path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+    stem = plugin_id_of(path)
     if checked.valid and document["id"] != stem:
         problems.append(
             Problem(
@@ -170,7 +167,7 @@ def _index_problems(
                 "load it: register the plugin, run reindex, or delete the file",
             )
             for path in manifests
-            if path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json") not in listed
+            if plugin_id_of(path) not in listed
         ]
     return problems
 

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core import strictjson
-from registry_action.core.documents import PLUGINS_DIR, manifest_path, replaceable_manifest
+from registry_action.core.documents import (
+    PLUGINS_DIR,
+    manifest_path,
+    plugin_id_of,
+    replaceable_manifest,
+)
 from registry_action.core.manifest import render_manifest, same_content
 from registry_action.core.registry import respelled, spelled_as
 from registry_action.core.spec import PluginSpec
@@ -155,9 +160,7 @@ class Proposer:
         proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
         """
         stems = [
-            path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
-            for path in self.base.list_dir(PLUGINS_DIR)
-            if path.endswith(".json")
+            plugin_id_of(path) for path in self.base.list_dir(PLUGINS_DIR) if path.endswith(".json")
         ]
         spelling = spelled_as(stems, spec.id)
         if spelling is None or spelling == spec.id:
