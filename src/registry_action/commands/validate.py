@@ -8,6 +8,7 @@ from pathlib import Path
 
 from registry_action.commands.common import Result
 from registry_action.commands.target import open_target, raw_base_url, registry_url_of
+from registry_action.core.documents import REGISTRY_PATH
 from registry_action.engine.outcome import Outcome
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
@@ -23,10 +24,10 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
 
     folder = inputs.registry_dir
     if folder is None and inputs.registry_repository is None:
-        if not (runner.workspace / "registry.json").is_file():
+        if not (runner.workspace / REGISTRY_PATH).is_file():
             raise InputError(
                 f"{named('registry-repository')} is required, unless validate runs in a "
-                f"checkout of the registry (there is no registry.json in {runner.workspace})"
+                f"checkout of the registry (there is no {REGISTRY_PATH} in {runner.workspace})"
             )
         folder = runner.workspace  # the workflow's checkout, such as a pull request's head
     base: str | None
@@ -41,7 +42,7 @@ def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Resu
     prefix = _annotation_prefix(folder, runner.workspace)
     found = find_problems(index, manifests, base_url=base)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in found)
-    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
+    log(f"Checked {REGISTRY_PATH} and {len(manifests)} manifest(s) in {where}")
     return Result(
         Outcome(plugin_id=""),
         "validate",
