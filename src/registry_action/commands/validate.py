@@ -19,7 +19,8 @@ from registry_action.store.interface import RegistryStore
 
 def validate(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
     """Find every problem of the registry; writes nothing."""
-    from registry_action.core.validation import find_problems, read_registry
+    from registry_action.core.validation import find_problems
+    from registry_action.engine.reading import read_registry
     from registry_action.store.local import LocalStore
 
     folder = inputs.registry_dir

@@ -16,10 +16,8 @@ from pydantic import ValidationError
 from registry_action.core import strictjson
 from registry_action.core.dashboard import container_collisions, manifest_url_problem
 from registry_action.core.documents import (
-    PLUGINS_DIR,
     REGISTRY_PATH,
     Kind,
-    is_manifest_path,
     manifest_path,
     plugin_id_of,
     read_json,
@@ -31,7 +29,6 @@ from registry_action.core.legacy import LegacyForm, manifest_forms, registry_for
 from registry_action.core.models import RegistryEntry
 from registry_action.core.positions import Pointer, line_of, value_lines
 from registry_action.core.registry import ENTRY_FIELDS
-from registry_action.store.interface import RegistryStore, StoredFile
 
 Severity = Literal["error", "warning"]
 
@@ -231,20 +228,3 @@ def _disagreements(
         for field in ENTRY_FIELDS
         if entry[field] != manifest.get(field)
     ]
-
-
-def read_manifests(store: RegistryStore) -> dict[str, bytes]:
-    """Every ``plugins/*.json`` of a store, by path."""
-    return {path: stored.content for path, stored in read_manifest_files(store).items()}
-
-
-def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
-    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk)."""
-    found = store.read_folder(PLUGINS_DIR)
-    return {path: stored for path, stored in found.items() if is_manifest_path(path)}
-
-
-def read_registry(store: RegistryStore) -> tuple[bytes | None, dict[str, bytes]]:
-    """``registry.json`` (None when missing) and every ``plugins/*.json``, by path."""
-    index = store.read(REGISTRY_PATH)
-    return (index.content if index else None), read_manifests(store)

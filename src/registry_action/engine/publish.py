@@ -279,7 +279,7 @@ class Publisher:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
         from registry_action.core.reindex import conversion
-        from registry_action.core.validation import read_manifest_files
+        from registry_action.engine.reading import read_manifest_files
 
         index_file = state.read(REGISTRY_PATH)
         index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
