@@ -21,17 +21,17 @@ from registry_action.core.spec import (
     PluginSpec,
     RepositoryContext,
     SpecInputs,
-    build_spec,
+    checked_input,
     placeholder_context,
 )
-from registry_action.core.template import parse_template, substitute
+from registry_action.core.template import parse_template, render_value, substitute
 from registry_action.core.versions import resolve_version
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.errors import InputError, TemplateError
 from registry_action.settings import workspace
-from registry_action.settings.inputs import Inputs
+from registry_action.settings.inputs import Inputs, declared, input_name
 from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import advise, named, setting
 from registry_action.store.interface import RegistryStore
@@ -282,3 +282,30 @@ def run(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> Result:
         return result
     warnings = notices + result.outcome.warnings
     return replace(result, outcome=replace(result.outcome, warnings=warnings))
+
+
+def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
+    """Substitute placeholders in every input and check the results; InputError if wrong."""
+    context = placeholder_context(raw.plugin_id, raw.version, repos)
+    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
+    name = substitute(name_input, context, named("plugin-name"))
+    context["name"] = name
+    base = checked_input(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
+    values: dict[str, str] = {}
+    for key, use in declared():
+        if use.spec and key != "plugin_name":
+            text = raw.fields.get(key) or ""
+            values[key] = checked_input(text, input_name(key), use.check, context)
+    template = (
+        render_value(raw.template, context, "manifest template")
+        if raw.template is not None
+        else None
+    )
+    return PluginSpec(
+        id=raw.plugin_id,
+        name=name,
+        version=raw.version,
+        manifest_url=f"{base}/{manifest_path(raw.plugin_id)}",
+        template=template,
+        **values,
+    )

@@ -178,11 +178,6 @@ def check_registry(path: str, document: object) -> Registry:
     return model
 
 
-def registry_problems(document: object) -> list[str]:
-    """Schema violations, model violations and duplicated ids of a registry document."""
-    return _registry_model(document)[1]
-
-
 def _registry_model(document: object) -> tuple[Registry | None, list[str]]:
     # The model is built once, both to check and to return: a big registry feels every pass.
     problems = schema_problems("registry", document)

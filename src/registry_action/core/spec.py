@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core.models import is_http_url
-from registry_action.core.template import render_value, substitute
+from registry_action.core.template import substitute
 from registry_action.errors import InputError
 from registry_action.settings.spelling import named
 
@@ -75,20 +75,6 @@ class SpecInputs:
     fields: Mapping[str, str | None]
     template: Mapping[str, Any] | None = None
 
-    @classmethod
-    def of(
-        cls,
-        plugin_id: str,
-        version: str,
-        manifest_base_url: str,
-        template: Mapping[str, Any] | None = None,
-        **fields: str | None,
-    ) -> SpecInputs:
-        """Spec inputs with the declared defaults for every field not given."""
-        from registry_action.settings.inputs import Inputs
-
-        return cls(plugin_id, version, manifest_base_url, Inputs().spec_values() | fields, template)
-
 
 def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) -> dict[str, str]:
     """Placeholder values known before the plugin's name is."""
@@ -103,37 +89,12 @@ def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) 
     }
 
 
-def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
-    """Substitute placeholders in every input and check the results; InputError if wrong."""
-    from registry_action.settings.inputs import declared, input_name
+def checked_input(text: str, input_name: str, check: str, context: Mapping[str, str]) -> str:
+    """An input's ``text`` with its placeholders substituted, checked to be a ``check``.
 
-    context = placeholder_context(raw.plugin_id, raw.version, repos)
-    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
-    name = substitute(name_input, context, named("plugin-name"))
-    context["name"] = name
-    base = _checked(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
-    values: dict[str, str] = {}
-    for field, use in declared():
-        if use.spec and field != "plugin_name":
-            text = raw.fields.get(field) or ""
-            values[field] = _checked(text, input_name(field), use.check, context)
-    template = (
-        render_value(raw.template, context, "manifest template")
-        if raw.template is not None
-        else None
-    )
-    return PluginSpec(
-        id=raw.plugin_id,
-        name=name,
-        version=raw.version,
-        manifest_url=f"{base}/plugins/{raw.plugin_id}.json",
-        template=template,
-        **values,
-    )
-
-
-def _checked(text: str, input_name: str, check: str, context: Mapping[str, str]) -> str:
-    """``text`` with its placeholders substituted, checked to be what the input must be."""
+    ``check`` is ``url`` (an absolute http(s) URL), ``path`` (starting with one '/') or
+    ``text`` (anything).
+    """
     result = substitute(text, context, named(input_name))
     if check == "url" and not is_http_url(result):
         raise InputError(

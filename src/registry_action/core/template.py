@@ -14,16 +14,6 @@ from typing import Any
 from registry_action.core import strictjson
 from registry_action.errors import TemplateError
 
-PLACEHOLDERS = (
-    "id",
-    "name",
-    "version",
-    "repository",
-    "repository_owner",
-    "repository_name",
-    "registry_repository",
-    "registry_branch",
-)
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
