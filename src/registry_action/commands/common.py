@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 from registry_action.commands import COMMANDS
 from registry_action.commands.target import Target, open_target, registry_url_of
 from registry_action.core import strictjson
-from registry_action.core.clock import now
 from registry_action.core.documents import manifest_path
 from registry_action.core.manifest import insecure_urls, render_manifest
-from registry_action.core.models import is_plugin_id
+from registry_action.core.models import is_plugin_id, now
 from registry_action.core.spec import (
     PluginSpec,
     RepositoryContext,

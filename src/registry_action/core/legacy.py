@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from registry_action.core.clock import normalised
-from registry_action.core.models import UNEXPANDED_DATE, is_canonical_timestamp
+from registry_action.core.models import UNEXPANDED_DATE, is_canonical_timestamp, normalised
 from registry_action.core.registry import TOP_LEVEL_ORDER, in_contract_order
 from registry_action.settings.spelling import setting
 

@@ -1,7 +1,8 @@
-"""Pydantic models of the registry's two documents; they agree with ``schema/``.
+"""Pydantic models of the registry's two documents, the forms of their values, timestamps.
 
-The models accept and reject the same documents as the JSON schemas (a table-driven test holds
-them to it). Unknown fields are allowed on every object, as the schemas allow them.
+The models accept and reject the same documents as the JSON schemas in ``schema/`` (a
+table-driven test holds them to it). Unknown fields are allowed on every object, as the schemas
+allow them. Timestamps are read in any ISO 8601 form and written in one.
 """
 
 from __future__ import annotations
@@ -113,6 +114,23 @@ def read_timestamp(value: str) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """UTC, ISO 8601 with milliseconds and ``Z``: ``2024-01-20T12:00:00.000Z``."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def now() -> str:
+    """The current time in the registry's format."""
+    return timestamp(datetime.now(UTC))
+
+
+def normalised(text: str) -> str | None:
+    """A timestamp read in any ISO 8601 form, in the written form; None if it names no moment."""
+    moment = read_timestamp(text)
+    return timestamp(moment) if moment is not None else None
 
 
 def is_semver(value: str) -> bool:
