@@ -9,13 +9,20 @@ its line and column) or a DuplicateKeyError, so callers report it like any other
 
 ``dumps`` writes the registry's files deterministically: 2-space indent, UTF-8 characters as
 themselves, a final newline, the same bytes for the same document.
+
+The standard library's parser gives no positions, so ``value_lines`` walks a text once more,
+recording for each JSON pointer (a tuple of keys and indexes) the line its key (in an object)
+or its value (in an array, or the whole document) starts on, for annotations.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import json
 import math
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Manifests and registries are three levels deep; anything near this is not a registry. It also
@@ -25,11 +32,18 @@ MAX_DEPTH = 64
 MAX_SAFE_INTEGER = 2**53 - 1
 _MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
 
-# A JSON string token, or one of the characters whose meaning depends on not being in one.
+Pointer = tuple[str | int, ...]
+
+# Tokens of JSON text. The searches match a whole string token too, so that what they look for
+# is never found inside a string.
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _BRACKETS = re.compile(_STRING + r"|[\[\]{}]", re.DOTALL)
-_NUMBER = re.compile(_STRING + r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.DOTALL)
+_NUMBER = re.compile(_STRING + "|" + _JSON_NUMBER, re.DOTALL)
 _CONSTANT = re.compile(_STRING + r"|-?Infinity|NaN", re.DOTALL)
+_STRING_TOKEN = re.compile(_STRING, re.DOTALL)
+_SCALAR = re.compile(_JSON_NUMBER + "|true|false|null")
+_SPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # Half of a UTF-16 pair: what a str holds for a lone surrogate escape, and UTF-8 cannot encode.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -167,7 +181,7 @@ def _too_deep_at(text: str) -> int:
 
 
 def _check_surrogates(text: str) -> None:
-    for string in re.finditer(_STRING, text, flags=re.DOTALL):
+    for string in _STRING_TOKEN.finditer(text):
         units = [
             (int(escape.group(1), 16) if escape.group(1) else -1, escape.start())
             for escape in _ESCAPE.finditer(string.group())
@@ -246,3 +260,83 @@ def _dumps_flat_plugins(document: dict[str, Any], plugins: list[dict[str, Any]])
     entries = "[\n    {\n      " + body + "\n    }\n  ]"
     shell = _text({**document, "plugins": "\0plugins\0"}, indent=2)
     return shell.replace(_PLACEHOLDER, '\n  "plugins": ' + entries, 1)
+
+
+class _Damaged(ValueError):
+    pass
+
+
+class _Walker:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines: dict[Pointer, int] = {}
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def skip(self, offset: int) -> int:
+        match = _SPACE.match(self.text, offset)
+        return match.end() if match else offset
+
+    def expect(self, offset: int, char: str) -> int:
+        offset = self.skip(offset)
+        if self.text[offset : offset + 1] != char:
+            raise _Damaged(offset)
+        return offset + 1
+
+    def value(self, offset: int, at: Pointer) -> int:
+        offset = self.skip(offset)
+        self.lines.setdefault(at, self.line(offset))
+        char = self.text[offset : offset + 1]
+        if char == "{":
+            return self.members(offset + 1, at)
+        if char == "[":
+            return self.items(offset + 1, at)
+        match = (_STRING_TOKEN if char == '"' else _SCALAR).match(self.text, offset)
+        if not match:
+            raise _Damaged(offset)
+        return match.end()
+
+    def members(self, offset: int, at: Pointer) -> int:
+        if self.text[self.skip(offset) : self.skip(offset) + 1] == "}":
+            return self.skip(offset) + 1
+        while True:
+            start = self.skip(offset)
+            found = _STRING_TOKEN.match(self.text, start)
+            if not found:
+                raise _Damaged(start)
+            key: str = json.loads(found.group())
+            offset = found.end()
+            self.lines.setdefault((*at, key), self.line(start))
+            offset = self.skip(self.value(self.expect(offset, ":"), (*at, key)))
+            if self.text[offset : offset + 1] != ",":
+                return self.expect(offset, "}")
+            offset += 1
+
+    def items(self, offset: int, at: Pointer) -> int:
+        if self.text[self.skip(offset) : self.skip(offset) + 1] == "]":
+            return self.skip(offset) + 1
+        index = 0
+        while True:
+            offset = self.skip(self.value(offset, (*at, index)))
+            if self.text[offset : offset + 1] != ",":
+                return self.expect(offset, "]")
+            offset, index = offset + 1, index + 1
+
+
+def value_lines(text: str) -> dict[Pointer, int]:
+    """The 1-based line of every key and value in ``text``, by pointer."""
+    walker = _Walker(text)
+    # On damaged text, keep the lines found before the damage.
+    with contextlib.suppress(_Damaged, json.JSONDecodeError, IndexError):
+        walker.value(0, ())
+    return walker.lines
+
+
+def line_of(lines: Mapping[Pointer, int], at: Sequence[str | int]) -> int | None:
+    """The line of ``at``, or of its nearest enclosing key or value that was found."""
+    pointer = tuple(at)
+    while pointer not in lines and pointer:
+        pointer = pointer[:-1]
+    return lines.get(pointer)

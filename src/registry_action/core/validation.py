@@ -27,8 +27,8 @@ from registry_action.core.documents import (
 )
 from registry_action.core.legacy import LegacyForm, manifest_forms, registry_forms
 from registry_action.core.models import RegistryEntry
-from registry_action.core.positions import Pointer, line_of, value_lines
 from registry_action.core.registry import ENTRY_FIELDS
+from registry_action.core.strictjson import Pointer, line_of, value_lines
 
 Severity = Literal["error", "warning"]
 
