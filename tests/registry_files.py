@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry_action.commands.common import build_spec
-from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs
+from registry_action.core.manifest import PluginSpec, RepositoryContext, SpecInputs
 from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions

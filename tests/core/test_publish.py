@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from memory_store import MemoryStore
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
 from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions

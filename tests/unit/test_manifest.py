@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from registry_action.commands.common import build_spec
-from registry_action.core.manifest import insecure_urls, render_manifest, same_content
-from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs
+from registry_action.core.manifest import (
+    PluginSpec,
+    RepositoryContext,
+    SpecInputs,
+    insecure_urls,
+    render_manifest,
+    same_content,
+)
 from registry_action.core.strictjson import dumps
 from registry_action.errors import InputError, TemplateError
 from registry_files import spec_inputs

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.core.template import parse_template, render_value, substitute
+from registry_action.core.manifest import parse_template, render_value, substitute
 from registry_action.errors import TemplateError
 
 CONTEXT = {"id": "calendar", "version": "1.2.3", "name": "Calendar"}
@@ -59,7 +59,7 @@ def test_template_must_be_a_json_object() -> None:
 
 
 def test_the_program_offers_exactly_the_documented_placeholders() -> None:
-    from registry_action.core.spec import RepositoryContext, placeholder_context
+    from registry_action.core.manifest import RepositoryContext, placeholder_context
 
     context = placeholder_context("calendar", "1.0.0", RepositoryContext("a/b", "o/r", "main"))
     offered = {*context, "name"}  # the name is known once its own placeholders are substituted

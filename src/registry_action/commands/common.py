@@ -14,16 +14,19 @@ from registry_action.commands import COMMANDS
 from registry_action.commands.target import Target, open_target, registry_url_of
 from registry_action.core import strictjson
 from registry_action.core.documents import manifest_path
-from registry_action.core.manifest import insecure_urls, render_manifest
-from registry_action.core.models import is_plugin_id, now
-from registry_action.core.spec import (
+from registry_action.core.manifest import (
     PluginSpec,
     RepositoryContext,
     SpecInputs,
     checked_input,
+    insecure_urls,
+    parse_template,
     placeholder_context,
+    render_manifest,
+    render_value,
+    substitute,
 )
-from registry_action.core.template import parse_template, render_value, substitute
+from registry_action.core.models import is_plugin_id, now
 from registry_action.core.versions import resolve_version
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher

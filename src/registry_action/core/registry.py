@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
 
 FORMAT_VERSION = "1.0.0"
 ENTRY_FIELDS = ("id", "name", "version", "manifestUrl")

@@ -21,9 +21,8 @@ from registry_action.core.documents import (
     plugin_id_of,
     replaceable_manifest,
 )
-from registry_action.core.manifest import render_manifest, same_content
+from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import respelled, spelled_as
-from registry_action.core.spec import PluginSpec
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome

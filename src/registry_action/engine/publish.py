@@ -30,7 +30,7 @@ from registry_action.core.documents import (
     manifest_path,
     prepare_validators,
 )
-from registry_action.core.manifest import render_manifest, same_content
+from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
     as_listed,
     entry_for,
@@ -39,7 +39,6 @@ from registry_action.core.registry import (
     remove,
     upsert,
 )
-from registry_action.core.spec import PluginSpec
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
