@@ -13,9 +13,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from registry_action.core.legacy import converted_manifest, converted_registry
 from registry_action.core.models import timestamp
-from registry_action.core.registry import entry_for, new_registry, touched
+from registry_action.core.registry import (
+    converted_manifest,
+    converted_registry,
+    entry_for,
+    new_registry,
+    touched,
+)
 from registry_action.core.validation import Problem, manifest_problems_of
 from registry_action.errors import RegistryProblemsError
 

@@ -25,9 +25,8 @@ from registry_action.core.documents import (
     repeated_ids,
     schema_violations,
 )
-from registry_action.core.legacy import LegacyForm, manifest_forms, registry_forms
 from registry_action.core.models import RegistryEntry
-from registry_action.core.registry import ENTRY_FIELDS
+from registry_action.core.registry import ENTRY_FIELDS, LegacyForm, manifest_forms, registry_forms
 from registry_action.core.strictjson import Pointer, line_of, value_lines
 
 Severity = Literal["error", "warning"]
