@@ -3,18 +3,24 @@
 Pure: file contents in, problems out. Each problem names its file and, where it can be found,
 the line, so that a pull request to the registry shows it on the offending line. Nothing stops
 at the first problem: a reviewer wants the whole list.
+
+Some problems break a dashboard though each file is valid on its own. A dashboard fetches each
+entry's ``manifestUrl`` and loads the Module Federation container at ``window[<id without any
+character but letters and digits>]``. So a manifest whose ``manifestUrl`` names another file
+shows another plugin (or none), and two ids that differ only in ``.``, ``_`` or ``-`` load the
+same container: one plugin replaces the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from registry_action.core import strictjson
-from registry_action.core.dashboard import container_collisions, manifest_url_problem
 from registry_action.core.documents import (
     REGISTRY_PATH,
     Kind,
@@ -109,7 +115,7 @@ def find_problems(
         if checked.valid:
             valid[path] = checked.document
             problems += _legacy(checked, manifest_forms(checked.document))
-            wrong_url = manifest_url_problem(checked, base_url)
+            wrong_url = _manifest_url_problem(checked, base_url)
             problems += [wrong_url] if wrong_url else []
     if index is None:
         problems.append(
@@ -148,7 +154,7 @@ def _index_problems(
 ) -> list[Problem]:
     """Duplicate ids, entries without or disagreeing with their manifest, unlisted files."""
     entries = _entries(checked)
-    problems = _duplicates(checked, entries) + container_collisions(checked, entries)
+    problems = _duplicates(checked, entries) + _container_collisions(checked, entries)
     for index, entry in entries:
         if _is_valid_entry(entry):
             problems += _disagreements(checked, index, entry, manifests, valid)
@@ -227,3 +233,60 @@ def _disagreements(
         for field in ENTRY_FIELDS
         if entry[field] != manifest.get(field)
     ]
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
+
+
+def container_name(plugin_id: str) -> str:
+    """The name of the window property a dashboard loads the plugin's container from."""
+    return _NOT_ALPHANUMERIC.sub("", plugin_id)
+
+
+def _manifest_url_problem(checked: Checked, base_url: str | None) -> Problem | None:
+    """An error when a valid manifest's ``manifestUrl`` is not where the file itself is.
+
+    Without the registry's base URL (a folder with no repository named) only the end of the
+    URL, ``plugins/<file>.json``, can be checked.
+    """
+    url = checked.document["manifestUrl"]
+    expected = f"{base_url.rstrip('/')}/{checked.path}" if base_url else None
+    if url == expected or (expected is None and url.endswith(f"/{checked.path}")):
+        return None
+    where = f"this file is fetched from {expected}" if expected else f"this file is {checked.path}"
+    return Problem(
+        "error",
+        checked.path,
+        checked.line("manifestUrl"),
+        f"manifestUrl is {url} but {where}: dashboards would load another manifest; "
+        "register the plugin again or correct it",
+    )
+
+
+def _container_collisions(
+    checked: Checked, entries: Sequence[tuple[int, Mapping[str, Any]]]
+) -> list[Problem]:
+    """An error for each listed id whose container an earlier, different id already names."""
+    first: dict[str, tuple[str, int | None]] = {}
+    problems: list[Problem] = []
+    for index, entry in entries:
+        plugin_id = entry.get("id")
+        if not isinstance(plugin_id, str):
+            continue
+        line = checked.line("plugins", index, "id")
+        name = container_name(plugin_id)
+        earlier = first.setdefault(name, (plugin_id, line))
+        if earlier[0].lower() == plugin_id.lower():
+            continue  # the same id again is reported as a duplicate
+        problems.append(
+            Problem(
+                "error",
+                REGISTRY_PATH,
+                line,
+                f"the ids {earlier[0]!r} (line {earlier[1]}) and {plugin_id!r} load the same "
+                f"Module Federation container window.{name} (dashboards keep only the letters "
+                "and digits of an id): one plugin would replace the other; unregister one and "
+                "register it under an id that differs in a letter or digit",
+            )
+        )
+    return problems
