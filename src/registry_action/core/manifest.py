@@ -15,9 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
 from registry_action.core import strictjson
 from registry_action.core.documents import manifest_problems
-from registry_action.core.models import is_canonical_timestamp, is_http_url
+from registry_action.core.models import (
+    Manifest,
+    is_absolute_path,
+    is_canonical_timestamp,
+    is_http_url,
+)
 from registry_action.errors import InputError, TemplateError
 from registry_action.settings.spelling import named
 
@@ -156,27 +163,17 @@ def checked_input(text: str, input_name: str, check: str, context: Mapping[str, 
             f"{named(input_name)} {result!r} is not an absolute http(s) URL "
             "(such as https://example.com/path)"
         )
-    if check == "path" and (
-        not result.startswith("/") or result.startswith("//") or any(c.isspace() for c in result)
-    ):
+    if check == "path" and not is_absolute_path(result):
         raise InputError(f"{named(input_name)} {result!r} must be a path starting with '/'")
     return result
 
 
-# The public key order of a manifest; fields a template adds follow in the template's order.
-KEY_ORDER: dict[str, tuple[str, ...]] = {
-    "": (
-        "id",
-        "name",
-        "version",
-        "description",
-        "ui",
-        "server",
-        "manifestUrl",
-        "lastUpdated",
-    ),
-    "ui": ("remoteEntry", "expose"),
-    "server": ("routeBase", "deploymentUrl", "healthCheck"),
+# The public key order of a manifest and of its sections: the order the models declare their
+# fields in. Fields a template adds follow in the template's order.
+KEY_ORDER: dict[str, tuple[str, ...]] = {"": tuple(Manifest.model_fields)} | {
+    name: tuple(field.annotation.model_fields)
+    for name, field in Manifest.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
 }
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

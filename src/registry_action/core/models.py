@@ -56,6 +56,7 @@ _SEMVER_RE = re.compile(SEMVER_PATTERN)
 _HTTP_URL_RE = re.compile(HTTP_URL_PATTERN)
 _TIMESTAMP_RE = re.compile(TIMESTAMP_PATTERN)
 _TIMESTAMP_READ_RE = re.compile(TIMESTAMP_READ_PATTERN)
+_ABSOLUTE_PATH_RE = re.compile(ABSOLUTE_PATH_PATTERN)
 
 
 def _readable_timestamp(value: str) -> str:
@@ -138,6 +139,11 @@ def is_semver(value: str) -> bool:
     return bool(_SEMVER_RE.fullmatch(value))
 
 
+def is_absolute_path(value: str) -> bool:
+    """True for a path starting with a single ``/``, without white space."""
+    return _ABSOLUTE_PATH_RE.fullmatch(value) is not None
+
+
 def is_http_url(value: str) -> bool:
     """True for an absolute ``http``/``https`` URL with a host."""
     return bool(_HTTP_URL_RE.fullmatch(value)) and bool(urlsplit(value).hostname)
@@ -154,9 +160,7 @@ HttpUrl = Annotated[
     str, StringConstraints(max_length=2048), _matches(_HTTP_URL_RE, "an absolute http(s) URL")
 ]
 Timestamp = Annotated[str, AfterValidator(_readable_timestamp)]
-AbsolutePath = Annotated[
-    str, _matches(re.compile(ABSOLUTE_PATH_PATTERN), "a path starting with a single '/'")
-]
+AbsolutePath = Annotated[str, _matches(_ABSOLUTE_PATH_RE, "a path starting with a single '/'")]
 FormatVersion = Annotated[
     str, StringConstraints(pattern=FORMAT_VERSION_PATTERN.replace("$", r"\Z"))
 ]

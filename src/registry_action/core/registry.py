@@ -22,12 +22,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.core.manifest import PluginSpec
-from registry_action.core.models import UNEXPANDED_DATE, is_canonical_timestamp, normalised
+from registry_action.core.models import (
+    UNEXPANDED_DATE,
+    Registry,
+    RegistryEntry,
+    is_canonical_timestamp,
+    normalised,
+)
 from registry_action.settings.spelling import setting
 
 FORMAT_VERSION = "1.0.0"
-ENTRY_FIELDS = ("id", "name", "version", "manifestUrl")
-TOP_LEVEL_ORDER = ("version", "lastUpdated", "plugins")
+# The fields of an index entry, and the contract's order of the index's keys: the models' own.
+ENTRY_FIELDS = tuple(RegistryEntry.model_fields)
+TOP_LEVEL_ORDER = tuple(Registry.model_fields)
 
 
 def new_registry(now: str) -> dict[str, Any]:
