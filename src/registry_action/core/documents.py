@@ -69,7 +69,7 @@ def _validator(kind: Kind) -> Any:
 def _pattern_keyword(validator: Any, pattern: str, instance: object, _schema: object) -> Any:
     # jsonschema runs a schema's pattern through Python's re, whose "$" also matches before a
     # final newline; in the schema's own dialect (ECMA-262) it matches only at the very end.
-    from jsonschema import ValidationError as SchemaError
+    from jsonschema import ValidationError as SchemaError  # loaded only as _validator loads it
 
     if isinstance(instance, str) and not python_pattern(pattern).search(instance):
         yield SchemaError(f"{instance!r} does not match {pattern!r}")
@@ -100,7 +100,7 @@ def _fast_validator(kind: Kind) -> Any:
     # compliant) is fast but only answers "valid?": jsonschema stays the reference that explains
     # every problem, and runs only on a document found invalid (figures: docs/performance.md).
     try:
-        import jsonschema_rs
+        import jsonschema_rs  # loaded at the first validation: commands that read none skip it
     except ImportError:  # pragma: no cover - a dependency; jsonschema alone is just slower
         return None
     return jsonschema_rs.validator_for(schema(kind))

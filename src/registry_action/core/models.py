@@ -107,7 +107,8 @@ def read_timestamp(value: str) -> datetime | None:
     if _TIMESTAMP_READ_RE.fullmatch(value) is None or value == UNEXPANDED_DATE:
         return None
     # The ISO parser of python-dateutil reads every form the pattern admits (week dates, basic
-    # format, comma fractions, 24:00), which datetime alone does not.
+    # format, comma fractions, 24:00), which datetime alone does not. It is loaded only here,
+    # for the rare timestamp that is not in the written form.
     from dateutil.parser import isoparse
 
     try:
