@@ -17,6 +17,7 @@ from typing import Any
 from registry_action.core import strictjson
 from registry_action.core.documents import (
     PLUGINS_DIR,
+    is_manifest_path,
     manifest_path,
     plugin_id_of,
     replaceable_manifest,
@@ -159,7 +160,7 @@ class Proposer:
         proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
         """
         stems = [
-            plugin_id_of(path) for path in self.base.list_dir(PLUGINS_DIR) if path.endswith(".json")
+            plugin_id_of(path) for path in self.base.list_dir(PLUGINS_DIR) if is_manifest_path(path)
         ]
         spelling = spelled_as(stems, spec.id)
         if spelling is None or spelling == spec.id:
