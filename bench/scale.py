@@ -15,8 +15,9 @@ import time
 import tracemalloc
 from typing import Any
 
-from registry_action.core.documents import REGISTRY_PATH, dumps, load_registry, prepare_validators
+from registry_action.core.documents import REGISTRY_PATH, load_registry, prepare_validators
 from registry_action.core.registry import upsert
+from registry_action.core.strictjson import dumps
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main/plugins"
 NOW = "2024-02-01T00:00:00.000Z"

@@ -8,10 +8,13 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from registry_action.core.documents import dumps
-from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.commands.register import build_spec
+
+from registry_action.core.manifest import PluginSpec, RepositoryContext, SpecInputs
+from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
+from registry_action.settings.inputs import Inputs
 from registry_action.store.interface import Deadline, RegistryStore
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
@@ -109,4 +112,12 @@ def plugin_spec(
     }
     calling = f"acme/{plugin_id}" if repository is None else repository
     repos = RepositoryContext(calling, "org/plugin-registry", "main")
-    return build_spec(SpecInputs.of(**{**values, **changes}), repos)
+    return build_spec(spec_inputs(**{**values, **changes}), repos)
+
+
+def spec_inputs(template: dict[str, Any] | None = None, **values: Any) -> SpecInputs:
+    """What the register command makes of inputs with these values (unset ones defaulted)."""
+    inputs = Inputs(**values)
+    base = inputs.manifest_base_url
+    assert inputs.plugin_id is not None and inputs.version is not None and base is not None
+    return SpecInputs(inputs.plugin_id, inputs.version, base, inputs.spec_values(), template)

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memory_store import MemoryStore
-from registry_action.core.documents import dumps
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.errors import DamagedFileError, RegistryProblemsError
 from registry_action.report.summary import PluginRow, plugin_rows
 from registry_files import (

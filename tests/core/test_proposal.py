@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memory_store import MemoryStore
-from registry_action.core.documents import dumps
-from registry_action.core.manifest import render_manifest
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec, render_manifest
+from registry_action.core.strictjson import dumps
 from registry_action.engine.proposal import Proposer, pull_title
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.store.interface import Deadline, ProposalHost, PullRequest, RegistryStore

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from memory_store import MemoryStore
-from registry_action.core.documents import dumps
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.errors import DamagedFileError, GaveUpError

@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass, field
 
 from memory_store import MemoryStore
-from registry_action.core.documents import REGISTRY_PATH, dumps, manifest_path
-from registry_action.core.manifest import render_manifest
+from registry_action.core.documents import REGISTRY_PATH, manifest_path
+from registry_action.core.manifest import PluginSpec, render_manifest
 from registry_action.core.registry import entry_for, new_registry, upsert
-from registry_action.core.spec import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.store.interface import Deadline, StoredFile, blob_sha

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from memory_store import MemoryStore
-from registry_action.core.documents import dumps
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.errors import DowngradeError
 from registry_files import entry, loads, manifest, plugin_spec, quiet_publisher, registry_files
 

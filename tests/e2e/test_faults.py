@@ -278,7 +278,7 @@ def test_a_killed_run_is_completed_by_the_next(fake: FakeGitHub, tmp_path: Path)
 
 def seed_other(fake: FakeGitHub) -> None:
     """A registry that already lists a plugin ``other``, with its manifest."""
-    from registry_action.core.documents import dumps
+    from registry_action.core.strictjson import dumps
 
     url = "https://raw.githubusercontent.com/org/plugin-registry/main/plugins/other.json"
     entry = {"id": "other", "name": "other", "version": "2.0.0", "manifestUrl": url}

@@ -8,7 +8,7 @@ from typing import Any
 
 from fake_github import FakeGitHub
 from harness import REGISTRY, docker_env, run_action
-from registry_action.core.documents import dumps
+from registry_action.core.strictjson import dumps
 
 BASE = "https://raw.githubusercontent.com/org/plugin-registry/main/plugins"
 

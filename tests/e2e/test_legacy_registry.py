@@ -15,8 +15,8 @@ from console import run_console
 from fake_github import FakeGitHub
 from harness import REGISTRY, Action
 from legacy_registry import REGISTERED, UNEXPANDED, legacy_registry
-from registry_action.core.documents import dumps
 from registry_action.core.models import is_canonical_timestamp
+from registry_action.core.strictjson import dumps
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 CALENDAR = "plugins/Calendar2.json"

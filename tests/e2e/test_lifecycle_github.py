@@ -7,7 +7,7 @@ import re
 
 from fake_github import FakeGitHub
 from harness import READ_TOKEN, REGISTRY, Action
-from registry_action.core.documents import dumps
+from registry_action.core.strictjson import dumps
 from registry_files import entry, manifest, registry, registry_files
 
 ANNOTATION = re.compile(r"^::error title=[^,:]+,file=(?P<file>[^,:]+),line=(?P<line>\d+)::.+$")

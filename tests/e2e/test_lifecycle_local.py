@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from console import Run, run_console, seed, validate_checkout
-from registry_action.core.documents import dumps
+from registry_action.core.strictjson import dumps
 from registry_files import entry, manifest, registry, registry_files
 
 REPO = "org/plugin-registry"

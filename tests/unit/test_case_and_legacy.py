@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.core.documents import check_registry, dumps
+from registry_action.core.documents import check_registry
 from registry_action.core.registry import find_entry, remove, upsert
 from registry_action.core.reindex import conversion
+from registry_action.core.strictjson import dumps
 from registry_action.core.validation import Problem, find_problems
 from registry_action.errors import DamagedFileError
 from registry_action.store.local import LocalStore

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action.core.documents import dumps
+from registry_action.core.strictjson import dumps
 
 scalars = st.one_of(
     st.text(),

@@ -43,6 +43,11 @@ def test_hyphen_and_underscore_forms_and_empty_values() -> None:
         ({"INPUT_API-URL": "api.github.com"}, "input `api-url` must be an http(s) URL"),
         ({"INPUT_TIMEOUT": "soon"}, "input `timeout` must be a number of seconds, not 'soon'"),
         ({"INPUT_TIMEOUT": "0"}, "input `timeout` must be more than 0 and at most 21600 seconds"),
+        # Bytes that are not UTF-8 reach os.environ as lone surrogates (surrogateescape).
+        (
+            {"INPUT_PLUGIN-NAME": b"caf\xe9".decode("utf-8", "surrogateescape")},
+            "input `plugin-name` is not valid UTF-8 text",
+        ),
     ],
 )
 def test_bad_inputs_give_one_line(env: dict[str, str], message: str) -> None:

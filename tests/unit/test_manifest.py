@@ -6,11 +6,19 @@ import re
 from typing import Any
 
 import pytest
+from registry_action.commands.register import build_spec
 
-from registry_action.core.documents import dumps
-from registry_action.core.manifest import insecure_urls, render_manifest, same_content
-from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
+from registry_action.core.manifest import (
+    PluginSpec,
+    RepositoryContext,
+    SpecInputs,
+    insecure_urls,
+    render_manifest,
+    same_content,
+)
+from registry_action.core.strictjson import dumps
 from registry_action.errors import InputError, TemplateError
+from registry_files import spec_inputs
 
 NOW = "2024-01-20T12:00:00.000Z"
 REPOS = RepositoryContext("acme/Calendar", "org/plugin-registry", "main")
@@ -30,7 +38,7 @@ def raw(**changes: Any) -> SpecInputs:
         "server_health_check": "/api/health",
         "manifest_base_url": BASE,
     }
-    return SpecInputs.of(**{**values, **changes})
+    return spec_inputs(**{**values, **changes})
 
 
 def spec(**changes: Any) -> PluginSpec:

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.core.positions import line_of, value_lines
+from registry_action.core.strictjson import line_of, value_lines
 
 TEXT = """{
   "version": "1.0.0",

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.core.documents import dumps, registry_problems
-from registry_action.core.reindex import rebuild, usable_manifests
+from registry_action.core.documents import REGISTRY_PATH, check_registry
+from registry_action.core.reindex import conversion, rebuild
+from registry_action.core.strictjson import dumps
 from registry_action.errors import RegistryProblemsError
 from registry_files import entry, manifest, registry
 
@@ -63,7 +64,7 @@ def test_rebuilding_is_idempotent_and_valid(
     manifests = [manifest(i, "2.0.0") for i in present]
     once = rebuild(current, manifests, NOW) or current
     assert rebuild(once, manifests, "2030-01-01T00:00:00.000Z") is None
-    assert registry_problems(once) == []
+    check_registry(REGISTRY_PATH, once)  # raises on any problem
     assert [e["id"] for e in once["plugins"]] == [i for i in existing if i in present] + sorted(
         set(present) - set(existing)
     )
@@ -77,7 +78,7 @@ def test_damaged_or_misnamed_manifests_stop_the_rebuild_naming_each() -> None:
         "plugins/todo.json": dumps(manifest("agenda")),
     }
     with pytest.raises(RegistryProblemsError) as caught:
-        usable_manifests(files)
+        conversion(None, files, NOW, lambda _: None)
     assert caught.value.message.startswith(
         "reindex refused: 2 manifest(s) have problems and leaving them out would drop those "
         "plugins from the registry: plugins/broken.json line 1: plugins/broken.json is not "
@@ -87,8 +88,3 @@ def test_damaged_or_misnamed_manifests_stop_the_rebuild_naming_each() -> None:
     assert caught.value.message.endswith(
         "fix or delete them (validate lists every problem), then reindex again"
     )
-
-
-def test_usable_manifests_are_returned_in_file_order() -> None:
-    files = {f"plugins/{i}.json": dumps(manifest(i)) for i in ("b", "a")}
-    assert [m["id"] for m in usable_manifests(files)] == ["a", "b"]

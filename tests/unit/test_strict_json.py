@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry_action.core import strictjson
-from registry_action.core.documents import dumps, parse_json
+from registry_action.core.documents import parse_json
+from registry_action.core.strictjson import dumps
 from registry_action.errors import DamagedFileError
 from strict_checks import strict_parse
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry_action.core.documents import dumps
+from registry_action.core.strictjson import dumps
 from registry_action.core.validation import Problem, find_problems
 from registry_files import RAW, entry, manifest, registry, registry_files
 

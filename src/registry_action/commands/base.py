@@ -11,10 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from registry_action.core.clock import now
-from registry_action.core.models import is_plugin_id
-from registry_action.core.spec import RepositoryContext, placeholder_context
-from registry_action.core.template import substitute
+from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
+from registry_action.core.models import is_plugin_id, now
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions

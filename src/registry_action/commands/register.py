@@ -17,15 +17,25 @@ from registry_action.commands.base import (
 )
 from registry_action.commands.target import Target, open_target, registry_url_of
 from registry_action.core import strictjson
-from registry_action.core.clock import now
-from registry_action.core.manifest import insecure_urls, render_manifest
-from registry_action.core.spec import PluginSpec, RepositoryContext, SpecInputs, build_spec
-from registry_action.core.template import parse_template
+from registry_action.core.documents import manifest_path
+from registry_action.core.manifest import (
+    PluginSpec,
+    RepositoryContext,
+    SpecInputs,
+    checked_input,
+    insecure_urls,
+    parse_template,
+    placeholder_context,
+    render_manifest,
+    render_value,
+    substitute,
+)
+from registry_action.core.models import now
 from registry_action.core.versions import resolve_version
 from registry_action.engine.outcome import Outcome
 from registry_action.errors import InputError, TemplateError
 from registry_action.settings import workspace
-from registry_action.settings.inputs import Inputs, declared
+from registry_action.settings.inputs import Inputs, declared, input_name
 from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named, setting
 from registry_action.store.interface import PullRequest
@@ -143,6 +153,33 @@ def _registered(
         pull_request,
         proposed=target.proposals is not None,
         store=target.store,
+    )
+
+
+def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
+    """Substitute placeholders in every input and check the results; InputError if wrong."""
+    context = placeholder_context(raw.plugin_id, raw.version, repos)
+    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
+    name = substitute(name_input, context, named("plugin-name"))
+    context["name"] = name
+    base = checked_input(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
+    values: dict[str, str] = {}
+    for key, use in declared():
+        if use.spec and key != "plugin_name":
+            text = raw.fields.get(key) or ""
+            values[key] = checked_input(text, input_name(key), use.check, context)
+    template = (
+        render_value(raw.template, context, "manifest template")
+        if raw.template is not None
+        else None
+    )
+    return PluginSpec(
+        id=raw.plugin_id,
+        name=name,
+        version=raw.version,
+        manifest_url=f"{base}/{manifest_path(raw.plugin_id)}",
+        template=template,
+        **values,
     )
 
 

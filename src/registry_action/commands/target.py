@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from registry_action.core.documents import REGISTRY_PATH
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner, api_url
@@ -122,4 +123,4 @@ def folder_base_url(inputs: Inputs, runner: Runner) -> str | None:
 
 
 def registry_url_of(target: Target) -> str | None:
-    return f"{target.base_url.rstrip('/')}/registry.json" if target.base_url else None
+    return f"{target.base_url.rstrip('/')}/{REGISTRY_PATH}" if target.base_url else None

@@ -8,8 +8,9 @@ from pathlib import Path
 from registry_action.commands.base import REGISTRY_INPUTS, Command, Log, Result
 from registry_action.commands.target import folder_base_url, open_target, registry_url_of
 from registry_action.core.documents import REGISTRY_PATH
-from registry_action.core.validation import find_problems, read_registry
+from registry_action.core.validation import find_problems
 from registry_action.engine.outcome import Outcome
+from registry_action.engine.reading import read_registry
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
@@ -40,7 +41,7 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     prefix = _annotation_prefix(folder, runner.workspace)
     found = find_problems(index, manifests, base_url=base)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in found)
-    log(f"Checked registry.json and {len(manifests)} manifest(s) in {where}")
+    log(f"Checked {REGISTRY_PATH} and {len(manifests)} manifest(s) in {where}")
     return Result(
         Outcome(plugin_id=""),
         COMMAND.name,

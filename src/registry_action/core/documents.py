@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from registry_action.core import strictjson
 from registry_action.core.models import Manifest, Registry
-from registry_action.core.output import dumps as dumps  # where the documents read here are written
 from registry_action.errors import DamagedFileError
 
 Kind = Literal["registry", "manifest"]
@@ -32,6 +31,16 @@ _SCHEMA_FILES: dict[Kind, str] = {
 def manifest_path(plugin_id: str) -> str:
     """Path of a plugin's manifest inside the registry."""
     return f"{PLUGINS_DIR}/{plugin_id}.json"
+
+
+def plugin_id_of(path: str) -> str:
+    """The id a manifest's path names: ``plugins/<id>.json`` -> ``<id>``."""
+    return path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+
+
+def is_manifest_path(path: str) -> bool:
+    """Whether ``path`` is where a manifest lives (``plugins/<name>.json``)."""
+    return path.startswith(f"{PLUGINS_DIR}/") and path.endswith(".json")
 
 
 @cache
@@ -60,7 +69,7 @@ def _validator(kind: Kind) -> Any:
 def _pattern_keyword(validator: Any, pattern: str, instance: object, _schema: object) -> Any:
     # jsonschema runs a schema's pattern through Python's re, whose "$" also matches before a
     # final newline; in the schema's own dialect (ECMA-262) it matches only at the very end.
-    from jsonschema import ValidationError as SchemaError
+    from jsonschema import ValidationError as SchemaError  # loaded only as _validator loads it
 
     if isinstance(instance, str) and not python_pattern(pattern).search(instance):
         yield SchemaError(f"{instance!r} does not match {pattern!r}")
@@ -91,7 +100,7 @@ def _fast_validator(kind: Kind) -> Any:
     # compliant) is fast but only answers "valid?": jsonschema stays the reference that explains
     # every problem, and runs only on a document found invalid (figures: docs/performance.md).
     try:
-        import jsonschema_rs
+        import jsonschema_rs  # loaded at the first validation: commands that read none skip it
     except ImportError:  # pragma: no cover - a dependency; jsonschema alone is just slower
         return None
     return jsonschema_rs.validator_for(schema(kind))
@@ -143,20 +152,22 @@ def _short(message: str, limit: int = 200) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def parse_json(path: str, data: bytes) -> Any:
-    """Decode UTF-8 JSON, raising DamagedFileError that names the file and the position."""
+def read_json(path: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON; strictjson.NotJSONError names the file, the problem and its line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DamagedFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        message = f"{path} is not UTF-8 text (byte {exc.start})"
+        raise strictjson.NotJSONError(message, None) from None
+    return strictjson.parse(text, path)
+
+
+def parse_json(path: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON, raising DamagedFileError that names the file and the position."""
     try:
-        return strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DamagedFileError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except strictjson.DuplicateKeyError as exc:
-        raise DamagedFileError(f"{path} is not valid JSON: the key {exc} appears twice") from None
+        return read_json(path, data)
+    except strictjson.NotJSONError as exc:
+        raise DamagedFileError(str(exc)) from None
 
 
 def check_registry(path: str, document: object) -> Registry:
@@ -165,11 +176,6 @@ def check_registry(path: str, document: object) -> Registry:
     if model is None or problems:
         raise DamagedFileError(f"{path} is damaged: {_join(problems)}")
     return model
-
-
-def registry_problems(document: object) -> list[str]:
-    """Schema violations, model violations and duplicated ids of a registry document."""
-    return _registry_model(document)[1]
 
 
 def _registry_model(document: object) -> tuple[Registry | None, list[str]]:

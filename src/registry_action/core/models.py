@@ -1,7 +1,8 @@
-"""Pydantic models of the registry's two documents; they agree with ``schema/``.
+"""Pydantic models of the registry's two documents, the forms of their values, timestamps.
 
-The models accept and reject the same documents as the JSON schemas (a table-driven test holds
-them to it). Unknown fields are allowed on every object, as the schemas allow them.
+The models accept and reject the same documents as the JSON schemas in ``schema/`` (a
+table-driven test holds them to it). Unknown fields are allowed on every object, as the schemas
+allow them. Timestamps are read in any ISO 8601 form and written in one.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _SEMVER_RE = re.compile(SEMVER_PATTERN)
 _HTTP_URL_RE = re.compile(HTTP_URL_PATTERN)
 _TIMESTAMP_RE = re.compile(TIMESTAMP_PATTERN)
 _TIMESTAMP_READ_RE = re.compile(TIMESTAMP_READ_PATTERN)
+_ABSOLUTE_PATH_RE = re.compile(ABSOLUTE_PATH_PATTERN)
 
 
 def _readable_timestamp(value: str) -> str:
@@ -105,7 +107,8 @@ def read_timestamp(value: str) -> datetime | None:
     if _TIMESTAMP_READ_RE.fullmatch(value) is None or value == UNEXPANDED_DATE:
         return None
     # The ISO parser of python-dateutil reads every form the pattern admits (week dates, basic
-    # format, comma fractions, 24:00), which datetime alone does not.
+    # format, comma fractions, 24:00), which datetime alone does not. It is loaded only here,
+    # for the rare timestamp that is not in the written form.
     from dateutil.parser import isoparse
 
     try:
@@ -115,9 +118,31 @@ def read_timestamp(value: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def timestamp(moment: datetime) -> str:
+    """UTC, ISO 8601 with milliseconds and ``Z``: ``2024-01-20T12:00:00.000Z``."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def now() -> str:
+    """The current time in the registry's format."""
+    return timestamp(datetime.now(UTC))
+
+
+def normalised(text: str) -> str | None:
+    """A timestamp read in any ISO 8601 form, in the written form; None if it names no moment."""
+    moment = read_timestamp(text)
+    return timestamp(moment) if moment is not None else None
+
+
 def is_semver(value: str) -> bool:
     """True for a semantic version such as ``1.2.3`` or ``2.0.0-rc.1+build.5``."""
     return bool(_SEMVER_RE.fullmatch(value))
+
+
+def is_absolute_path(value: str) -> bool:
+    """True for a path starting with a single ``/``, without white space."""
+    return _ABSOLUTE_PATH_RE.fullmatch(value) is not None
 
 
 def is_http_url(value: str) -> bool:
@@ -136,9 +161,7 @@ HttpUrl = Annotated[
     str, StringConstraints(max_length=2048), _matches(_HTTP_URL_RE, "an absolute http(s) URL")
 ]
 Timestamp = Annotated[str, AfterValidator(_readable_timestamp)]
-AbsolutePath = Annotated[
-    str, _matches(re.compile(ABSOLUTE_PATH_PATTERN), "a path starting with a single '/'")
-]
+AbsolutePath = Annotated[str, _matches(_ABSOLUTE_PATH_RE, "a path starting with a single '/'")]
 FormatVersion = Annotated[
     str, StringConstraints(pattern=FORMAT_VERSION_PATTERN.replace("$", r"\Z"))
 ]

@@ -7,19 +7,34 @@ Ids are matched regardless of case: two ids differing only in case would collide
 case-insensitive file systems, so a registration of ``calendar2`` updates the entry
 ``Calendar2``. The entry keeps its spelling, because dashboards derive the plugin's Module
 Federation container name from the id, case included.
+
+Legacy forms are read but never written. Registries written by a clone-and-push script carry
+timestamps with microseconds, manifests whose ``lastUpdated`` is the unexpanded text
+``$(date -u +%Y-%m-%dT%H:%M:%S.000Z)``, and a ``registry.json`` with its keys in another order.
+Dashboards read them all, so they are warnings, not damage; ``command: reindex`` (or the next
+write of the file) brings them to the contract's form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from registry_action.core.spec import PluginSpec
+from registry_action.core.manifest import PluginSpec
+from registry_action.core.models import (
+    UNEXPANDED_DATE,
+    Registry,
+    RegistryEntry,
+    is_canonical_timestamp,
+    normalised,
+)
+from registry_action.settings.spelling import setting
 
 FORMAT_VERSION = "1.0.0"
-ENTRY_FIELDS = ("id", "name", "version", "manifestUrl")
-TOP_LEVEL_ORDER = ("version", "lastUpdated", "plugins")
+# The fields of an index entry, and the contract's order of the index's keys: the models' own.
+ENTRY_FIELDS = tuple(RegistryEntry.model_fields)
+TOP_LEVEL_ORDER = tuple(Registry.model_fields)
 
 
 def new_registry(now: str) -> dict[str, Any]:
@@ -116,3 +131,72 @@ def remove(registry: Mapping[str, Any], plugin_id: str, now: str) -> dict[str, A
     if len(plugins) == len(registry["plugins"]):
         return None
     return touched({**registry, "plugins": plugins}, now)
+
+
+def _reindex_advice() -> str:
+    return f"{setting('command', 'reindex')} converts the registry in one run"
+
+
+@dataclass(frozen=True)
+class LegacyForm:
+    """One value in a form that is read but not written, and what to do about it."""
+
+    where: tuple[str, ...]
+    message: str
+
+
+def _stamp_form(document: Mapping[str, Any], next_write: str) -> list[LegacyForm]:
+    stamp = document.get("lastUpdated")
+    if not isinstance(stamp, str) or is_canonical_timestamp(stamp):
+        return []
+    if stamp == UNEXPANDED_DATE:
+        what = f"lastUpdated is the shell text {stamp!r}, never expanded to a time"
+    else:
+        what = f"lastUpdated {stamp!r} is not in the form written (2024-01-20T12:00:00.000Z)"
+    return [LegacyForm(("lastUpdated",), f"{what}: {next_write}, or {_reindex_advice()}")]
+
+
+def registry_forms(document: object) -> list[LegacyForm]:
+    """The legacy forms of a ``registry.json`` document the schema accepts."""
+    if not isinstance(document, dict):
+        return []
+    forms = _stamp_form(document, "the next registration rewrites it")
+    if list(document) != list(in_contract_order(document)):
+        found = ", ".join(k for k in document if k in TOP_LEVEL_ORDER)
+        forms.append(
+            LegacyForm(
+                (),
+                f"the keys are in the order {found}, not {', '.join(TOP_LEVEL_ORDER)}: "
+                f"the next registration writes them in order, or {_reindex_advice()}",
+            )
+        )
+    return forms
+
+
+def manifest_forms(document: object) -> list[LegacyForm]:
+    """The legacy forms of a manifest document the schema accepts."""
+    if not isinstance(document, dict):
+        return []
+    return _stamp_form(document, "the plugin's next registration replaces it")
+
+
+def converted_registry(document: Mapping[str, Any], now: str) -> dict[str, Any] | None:
+    """``registry.json`` in the contract's form, the same moment kept; None if already so."""
+    if not registry_forms(document):
+        return None
+    stamp = normalised(document["lastUpdated"]) or now
+    return in_contract_order({**document, "lastUpdated": stamp})
+
+
+def converted_manifest(
+    document: Mapping[str, Any], last_changed: Callable[[], str]
+) -> dict[str, Any] | None:
+    """A manifest in the contract's form; None if already so.
+
+    A stamp naming no moment (the unexpanded text) becomes ``last_changed()``: when the
+    manifest was last committed, where the store can tell, else the time of the run.
+    """
+    if not manifest_forms(document):
+        return None
+    stamp = normalised(document["lastUpdated"]) or last_changed()
+    return {**document, "lastUpdated": stamp}

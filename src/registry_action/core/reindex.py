@@ -13,9 +13,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from registry_action.core.clock import timestamp
-from registry_action.core.legacy import converted_manifest, converted_registry
-from registry_action.core.registry import entry_for, new_registry, touched
+from registry_action.core.models import timestamp
+from registry_action.core.registry import (
+    converted_manifest,
+    converted_registry,
+    entry_for,
+    new_registry,
+    touched,
+)
 from registry_action.core.validation import Problem, manifest_problems_of
 from registry_action.errors import RegistryProblemsError
 
@@ -86,17 +91,12 @@ def conversion(
     return Conversion(rewritten, listed)
 
 
-def usable_manifests(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
-    """The manifests of ``files``; RegistryProblemsError naming every one that has problems.
+def manifests_by_path(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """The manifests of ``files`` by path; RegistryProblemsError naming each that has problems.
 
     A damaged or misnamed manifest stops the rebuild rather than being left out: leaving it
     out would silently unregister that plugin from every dashboard.
     """
-    return list(manifests_by_path(files).values())
-
-
-def manifests_by_path(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
-    """The manifests of ``files`` by path, in order of path; RegistryProblemsError as above."""
     manifests: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     for path, content in sorted(files.items()):

@@ -3,35 +3,37 @@
 Pure: file contents in, problems out. Each problem names its file and, where it can be found,
 the line, so that a pull request to the registry shows it on the offending line. Nothing stops
 at the first problem: a reviewer wants the whole list.
+
+Some problems break a dashboard though each file is valid on its own. A dashboard fetches each
+entry's ``manifestUrl`` and loads the Module Federation container at ``window[<id without any
+character but letters and digits>]``. So a manifest whose ``manifestUrl`` names another file
+shows another plugin (or none), and two ids that differ only in ``.``, ``_`` or ``-`` load the
+same container: one plugin replaces the other.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from registry_action.core import strictjson
-from registry_action.core.dashboard import container_collisions, manifest_url_problem
 from registry_action.core.documents import (
-    PLUGINS_DIR,
     REGISTRY_PATH,
     Kind,
     manifest_path,
-    parse_json,
+    plugin_id_of,
+    read_json,
     repeated_id_text,
     repeated_ids,
     schema_violations,
 )
-from registry_action.core.legacy import LegacyForm, manifest_forms, registry_forms
 from registry_action.core.models import RegistryEntry
-from registry_action.core.positions import Pointer, line_of, value_lines
-from registry_action.core.registry import ENTRY_FIELDS
-from registry_action.errors import DamagedFileError
-from registry_action.store.interface import RegistryStore, StoredFile
+from registry_action.core.registry import ENTRY_FIELDS, LegacyForm, manifest_forms, registry_forms
+from registry_action.core.strictjson import Pointer, line_of, value_lines
 
 Severity = Literal["error", "warning"]
 
@@ -61,14 +63,13 @@ class Checked:
 
 def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Problem]]:
     """Parse one file and find its syntax and schema problems."""
-    text = content.decode("utf-8", "replace")
     try:
-        document = parse_json(path, content)
-    except DamagedFileError as exc:
-        problem = Problem("error", path, _syntax_line(text), exc.message)
-        return Checked(path, None, {}, valid=False), [problem]
+        document = read_json(path, content)
+    except strictjson.NotJSONError as exc:
+        return Checked(path, None, {}, valid=False), [Problem("error", path, exc.line, str(exc))]
     violations = schema_violations(kind, document)
-    checked = Checked(path, document, value_lines(text), valid=not violations)
+    lines = value_lines(content.decode("utf-8"))
+    checked = Checked(path, document, lines, valid=not violations)
     problems = [
         Problem("error", path, checked.line(*where), _at(where, message))
         for where, message in violations
@@ -76,31 +77,16 @@ def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Pro
     return checked, problems
 
 
-def _syntax_line(text: str) -> int | None:
-    try:
-        strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        return exc.lineno
-    except ValueError:
-        return None
-    return None  # valid syntax: the damage is a repeated key or an encoding error
-
-
 def _at(where: tuple[str | int, ...], message: str) -> str:
     pointer = "/" + "/".join(map(str, where)) if where else "the top level"
     return f"at {pointer}: {message}"
-
-
-def is_manifest_path(path: str) -> bool:
-    """Whether ``path`` is where a manifest lives (``plugins/<name>.json``)."""
-    return path.startswith(f"{PLUGINS_DIR}/") and path.endswith(".json")
 
 
 def manifest_problems_of(path: str, content: bytes) -> tuple[Checked, list[Problem]]:
     """A manifest's own problems: syntax, schema, and a file name that is not its id."""
     checked, problems = check_file(path, content, "manifest")
     document = checked.document
-    stem = path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+    stem = plugin_id_of(path)
     if checked.valid and document["id"] != stem:
         problems.append(
             Problem(
@@ -129,7 +115,7 @@ def find_problems(
         if checked.valid:
             valid[path] = checked.document
             problems += _legacy(checked, manifest_forms(checked.document))
-            wrong_url = manifest_url_problem(checked, base_url)
+            wrong_url = _manifest_url_problem(checked, base_url)
             problems += [wrong_url] if wrong_url else []
     if index is None:
         problems.append(
@@ -168,7 +154,7 @@ def _index_problems(
 ) -> list[Problem]:
     """Duplicate ids, entries without or disagreeing with their manifest, unlisted files."""
     entries = _entries(checked)
-    problems = _duplicates(checked, entries) + container_collisions(checked, entries)
+    problems = _duplicates(checked, entries) + _container_collisions(checked, entries)
     for index, entry in entries:
         if _is_valid_entry(entry):
             problems += _disagreements(checked, index, entry, manifests, valid)
@@ -183,7 +169,7 @@ def _index_problems(
                 "load it: register the plugin, run reindex, or delete the file",
             )
             for path in manifests
-            if path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json") not in listed
+            if plugin_id_of(path) not in listed
         ]
     return problems
 
@@ -249,18 +235,58 @@ def _disagreements(
     ]
 
 
-def read_manifests(store: RegistryStore) -> dict[str, bytes]:
-    """Every ``plugins/*.json`` of a store, by path."""
-    return {path: stored.content for path, stored in read_manifest_files(store).items()}
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
 
 
-def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
-    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk)."""
-    found = store.read_folder(PLUGINS_DIR)
-    return {path: stored for path, stored in found.items() if is_manifest_path(path)}
+def container_name(plugin_id: str) -> str:
+    """The name of the window property a dashboard loads the plugin's container from."""
+    return _NOT_ALPHANUMERIC.sub("", plugin_id)
 
 
-def read_registry(store: RegistryStore) -> tuple[bytes | None, dict[str, bytes]]:
-    """``registry.json`` (None when missing) and every ``plugins/*.json``, by path."""
-    index = store.read(REGISTRY_PATH)
-    return (index.content if index else None), read_manifests(store)
+def _manifest_url_problem(checked: Checked, base_url: str | None) -> Problem | None:
+    """An error when a valid manifest's ``manifestUrl`` is not where the file itself is.
+
+    Without the registry's base URL (a folder with no repository named) only the end of the
+    URL, ``plugins/<file>.json``, can be checked.
+    """
+    url = checked.document["manifestUrl"]
+    expected = f"{base_url.rstrip('/')}/{checked.path}" if base_url else None
+    if url == expected or (expected is None and url.endswith(f"/{checked.path}")):
+        return None
+    where = f"this file is fetched from {expected}" if expected else f"this file is {checked.path}"
+    return Problem(
+        "error",
+        checked.path,
+        checked.line("manifestUrl"),
+        f"manifestUrl is {url} but {where}: dashboards would load another manifest; "
+        "register the plugin again or correct it",
+    )
+
+
+def _container_collisions(
+    checked: Checked, entries: Sequence[tuple[int, Mapping[str, Any]]]
+) -> list[Problem]:
+    """An error for each listed id whose container an earlier, different id already names."""
+    first: dict[str, tuple[str, int | None]] = {}
+    problems: list[Problem] = []
+    for index, entry in entries:
+        plugin_id = entry.get("id")
+        if not isinstance(plugin_id, str):
+            continue
+        line = checked.line("plugins", index, "id")
+        name = container_name(plugin_id)
+        earlier = first.setdefault(name, (plugin_id, line))
+        if earlier[0].lower() == plugin_id.lower():
+            continue  # the same id again is reported as a duplicate
+        problems.append(
+            Problem(
+                "error",
+                REGISTRY_PATH,
+                line,
+                f"the ids {earlier[0]!r} (line {earlier[1]}) and {plugin_id!r} load the same "
+                f"Module Federation container window.{name} (dashboards keep only the letters "
+                "and digits of an id): one plugin would replace the other; unregister one and "
+                "register it under an id that differs in a letter or digit",
+            )
+        )
+    return problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from functools import cmp_to_key
@@ -63,13 +62,9 @@ def _from_file(path: Path, *, required: bool, workspace: Path | None) -> str | N
             raise InputError(f"{what}: {path} does not exist") from None
         return None
     try:
-        document = strictjson.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{what}: {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except strictjson.DuplicateKeyError as exc:
-        raise InputError(f"{what}: {path} is not valid JSON: the key {exc} appears twice") from None
+        document = strictjson.parse(text, f"{what}: {path}")
+    except strictjson.NotJSONError as exc:
+        raise InputError(str(exc)) from None
     version = document.get("version") if isinstance(document, dict) else None
     if version is None:
         if required:
@@ -88,7 +83,7 @@ def compare(left: str, right: str) -> int:
     """
     if left == right:
         return 0  # the common re-registration needs no parsing (nor the import)
-    import semver
+    import semver  # loaded only when two versions differ
 
     result: int = semver.Version.parse(left).compare(right)
     return result

@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core import strictjson
-from registry_action.core.documents import PLUGINS_DIR, dumps, manifest_path, replaceable_manifest
-from registry_action.core.manifest import render_manifest, same_content
+from registry_action.core.documents import (
+    PLUGINS_DIR,
+    is_manifest_path,
+    manifest_path,
+    plugin_id_of,
+    replaceable_manifest,
+)
+from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import respelled, spelled_as
-from registry_action.core.spec import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
@@ -153,9 +159,7 @@ class Proposer:
         proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
         """
         stems = [
-            path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
-            for path in self.base.list_dir(PLUGINS_DIR)
-            if path.endswith(".json")
+            plugin_id_of(path) for path in self.base.list_dir(PLUGINS_DIR) if is_manifest_path(path)
         ]
         spelling = spelled_as(stems, spec.id)
         if spelling is None or spelling == spec.id:

@@ -26,12 +26,11 @@ from typing import Any
 from registry_action.core.documents import (
     REGISTRY_PATH,
     check_registry,
-    dumps,
     load_registry,
     manifest_path,
     prepare_validators,
 )
-from registry_action.core.manifest import render_manifest, same_content
+from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
     as_listed,
     entry_for,
@@ -40,7 +39,7 @@ from registry_action.core.registry import (
     remove,
     upsert,
 )
-from registry_action.core.spec import PluginSpec
+from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
@@ -279,7 +278,7 @@ class Publisher:
         # Every writer of the registry writes the index with the version it read, so writing
         # it with ours detects any manifest added or removed since the listing.
         from registry_action.core.reindex import conversion
-        from registry_action.core.validation import read_manifest_files
+        from registry_action.engine.reading import read_manifest_files
 
         index_file = state.read(REGISTRY_PATH)
         index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None

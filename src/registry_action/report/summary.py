@@ -9,7 +9,7 @@ from typing import Any
 from registry_action.commands import COMMANDS
 from registry_action.commands.base import Result
 from registry_action.core import strictjson
-from registry_action.core.documents import PLUGINS_DIR, REGISTRY_PATH
+from registry_action.core.documents import REGISTRY_PATH, plugin_id_of
 from registry_action.core.escaping import markdown_code, markdown_text
 from registry_action.core.validation import Problem
 from registry_action.engine.outcome import FileChange, Outcome
@@ -103,7 +103,7 @@ def _versions_changed(change: FileChange) -> list[tuple[str, str | None, str | N
             for i in ids
             if before.get(i) != after.get(i)
         ]
-    plugin_id = change.path.removeprefix(f"{PLUGINS_DIR}/").removesuffix(".json")
+    plugin_id = plugin_id_of(change.path)
     return [(plugin_id, _version(_load(change.before)), _version(_load(change.after)))]
 
 

@@ -12,7 +12,6 @@ from registry_action.settings.spelling import named, setting
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
 _HEADER_SAFE = re.compile(r"[!-~]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 # Seconds: (least, most, whether the least itself is allowed).
@@ -53,8 +52,11 @@ class InputChecks(BaseModel):
     def _text(cls, value: object) -> object:
         # An environment variable holding bytes that are not UTF-8 arrives with surrogates,
         # which no JSON document or file can hold.
-        if isinstance(value, str) and _SURROGATE.search(value):
-            raise ValueError("is not valid UTF-8 text")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("is not valid UTF-8 text") from None
         return value
 
     @field_validator(
