@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry_action.commands.register import build_spec
-
 from registry_action.core.manifest import PluginSpec, RepositoryContext, SpecInputs
 from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from registry_action.commands.register import build_spec
 
+from registry_action.commands.register import build_spec
 from registry_action.core.manifest import (
     PluginSpec,
     RepositoryContext,
