@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from fake_github import FakeGitHub, faults
-from harness import REGISTRY, Action
+from harness import REGISTRY, WRITE_TOKEN, Action
+from registry_action.errors import GitHubError
+from registry_action.store.github.contents import make_client
+from registry_action.store.github.proposals import GitHubProposals
+from registry_action.store.interface import Deadline
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
 BRANCH = "registry/calendar2"
@@ -257,3 +264,87 @@ def test_pull_request_mode_behind_a_proxy_only_talks_to_api_url(
         ("POST", "pulls", 201),
     ]
     assert manifest_on(github, BRANCH)["version"] == "1.3.0"
+
+
+def prose(body: str) -> str:
+    """What GitHub renders as text: the body without its code spans, code elements and fences."""
+    body = re.sub(r"^(`{3,})json\n.*?\n\1$", "", body, flags=re.DOTALL | re.MULTILINE)
+    body = re.sub(r"<code>.*?</code>", "", body, flags=re.DOTALL)
+    return re.sub(r"(`+)(?!`).+?(?<!`)\1(?!`)", "", body, flags=re.DOTALL)
+
+
+def test_names_and_descriptions_neither_mention_nor_hide_anything(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    name = "Calendar @org/team\n<!-- the rest is hidden"
+    description = "Pings @acme/everyone ```` </details> <img src=x onerror=alert(1)>"
+    run = action.run({**PROPOSE, "plugin-name": name, "description": description})
+    assert run.status == 0, run.stdout + run.stderr
+    [pull] = github.pulls(REGISTRY)
+    body = pull.body or ""
+    assert body.splitlines()[0] == (
+        "Proposes <code>Calendar @org/team\\n&lt;!-- the rest is hidden</code> 1.2.3 for the "
+        "plugin registry."
+    )
+    # Mentions and markup are only inside code, where GitHub neither links nor renders them.
+    text = prose(body)
+    assert "@" not in text
+    assert re.findall(r"<[^>]*>", text) == ["<details>", "<summary>", "</summary>", "</details>"]
+    assert json.loads(body.split("`````json\n")[1].split("\n`````")[0])["description"] == (
+        description
+    )
+
+
+def test_a_description_past_githubs_limit_is_cut_with_a_note(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    description = "Shows the team calendar. " * 3000  # 75,000 characters
+    run = action.run({**PROPOSE, "description": description})
+    assert run.status == 0, run.stdout + run.stderr
+    [pull] = github.pulls(REGISTRY)
+    body = pull.body or ""
+    assert len(body) <= 65536
+    assert body.endswith(
+        "\n```\n\nThe manifest is cut here: it is 75,459 characters, past what GitHub allows in "
+        "a description; `plugins/calendar2.json` on this branch has all of it.\n\n</details>"
+    )
+    assert manifest_on(github, BRANCH)["description"] == description
+    # A re-run with a longer description edits the description within the limit too.
+    longer = action.run(
+        {**PROPOSE, "version": "1.2.4", "description": description + "More. " * 5000}
+    )
+    assert longer.status == 0, longer.stdout + longer.stderr
+    assert len(github.pulls(REGISTRY)[0].body or "") <= 65536
+
+
+def test_a_refused_pull_request_leaves_no_branch_and_a_rerun_opens_it(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.protect_branch(REGISTRY, "main")
+    refusal = "Resource not accessible by integration"
+    github.inject(method="POST", path_regex=r"/pulls$", fault=faults.status(403, refusal))
+    run = action.run(PROPOSE)
+    assert run.status == 1
+    assert github.branches(REGISTRY) == ["main"]
+    assert github.pulls(REGISTRY) == []
+    again = action.run(PROPOSE)
+    assert again.status == 0, again.stdout + again.stderr
+    [pull] = github.pulls(REGISTRY)
+    assert (pull.number, pull.head) == (1, BRANCH)
+    assert github.commits(REGISTRY, branch=BRANCH)[-1].parents == (github.head(REGISTRY, "main"),)
+
+
+def test_githubs_reason_for_a_422_is_in_the_one_line(github: FakeGitHub) -> None:
+    client = make_client(WRITE_TOKEN, github.api_url, deadline=Deadline(60))
+    host = GitHubProposals(client, REGISTRY, "main")
+    host.start_branch(BRANCH)
+    host.files_on(BRANCH).write("plugins/calendar2.json", b"{}\n", None, "Propose")
+    with pytest.raises(GitHubError) as refused:
+        host.create_pull(BRANCH, "Register plugin calendar2 1.2.3", "x" * 65537)
+    assert refused.value.message == (
+        "GitHub refused to open a pull request in org/plugin-registry@main (422 Validation "
+        "Failed: body is too long (maximum is 65536 characters))"
+    )
+    assert github.branches(REGISTRY) == ["main"]  # the branch started for it is gone

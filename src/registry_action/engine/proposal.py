@@ -22,6 +22,7 @@ from registry_action.core.documents import (
     plugin_id_of,
     replaceable_manifest,
 )
+from registry_action.core.escaping import code_fence, markdown_code
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import respelled, spelled_as
 from registry_action.core.strictjson import dumps
@@ -31,6 +32,9 @@ from registry_action.engine.retry import RunOptions, retrying
 from registry_action.store.interface import ProposalHost, PullRequest, RegistryStore, StoredFile
 
 BRANCH_PREFIX = "registry/"
+# GitHub refuses a pull request whose body is longer (422 "body is too long (maximum is 65536
+# characters)"); the REST docs do not state it, GitHub's answer does.
+BODY_LIMIT = 65_536
 
 
 def proposal_branch(plugin_id: str) -> str:
@@ -48,28 +52,53 @@ def pull_title(spec: PluginSpec, previous: str | None) -> str:
 
 
 def pull_body(spec: PluginSpec, manifest: dict[str, Any], base: str) -> str:
-    """The pull request's description: what it changes and what happens after the merge."""
-    shown = {k: v for k, v in manifest.items() if k != "lastUpdated"}
-    return "\n".join(
-        [
-            f"Proposes **{spec.name}** {spec.version} for the plugin registry.",
-            "",
-            f"Only `{manifest_path(spec.id)}` changes, so this pull request never conflicts "
-            f"with those of other plugins. After the merge, `command: reindex` on `{base}` "
-            "brings `registry.json` up to date (the registry's reindex workflow runs it on "
-            "every push that touches `plugins/**`).",
-            "",
-            f"Dashboards will fetch the manifest from {spec.manifest_url}",
-            "",
-            "<details><summary>Manifest</summary>",
-            "",
-            "```json",
-            strictjson.dumps_text(shown, indent=2),
-            "```",
-            "",
-            "</details>",
-        ]
+    """The pull request's description: what it changes and what happens after the merge.
+
+    Every value from the inputs is a code span (or ``<code>``), where GitHub neither links a
+    mention (``@org/team``) nor reads HTML (``<!--``); the manifest is in a fence no line of it
+    can close. Past GitHub's limit the manifest is cut, with a note saying so.
+    """
+    path = manifest_path(spec.id)
+    before = [
+        f"Proposes {markdown_code(spec.name)} {spec.version} for the plugin registry.",
+        "",
+        f"Only {markdown_code(path)} changes, so this pull request never conflicts with those "
+        f"of other plugins. After the merge, `command: reindex` on {markdown_code(base)} brings "
+        "`registry.json` up to date (the registry's reindex workflow runs it on every push that "
+        "touches `plugins/**`).",
+        "",
+        f"Dashboards will fetch the manifest from {markdown_code(spec.manifest_url)}",
+        "",
+        "<details><summary>Manifest</summary>",
+        "",
+    ]
+    shown = strictjson.dumps_text(
+        {k: v for k, v in manifest.items() if k != "lastUpdated"}, indent=2
     )
+    return _fitted("\n".join(before) + "\n", shown, path)
+
+
+def _fitted(before: str, shown: str, path: str) -> str:
+    """``before`` and the manifest ``shown`` in a fence, cut at a line to fit GitHub's limit."""
+    after = "\n\n</details>"
+    body = f"{before}{code_fence(shown, 'json')}{after}"
+    if body_length(body) <= BODY_LIMIT:
+        return body
+    note = (
+        f"\n\nThe manifest is cut here: it is {body_length(shown):,} characters, past what "
+        f"GitHub allows in a description; {markdown_code(path)} on this branch has all of it."
+    )
+    room = BODY_LIMIT - body_length(f"{before}{note}{after}")
+    kept = shown
+    while (over := body_length(code_fence(kept, "json")) - room) > 0:
+        kept = kept[: len(kept) - over]  # each character is at least one unit
+        kept = kept[: kept.rfind("\n")] if "\n" in kept else kept
+    return f"{before}{code_fence(kept, 'json')}{note}{after}"
+
+
+def body_length(text: str) -> int:
+    """``text``'s length as GitHub may count it: UTF-16 code units (at least its characters)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ by the same ``translate`` so the advice a user reads is the same.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, NoReturn
 from urllib.parse import quote
 
+import requests
 from github import Github, GithubException
 from github.PullRequest import PullRequest as GithubPull
 from github.Repository import Repository
@@ -89,6 +91,8 @@ class GitHubProposals(ProposalHost):
         except GithubException as exc:
             if exc.status == 422 and "already exists" in str(exc.data):
                 raise ConflictError(f"a pull request from {head} was opened meanwhile") from None
+            # The branch was just started for this pull request: a re-run starts it again.
+            self._drop_branch(head)
             self._fail(exc, "open a pull request", self._base)
         return self._remember(pull)
 
@@ -106,6 +110,12 @@ class GitHubProposals(ProposalHost):
         _, data = self._repo.requester.requestJsonAndCheck("PATCH", url, input=body)
         return data if isinstance(data, dict) else {}
 
+    def _drop_branch(self, name: str) -> None:
+        """Delete the branch ``name`` if GitHub lets us; a branch left is reset by the next run."""
+        url = f"{self._repo.url}/git/refs/heads/{quote(name)}"
+        with contextlib.suppress(GithubException, requests.RequestException):
+            self._repo.requester.requestJsonAndCheck("DELETE", url)
+
     def _remember(self, pull: GithubPull) -> PullRequest:
         return PullRequest(pull.number, pull.html_url)
 
@@ -114,6 +124,13 @@ class GitHubProposals(ProposalHost):
             exc, self._repository, branch, doing, BRANCH_RULE_HINT, waits_of(self._client)
         )
         said = github_message(exc.data)
+        reasons = _reasons(exc.data)
+        if exc.status == 422 and reasons and said == "Validation Failed":
+            # GitHub's reasons are in `errors` ("body is too long (maximum is ...)"), not in
+            # its message: without them the line would not say what to change.
+            error = GitHubError(
+                f"GitHub refused to {doing} in {self._repository}@{branch} (422 {said}: {reasons})"
+            )
         if exc.status == 422 and "reference update failed" in said.lower():
             # What GitHub answers when a ruleset restricts creating (or updating) the branch.
             error = GitHubError(
@@ -129,6 +146,19 @@ class GitHubProposals(ProposalHost):
                 f"it `pull-requests: write` as well as `contents: write` on {self._repository}"
             )
         raise error from None
+
+
+def _reasons(data: Any) -> str:
+    """The reasons listed in a 422's ``errors``, on one line ("body is too long ...")."""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    found = []
+    for item in errors if isinstance(errors, list) else []:
+        if isinstance(item, dict):
+            text = item.get("message") or " ".join(
+                str(item[key]) for key in ("field", "code") if item.get(key)
+            )
+            found.append(" ".join(str(text).split()))
+    return "; ".join(reason for reason in found if reason)
 
 
 def _exists(read: Callable[[], object]) -> bool:
