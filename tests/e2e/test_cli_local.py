@@ -145,3 +145,22 @@ def test_the_garbage_collector_is_paused_only_while_the_program_loads(tmp_path: 
     # A run that stops on bad input before it has loaded still leaves collection on.
     status, enabled, frozen, _ = _probe(tmp_path, *REGISTER, "--max-attempts", "many")
     assert (status, enabled, frozen) == (1, True, 0)
+
+
+def test_a_register_that_fails_before_writing_leaves_no_folder(tmp_path: Path) -> None:
+    done = cli(
+        "register",
+        "--registry-dir",
+        "registry",
+        "--plugin-id",
+        "calendar",
+        "--version",
+        "1.4.2",
+        cwd=tmp_path,
+    )  # no repository: no manifest URL, found after opening
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: `--manifest-base-url` (or `--registry-repository`) is required to compute the "
+        "manifest URL of a local registry\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -34,11 +34,17 @@ class LocalStore(RegistryStore):
     def __init__(self, root: Path, *, create: bool = True) -> None:
         if root.exists() and not root.is_dir():
             raise InputError(f"the registry folder {root} is not a folder")
-        if not root.exists():
-            if not create:
-                raise InputError(f"the registry folder {root} does not exist")
-            root.mkdir(parents=True)
+        if not root.exists() and not create:
+            raise InputError(f"the registry folder {root} does not exist")
         self.root = root
+        # A missing folder is made by the first write, so a run that fails first leaves none.
+        self._created = False
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        if not self._created:
+            return ()
+        return (f"created the registry folder {self.root}, which did not exist: a new registry",)
 
     @property
     def description(self) -> str:
@@ -82,6 +88,9 @@ class LocalStore(RegistryStore):
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         target = self._file(path)
+        if not self.root.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._created = True
         with self._locked():
             self._check(path, expected)
             target.parent.mkdir(parents=True, exist_ok=True)
