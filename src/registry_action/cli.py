@@ -13,17 +13,18 @@ import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from registry_action.errors import RegistryActionError, RunnerFileError
 from registry_action.report.workflow import Reporter, write_outputs, write_summary
-from registry_action.settings.spelling import speaking
+from registry_action.settings.spelling import needing, speaking, token_taken_from
 
 if TYPE_CHECKING:
     import argparse
 
-    from registry_action.commands.base import Result
+    from registry_action.commands.base import Command, Result
     from registry_action.settings.inputs import Inputs
+    from registry_action.settings.runner import Runner
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -76,7 +77,7 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
     debug = env.get("RUNNER_DEBUG") == "1"
     try:
         args = parse(arguments) if arguments else None
-        return _run(args, env, reporter)
+        return _run(args, env, reporter, _shown_as(args, reporter))
     except UsageError as exc:
         reporter.error(exc.message)
         return 2
@@ -99,6 +100,18 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
         return 1
 
 
+def _shown_as(args: argparse.Namespace | None, reporter: Reporter) -> TextIO | None:
+    """Apply ``--quiet`` and ``--json``; where the JSON result goes (None: no JSON)."""
+    if args is None:
+        return None
+    reporter.quiet = args.quiet
+    if not args.json:
+        return None
+    # stdout holds the one JSON document; every message goes to stderr.
+    document, reporter.out = reporter.out, reporter.err
+    return document
+
+
 def _summarise_failure(
     exc: RegistryActionError, env: Mapping[str, str], reporter: Reporter
 ) -> None:
@@ -115,27 +128,24 @@ def _summarise_failure(
         reporter.error(failed.message, title=failed.title)
 
 
-def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Reporter) -> int:
+def _run(
+    args: argparse.Namespace | None,
+    env: Mapping[str, str],
+    reporter: Reporter,
+    document: TextIO | None,
+) -> int:
     # Loaded here, with the collector paused (see _loaded).
-    from registry_action.cli_parser import values
     from registry_action.commands import lookup, run
     from registry_action.report.summary import headline, outputs, summary
-    from registry_action.settings.inputs import Inputs, input_name
+    from registry_action.settings.inputs import Inputs
     from registry_action.settings.runner import Runner, api_url, insecure_api_url
 
-    if args is None:
-        inputs = Inputs.from_env(env)
-    else:
-        given = values(args, env)
-        reporter.mask(given.get("token", ""))
-        inputs = Inputs.build(given)
+    inputs = Inputs.from_env(env) if args is None else _from_flags(args, env, reporter)
     command = lookup(inputs.command)
-    for name in command.unused(inputs):
-        reporter.warning(
-            f"input `{input_name(name)}` is not used by `command: {command.name}`: it is ignored",
-            title="Input not used",
-        )
+    # A command that commits nothing only reads: messages ask for no more than it needs.
+    needing("read" if command.message is None else "write")
     runner = Runner.from_env(env)
+    _warn_ignored(inputs, runner, command, args, reporter)
     if inputs.registry_dir is None:
         insecure = insecure_api_url(api_url(inputs.api_url, runner))
         if insecure:
@@ -146,7 +156,74 @@ def _run(args: argparse.Namespace | None, env: Mapping[str, str], reporter: Repo
     reporter.info(headline(result))
     write_outputs(runner.output, {k: reporter.scrub(v) for k, v in outputs(result).items()})
     write_summary(runner.step_summary, reporter.scrub(summary(result)))
+    if document is not None:
+        print(reporter.scrub(_json_result(result)), file=document, flush=True)
     return 1 if result.failed else 0
+
+
+def _from_flags(args: argparse.Namespace, env: Mapping[str, str], reporter: Reporter) -> Inputs:
+    """The settings the command line gives; a value they refuse is a usage error."""
+    # Loaded by _run, with the collector paused (see _loaded).
+    from registry_action.cli_parser import PROG, UsageError, values
+    from registry_action.settings.inputs import Inputs, SettingError, declared
+
+    given, variable = values(args, env)
+    if variable:
+        token_taken_from(variable)
+    reporter.mask(given.get("token", ""))
+    try:
+        return Inputs.build(given)
+    except SettingError as exc:
+        if exc.field is None or dict(declared())[exc.field].flag:
+            raise UsageError(exc.message, f"{PROG} {args.command}") from None
+        raise
+
+
+def _warn_ignored(
+    inputs: Inputs,
+    runner: Runner,
+    command: Command,
+    args: argparse.Namespace | None,
+    reporter: Reporter,
+) -> None:
+    """A warning for each setting given that the command, or the registry's kind, ignores."""
+    # Loaded by _run, with the collector paused (see _loaded).
+    from registry_action.commands.target import ignored
+    from registry_action.settings.inputs import input_name
+
+    for name in command.unused(inputs):
+        reporter.warning(
+            f"input `{input_name(name)}` is not used by `command: {command.name}`: it is ignored",
+            title="Input not used",
+        )
+    lines = ignored(inputs, runner, command.takes)
+    if args is not None and getattr(args, "token_env", None) and inputs.registry_dir is not None:
+        lines.append("`--token-env` is ignored: `--registry-dir` names a folder, not GitHub")
+    for line in lines:
+        reporter.warning(line, title="Input ignored")
+
+
+def _json_result(result: Result) -> str:
+    """The result as one JSON document: the action's outputs, typed; a check's problems."""
+    # Only --json needs them; loaded by the run before it.
+    from registry_action.core import strictjson
+    from registry_action.report.summary import outputs
+
+    document: dict[str, object] = {name: value or None for name, value in outputs(result).items()}
+    pull = result.pull_request
+    document.update(
+        {
+            "changed": result.outcome.changed,
+            "manifest": result.outcome.manifest or None,
+            "pull-request-number": pull.number if pull else None,
+        }
+    )
+    if result.problems is not None:
+        document["problems"] = [
+            {"severity": p.severity, "file": p.path, "line": p.line, "message": p.message}
+            for p in result.problems
+        ]
+    return strictjson.dumps_text(document, indent=2)
 
 
 def _loaded(inputs: Inputs) -> None:

@@ -2,12 +2,14 @@
 
 Flags come from the declarations of the inputs and sub-commands from the table of commands, so
 neither is written here. A mistake on the command line is one line with the way to the
-sub-command's help, exit status 2, as for other command-line tools.
+sub-command's help, exit status 2, as for other command-line tools. Flags are never guessed
+from a prefix: ``--to`` is no ``--timeout``, and ``--token ghp_...`` no ``--token-env``.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -15,9 +17,11 @@ from registry_action import __version__
 from registry_action.commands import COMMANDS
 from registry_action.commands.base import Command
 from registry_action.settings.inputs import Inputs, declared, input_name, shown_default
+from registry_action.settings.spelling import TOKEN_HOWTO, TOKEN_VARIABLES
 
 PROG = "registry-action"
-TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
+# Flags of every sub-command that are not settings: how the run is shown.
+OUTPUT_FLAGS = {"--json", "--quiet", "-q"}
 
 
 class UsageError(Exception):
@@ -44,29 +48,44 @@ def parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Register dashboard plugins in a plugin-registry repository. With no "
         "command, read the action's INPUT_* variables from the environment, as the container does.",
+        allow_abbrev=False,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    uses = dict(declared())
     for command in COMMANDS.values():
-        sub = commands.add_parser(command.name, help=command.help, description=command.help)
-        for field in flags_of(command):
-            help_text = uses[field].help + _default_text(field, command)
-            if Inputs.model_fields[field].default is False:  # a switch: given means true
-                sub.add_argument(
-                    f"--{input_name(field)}", action="store_true", default=None, help=help_text
-                )
-            else:
-                sub.add_argument(f"--{input_name(field)}", metavar="VALUE", help=help_text)
-        if "token" in command.takes:
-            sub.add_argument(
-                "--token-env",
-                default=TOKEN_ENV,
-                metavar="NAME",
-                help=f"environment variable holding the GitHub token (default: {TOKEN_ENV}); "
-                "a token is never taken on the command line, where other users could see it",
-            )
+        sub = commands.add_parser(
+            command.name, help=command.help, description=command.help, allow_abbrev=False
+        )
+        _add_flags(sub, command)
     return top
+
+
+def _add_flags(sub: argparse.ArgumentParser, command: Command) -> None:
+    uses = dict(declared())
+    for field in flags_of(command):
+        use = uses[field]
+        help_text = use.help_for(command.name) + _default_text(field, command)
+        if Inputs.model_fields[field].default is False:  # a switch: given means true
+            sub.add_argument(
+                f"--{input_name(field)}", action="store_true", default=None, help=help_text
+            )
+        else:
+            sub.add_argument(f"--{input_name(field)}", metavar=use.metavar, help=help_text)
+    if "token" in command.takes:
+        sub.add_argument(
+            "--token-env",
+            metavar="NAME",
+            help=f"environment variable holding the GitHub token (default: {TOKEN_VARIABLES[0]}, "
+            f"else {TOKEN_VARIABLES[1]}); a token is never taken on the command line, where "
+            "other users could see it",
+        )
+    sub.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result on stdout as one JSON document (the action's outputs); "
+        "everything else goes to stderr",
+    )
+    sub.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
 
 
 def _default_text(field: str, command: Command) -> str:
@@ -81,6 +100,7 @@ def _default_text(field: str, command: Command) -> str:
 
 def parse(arguments: Sequence[str]) -> argparse.Namespace:
     """The parsed command line; UsageError for anything it cannot run."""
+    _check_command(arguments)
     args, extra = parser().parse_known_args(arguments)
     if extra:
         raise _unexpected(args.command, extra[0])
@@ -89,31 +109,58 @@ def parse(arguments: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+def _check_command(arguments: Sequence[str]) -> None:
+    """UsageError for a first word that is no command, with the command it may mean."""
+    word = next((a for a in arguments if not a.startswith("-")), None)
+    if word is None or word in COMMANDS:
+        return
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    hint = f"did you mean `{PROG} {close[0]}`?" if close else f"choose from {', '.join(COMMANDS)}"
+    raise UsageError(f"unknown command {word!r} ({hint})", PROG)
+
+
 def _unexpected(command: str | None, argument: str) -> UsageError:
     prog = f"{PROG} {command}" if command else PROG
     if not argument.startswith("-"):
         return UsageError(f"unexpected argument {argument!r}", prog)
     flag = argument.split("=", 1)[0]
-    takers = [c.name for c in COMMANDS.values() if f"--{flag.lstrip('-')}" in _flags(c)]
+    if flag == "--token":  # its value is never echoed: it may be a token
+        return UsageError(
+            f"`{prog}` takes no token on the command line, where other users of this machine "
+            f"could read it: {TOKEN_HOWTO}",
+            prog,
+        )
+    takers = [c.name for c in COMMANDS.values() if flag in _flags(c)]
     if not takers:
-        return UsageError(f"unknown flag {flag}", prog)
+        known = sorted(_flags(COMMANDS[command])) if command else []
+        close = difflib.get_close_matches(flag, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return UsageError(f"unknown flag {flag}{hint}", prog)
     verb = "does" if len(takers) == 1 else "do"
     return UsageError(f"`{prog}` does not take {flag} (only {', '.join(takers)} {verb})", prog)
 
 
 def _flags(command: Command) -> set[str]:
-    return {f"--{input_name(field)}" for field in flags_of(command)} | {"--token-env"}
+    own = {f"--{input_name(field)}" for field in flags_of(command)}
+    return own | OUTPUT_FLAGS | ({"--token-env"} if "token" in command.takes else set())
 
 
-def values(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
-    """The settings the command line gives, by field name; the token from the environment."""
+def values(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[dict[str, Any], str | None]:
+    """The settings the command line gives, by field name, and the variable the token is from.
+
+    The token is read as gh reads it: from the variable ``--token-env`` names, else GH_TOKEN,
+    else GITHUB_TOKEN (else INPUT_TOKEN, as the container's runner passes it).
+    """
     found: dict[str, Any] = {"command": args.command}
     for field in flags_of(COMMANDS[args.command]):
         value = getattr(args, field)
         if value not in (None, ""):
             found[field] = value
-    token_env = getattr(args, "token_env", TOKEN_ENV)
-    token = env.get(token_env) or env.get("INPUT_TOKEN")
-    if token and args.registry_dir is None:
-        found["token"] = token
-    return found
+    if args.registry_dir is not None or "token" not in COMMANDS[args.command].takes:
+        return found, None
+    given = getattr(args, "token_env", None)
+    for name in (given,) if given else (*TOKEN_VARIABLES, "INPUT_TOKEN"):
+        if env.get(name):
+            found["token"] = env[name]
+            return found, name
+    return found, given

@@ -38,8 +38,8 @@ def test_an_unknown_command_is_one_line(tmp_path: Path) -> None:
     done = cli("publish", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == (
-        "error: argument COMMAND: invalid choice: 'publish' (choose from 'register', "
-        "'unregister', 'validate', 'reindex'); see `registry-action --help`\n"
+        "error: unknown command 'publish' (choose from register, unregister, validate, "
+        "reindex); see `registry-action --help`\n"
     )
 
 
@@ -81,8 +81,11 @@ def test_validate_help_lists_only_what_validate_uses(tmp_path: Path) -> None:
         "--manifest-base-url",
         "--subdomain-isolation",
         "--timeout",
+        "--server-url",
         "--api-url",
         "--token-env",
+        "--json",
+        "--quiet",
     }
 
 

@@ -91,7 +91,7 @@ def test_no_arguments_reads_the_environment_like_the_container(tmp_path: Path) -
     done = cli(cwd=tmp_path, env=env)
     assert done.returncode == 1
     assert done.stderr == (
-        "error: input `token` is required (a token with `contents: write` on the registry)\n"
+        "error: input `registry-repository` is required (owner/name of the registry)\n"
     )
 
 
@@ -144,7 +144,7 @@ def test_the_garbage_collector_is_paused_only_while_the_program_loads(tmp_path: 
     assert isinstance(frozen, int) and frozen > 10_000
     # A run that stops on bad input before it has loaded still leaves collection on.
     status, enabled, frozen, _ = _probe(tmp_path, *REGISTER, "--max-attempts", "many")
-    assert (status, enabled, frozen) == (1, True, 0)
+    assert (status, enabled, frozen) == (2, True, 0)
 
 
 def test_a_register_that_fails_before_writing_leaves_no_folder(tmp_path: Path) -> None:

@@ -37,8 +37,7 @@ def test_a_rejected_token_on_the_command_line_names_the_variable(
     assert run.status == 1
     assert run.stderr == (
         "error: GitHub rejected the token (401 Bad credentials): it is wrong, expired or "
-        "revoked; put a valid token in the variable `--token-env` names (GITHUB_TOKEN by "
-        "default)\n"
+        "revoked; put a valid token in MY_TOKEN\n"
     )
 
 

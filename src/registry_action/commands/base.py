@@ -38,6 +38,7 @@ REGISTRY_INPUTS = frozenset(
         "registry_dir",
         "manifest_base_url",
         "subdomain_isolation",
+        "server_url",
         "timeout",
         "api_url",
     }

@@ -11,8 +11,15 @@ from urllib.parse import urlsplit
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
-from registry_action.settings.runner import Runner, api_url
-from registry_action.settings.spelling import named
+from registry_action.settings.runner import Runner, api_url, is_enterprise, server_url
+from registry_action.settings.spelling import (
+    TOKEN_HOWTO,
+    named,
+    on_cli,
+    permission,
+    setting,
+    token_variable,
+)
 from registry_action.store.interface import Deadline, RegistryStore
 
 if TYPE_CHECKING:
@@ -37,20 +44,77 @@ class Target:
     proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
 
 
-def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool = True) -> str:
-    """The raw-file URL of a branch, in the form GitHub documents for the server.
+def raw_base_url(server: str, repository: str, branch: str, isolation: bool = True) -> str:
+    """The raw-file URL of a branch, in the form GitHub documents for the ``server``.
 
     GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
     with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
     answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
     `subdomain-isolation` says which, since nothing in the API tells.
     """
-    if not runner.is_enterprise:
+    if not is_enterprise(server):
         return f"https://raw.githubusercontent.com/{repository}/{branch}"
-    server = urlsplit(runner.server_url.rstrip("/"))
+    parts = urlsplit(server.rstrip("/"))
     if isolation:
-        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
-    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
+        return f"{parts.scheme}://raw.{parts.netloc}{parts.path}/{repository}/{branch}"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}/raw/{repository}/{branch}"
+
+
+def server_of(inputs: Inputs, runner: Runner) -> str:
+    """The GitHub server of the registry, which decides its raw-file URLs."""
+    api = inputs.api_url if inputs.registry_dir is None else None  # a folder has no API
+    return server_url(inputs.server_url, api, runner)
+
+
+def no_target(unless: str = "") -> InputError:
+    """The registry is named neither by a folder nor by a repository."""
+    if on_cli():
+        said = unless or ": the registry on GitHub, or a registry folder"
+        return InputError(
+            f"{setting('registry-repository', 'OWNER/NAME')} or {setting('registry-dir', 'DIR')} "
+            f"is required{said}"
+        )
+    said = unless or " (owner/name of the registry)"
+    return InputError(f"{named('registry-repository')} is required{said}")
+
+
+def no_token(repository: str) -> InputError:
+    """No token was given for a registry on GitHub."""
+    needed = f"a token with {permission()} on {repository}"
+    named_variable = token_variable()
+    if on_cli() and named_variable:  # named by --token-env, and empty
+        return InputError(
+            f"no GitHub token in {named_variable} ({needed}): export it, or export "
+            "GITHUB_TOKEN (or GH_TOKEN) without --token-env"
+        )
+    if on_cli():
+        return InputError(f"no GitHub token ({needed}): {TOKEN_HOWTO}")
+    return InputError(f"{named('token')} is required ({needed})")
+
+
+def ignored(inputs: Inputs, runner: Runner, takes: frozenset[str]) -> list[str]:
+    """A warning for each setting given (to other than its default) that the target ignores."""
+    given = {
+        field
+        for field in inputs.model_fields_set & takes
+        if getattr(inputs, field) != Inputs.model_fields[field].default
+    }
+    found: list[tuple[str, str]] = []
+    if inputs.registry_dir is not None:
+        why = f"{setting('registry-dir')} names a folder, not a registry on GitHub"
+        found += [(f, why) for f in ("api_url", "committer_name", "committer_email") if f in given]
+    server = server_of(inputs, runner)
+    if inputs.manifest_base_url:
+        why = f"{setting('manifest-base-url')} gives the raw-file URL"
+        found += [(f, why) for f in ("server_url", "subdomain_isolation") if f in given]
+    elif "subdomain_isolation" in given and not is_enterprise(server):
+        why = f"it applies to GitHub Enterprise Server, and the server is {server}"
+        found.append(("subdomain_isolation", why))
+    if "health_check_timeout" in given and not inputs.health_check:
+        found.append(("health_check_timeout", f"{setting('health-check', 'true')} is not set"))
+    if "version_file" in given and inputs.version:
+        found.append(("version_file", f"{setting('version')} is given"))
+    return [f"{named(field.replace('_', '-'))} is ignored: {why}" for field, why in found]
 
 
 def open_target(
@@ -59,12 +123,11 @@ def open_target(
     """The store named by the inputs: a local folder (made when ``create``), or GitHub."""
     if inputs.registry_dir is not None:
         return _open_folder(inputs, runner, inputs.registry_dir, create)
-    if inputs.token is None:
-        raise InputError(
-            f"{named('token')} is required (a token with `contents: write` on the registry)"
-        )
+    # Where the registry is comes first: without it, a token is of no use.
     if inputs.registry_repository is None:
-        raise InputError(f"{named('registry-repository')} is required (owner/name of the registry)")
+        raise no_target()
+    if inputs.token is None:
+        raise no_token(inputs.registry_repository)
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
     from registry_action.store.github.contents import GitHubStore, make_client
 
@@ -83,7 +146,7 @@ def open_target(
     )
     branch, repository = store.branch, store.repository  # as GitHub names it now
     base = inputs.manifest_base_url or raw_base_url(
-        runner, repository, branch, inputs.subdomain_isolation
+        server_of(inputs, runner), repository, branch, inputs.subdomain_isolation
     )
     proposals = None
     if inputs.pull_request:
@@ -118,7 +181,8 @@ def folder_base_url(inputs: Inputs, runner: Runner) -> str | None:
         return inputs.manifest_base_url
     if inputs.registry_repository:
         branch = inputs.registry_branch or FOLDER_BRANCH
-        return raw_base_url(runner, inputs.registry_repository, branch, inputs.subdomain_isolation)
+        server = server_of(inputs, runner)
+        return raw_base_url(server, inputs.registry_repository, branch, inputs.subdomain_isolation)
     return None
 
 

@@ -6,15 +6,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from registry_action.commands.base import REGISTRY_INPUTS, Command, Log, Result
-from registry_action.commands.target import folder_base_url, open_target, registry_url_of
+from registry_action.commands.target import (
+    folder_base_url,
+    no_target,
+    open_target,
+    registry_url_of,
+)
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.core.validation import find_problems
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.reading import read_registry
-from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
-from registry_action.settings.spelling import named
 from registry_action.store.interface import RegistryStore
 from registry_action.store.local import LocalStore
 
@@ -24,9 +27,9 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     folder = inputs.registry_dir
     if folder is None and inputs.registry_repository is None:
         if not (runner.workspace / REGISTRY_PATH).is_file():
-            raise InputError(
-                f"{named('registry-repository')} is required, unless validate runs in a "
-                f"checkout of the registry (there is no {REGISTRY_PATH} in {runner.workspace})"
+            raise no_target(
+                f", unless validate runs in a checkout of the registry (there is no "
+                f"{REGISTRY_PATH} in {runner.workspace})"
             )
         folder = runner.workspace  # the workflow's checkout, such as a pull request's head
     base: str | None

@@ -47,6 +47,7 @@ class Reporter:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: list[str] = field(default_factory=list)
+    quiet: bool = False  # only warnings and errors
 
     def mask(self, secret: str) -> None:
         """Ask the runner to hide ``secret`` in every log line that follows; scrub it here."""
@@ -67,6 +68,8 @@ class Reporter:
         return text
 
     def info(self, message: str) -> None:
+        if self.quiet:
+            return
         message = self.scrub(message)
         if not self.in_actions:
             print(message, file=self.out, flush=True)

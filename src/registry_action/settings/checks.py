@@ -35,6 +35,13 @@ class InputChecks(BaseModel):
             check_api_url(value)
         return value
 
+    @field_validator("server_url", check_fields=False)
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_api_url(value, "such as https://github.com or https://ghe.example.com")
+        return value
+
     @field_validator("token", check_fields=False)
     @classmethod
     def _header_value(cls, value: SecretStr | None) -> SecretStr | None:
@@ -90,6 +97,7 @@ class InputChecks(BaseModel):
     @field_validator("timeout", "health_check_timeout", mode="before", check_fields=False)
     @classmethod
     def _seconds(cls, value: object, info: Any) -> object:
+        typed = repr(value) if isinstance(value, str) else None  # echoed as the user wrote it
         if isinstance(value, str):
             try:
                 value = float(value)
@@ -100,7 +108,8 @@ class InputChecks(BaseModel):
             (low <= value if low_allowed else low < value) and value <= high
         ):
             least = f"at least {low}" if low_allowed else f"more than {low}"
-            raise ValueError(f"must be {least} and at most {high} seconds, not {value:g}")
+            shown = typed or f"{value:g}"
+            raise ValueError(f"must be {least} and at most {high} seconds, not {shown}")
         return value
 
     @model_validator(mode="after")

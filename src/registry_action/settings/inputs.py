@@ -40,6 +40,13 @@ class Use:
     # Whether action.yml declares the default: not when the program tells a given value from
     # its default (a template's field, the version file).
     declared: bool = True
+    metavar: str = "TEXT"  # what the CLI's flag takes, in its help
+    # The help of the flag where a command uses the input its own way: (command, help) pairs.
+    helps: tuple[tuple[str, str], ...] = ()
+
+    def help_for(self, command: str) -> str:
+        """The help of the flag in ``command``'s sub-command."""
+        return dict(self.helps).get(command, self.help)
 
 
 def spec_field(
@@ -48,9 +55,28 @@ def spec_field(
     *,
     check: Literal["text", "url", "path"] = "text",
     verbatim: bool = False,
+    metavar: str | None = None,
 ) -> Use:
     """An input that is a field of the manifest, its placeholders substituted."""
-    return Use(help_text, True, shown, verbatim=verbatim, spec=True, check=check, declared=False)
+    shape = metavar or {"url": "URL", "path": "PATH"}.get(check, "TEXT")
+    return Use(
+        help_text,
+        True,
+        shown,
+        verbatim=verbatim,
+        spec=True,
+        check=check,
+        declared=False,
+        metavar=shape,
+    )
+
+
+class SettingError(InputError):
+    """A value the settings refuse; ``field`` names the setting (None: a check across several)."""
+
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def input_name(field: str) -> str:
@@ -68,20 +94,38 @@ class Inputs(InputChecks):
         Use("token that can write the registry", shown="required", required=True, flag=False),
     ] = None
     registry_repository: Annotated[
-        str | None, Use("owner/name of the registry repository", shown="required", required=True)
+        str | None,
+        Use(
+            "owner/name of the registry repository",
+            shown="required",
+            required=True,
+            metavar="OWNER/NAME",
+        ),
     ] = None
     registry_branch: Annotated[
-        str | None, Use("branch to write", shown="the repository's default branch")
+        str | None,
+        Use(
+            "branch of the registry repository",
+            shown="the repository's default branch",
+            metavar="BRANCH",
+            helps=(
+                ("register", "branch to register the plugin in"),
+                ("unregister", "branch to remove the plugin from"),
+                ("validate", "branch to check"),
+                ("reindex", "branch whose registry.json is rebuilt"),
+            ),
+        ),
     ] = None
     command: Annotated[str, Use("the command to run", flag=False)] = "register"
     registry_dir: Annotated[
-        Path | None, Use("a registry folder on disk instead of GitHub", action=False)
+        Path | None, Use("a registry folder on disk instead of GitHub", action=False, metavar="DIR")
     ] = None
     plugin_id: Annotated[
         str | None,
         Use(
             "the plugin's id and file name",
             shown="the calling repository's name, lowercased",
+            metavar="ID",
         ),
     ] = None
     plugin_name: Annotated[
@@ -92,11 +136,12 @@ class Inputs(InputChecks):
         Use(
             "semantic version to register",
             shown="`version` in `version-file`, else a `vX.Y.Z` tag in `GITHUB_REF`",
+            metavar="SEMVER",
         ),
     ] = None
-    version_file: Annotated[str, Use('JSON file whose "version" is used', declared=False)] = (
-        "package.json"
-    )
+    version_file: Annotated[
+        str, Use('JSON file whose "version" is used', declared=False, metavar="FILE")
+    ] = "package.json"
     description: Annotated[
         str | None,
         spec_field(
@@ -108,7 +153,9 @@ class Inputs(InputChecks):
     ui_remote_entry: Annotated[str, spec_field("URL of the remoteEntry.js", check="url")] = (
         "https://{id}-ui.pages.dev/assets/remoteEntry.js"
     )
-    ui_expose: Annotated[str, spec_field("the module the UI exposes")] = "./PluginApp"
+    ui_expose: Annotated[str, spec_field("the module the UI exposes", metavar="MODULE")] = (
+        "./PluginApp"
+    )
     server_route_base: Annotated[str, spec_field("route base of the backend", check="path")] = (
         "/api/integrations/{id}"
     )
@@ -119,7 +166,8 @@ class Inputs(InputChecks):
         "/api/health"
     )
     manifest_template: Annotated[
-        str | None, Use("JSON manifest template file", shown="the built-in template")
+        str | None,
+        Use("JSON manifest template file", shown="the built-in template", metavar="FILE"),
     ] = None
     manifest_base_url: Annotated[
         str | None,
@@ -127,11 +175,27 @@ class Inputs(InputChecks):
             "where dashboards fetch plugins/<id>.json from",
             placeholder=True,
             shown="the branch's raw-file URL",
+            metavar="URL",
+            helps=(("validate", "the URL every manifestUrl must start with, plus plugins/"),),
+        ),
+    ] = None
+    server_url: Annotated[
+        str | None,
+        Use(
+            "GitHub's web address, which decides the raw-file URLs: https://github.com, or a "
+            "GitHub Enterprise Server's",
+            shown="`GITHUB_SERVER_URL`, else the server of an Enterprise `api-url`, else "
+            "`https://github.com`",
+            action=False,
+            metavar="URL",
         ),
     ] = None
     subdomain_isolation: Annotated[
         bool,
-        Use("GitHub Enterprise Server: raw.HOSTNAME (true) or HOSTNAME/raw/ (false) raw-file URLs"),
+        Use(
+            "GitHub Enterprise Server: raw.HOSTNAME (true) or HOSTNAME/raw/ (false) raw-file URLs",
+            metavar="true|false",
+        ),
     ] = True
     commit_message: Annotated[
         str | None,
@@ -147,13 +211,18 @@ class Inputs(InputChecks):
         bool, Use("permit registering a lower version than the registered one")
     ] = False
     timeout: Annotated[
-        float, Use("seconds the whole run may take, retries and rate-limit waits included")
+        float,
+        Use(
+            "seconds the whole run may take, retries and rate-limit waits included",
+            metavar="SECONDS",
+        ),
     ] = 600
     max_attempts: Annotated[
         int | None,
         Use(
             "cap on attempts when writes conflict (empty: retry until timeout)",
             shown="none",
+            metavar="N",
         ),
     ] = None
     pull_request: Annotated[
@@ -163,17 +232,23 @@ class Inputs(InputChecks):
         bool, Use("register only once the deployment's health check and UI answer")
     ] = False
     health_check_timeout: Annotated[
-        float, Use("seconds the health check waits for the deployment")
+        float, Use("seconds the health check waits for the deployment", metavar="SECONDS")
     ] = 120
     committer_name: Annotated[
-        str | None, Use("custom committer name (makes commits unverified)", shown="none")
+        str | None,
+        Use("custom committer name (makes commits unverified)", shown="none", metavar="NAME"),
     ] = None
     committer_email: Annotated[
-        str | None, Use("custom committer email (makes commits unverified)", shown="none")
+        str | None,
+        Use("custom committer email (makes commits unverified)", shown="none", metavar="EMAIL"),
     ] = None
     api_url: Annotated[
         str | None,
-        Use("GitHub API URL", shown="`GITHUB_API_URL`, else `https://api.github.com`"),
+        Use(
+            "GitHub API URL",
+            shown="`GITHUB_API_URL`, else `https://api.github.com`",
+            metavar="URL",
+        ),
     ] = None
 
     @classmethod
@@ -195,7 +270,7 @@ class Inputs(InputChecks):
 
     @classmethod
     def build(cls, values: Mapping[str, Any]) -> Inputs:
-        """Validate ``values``; the first problem becomes one InputError line."""
+        """Validate ``values``; the first problem becomes one SettingError line."""
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -203,8 +278,13 @@ class Inputs(InputChecks):
             message = str(error["msg"]).removeprefix("Value error, ")
             message = message.replace("Input should be", "must be")
             if not error["loc"]:  # a check across inputs names them itself
-                raise InputError(message) from None
-            raise InputError(f"{named(input_name(str(error['loc'][0])))} {message}") from None
+                raise SettingError(message, None) from None
+            field = str(error["loc"][0])
+            given, use = error.get("input"), dict(declared()).get(field)
+            # The value is echoed, as typed, unless it may be a secret (the token is no flag).
+            if use and use.flag and isinstance(given, str) and repr(given) not in message:
+                message = f"{message}, not {given!r}"
+            raise SettingError(f"{named(input_name(field))} {message}", field) from None
 
     def spec_values(self) -> dict[str, Any]:
         """The inputs that are fields of the plugin's spec, by field name."""

@@ -77,15 +77,37 @@ class Runner(BaseModel):
     @property
     def is_enterprise(self) -> bool:
         """GitHub Enterprise Server, known from a server URL other than github.com."""
-        return self.server_url.rstrip("/").lower() not in (
-            "https://github.com",
-            "http://github.com",
-        )
+        return is_enterprise(self.server_url)
 
 
-def check_api_url(value: str) -> None:
+GITHUB_COM = "https://github.com"
+
+
+def is_enterprise(server_url: str) -> bool:
+    """Whether ``server_url`` is a GitHub Enterprise Server's (not github.com)."""
+    return server_url.rstrip("/").lower() not in (GITHUB_COM, "http://github.com")
+
+
+def server_url(given: str | None, given_api: str | None, runner: Runner) -> str:
+    """The GitHub server whose raw-file URLs dashboards use.
+
+    The input ``given``; else the runner's GITHUB_SERVER_URL when it names an Enterprise
+    Server; else the server of an Enterprise Server's ``given_api`` (its REST API is
+    ``https://HOST/api/v3``, so the server is ``https://HOST``); else github.com. A workflow on
+    an Enterprise Server knows its server; a terminal knows only the API it was given.
+    """
+    if given:
+        return given.rstrip("/")
+    if runner.is_enterprise:
+        return runner.server_url.rstrip("/")
+    parts = urlsplit(given_api or "")
+    if parts.path.rstrip("/").lower() == "/api/v3" and parts.hostname:
+        return f"{parts.scheme}://{parts.netloc}"
+    return GITHUB_COM
+
+
+def check_api_url(value: str, example: str = "such as https://api.github.com") -> None:
     """ValueError unless ``value`` is an http(s) URL with a host and a valid port."""
-    example = "such as https://api.github.com"
     if not re.match(r"^https?://[^\s/]+", value) or re.search(r"\s", value):
         raise ValueError(f"must be an http(s) URL {example}, not {value!r}")
     try:

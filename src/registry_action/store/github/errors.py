@@ -24,7 +24,7 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from registry_action.errors import GaveUpError, GitHubError
-from registry_action.settings.spelling import advise, setting, token_advice
+from registry_action.settings.spelling import advise, permission, setting, token_advice
 from registry_action.store.interface import ConflictError, Deadline
 
 if TYPE_CHECKING:  # http.py makes the requests and imports this module
@@ -171,7 +171,7 @@ def _refused(exc: GithubException, repository: str, branch: str | None, doing: s
         )
     if status == 403:
         return GitHubError(
-            f"the token cannot {doing} in {where} (403 {message}): give it `contents: write` "
+            f"the token cannot {doing} in {where} (403 {message}): give it {permission()} "
             f"on {repository} (a GitHub App installed on it, or a fine-grained token)"
         )
     if status == 404 and is_missing_ref(exc):
