@@ -65,3 +65,35 @@ def test_an_input_the_command_does_not_use_is_warned_about(action: Action) -> No
     ]
     quiet = action.run({"command": "unregister", "plugin-id": "calendar", "pull-request": "false"})
     assert "::warning" not in quiet.stdout
+
+
+def test_a_short_token_is_not_masked_inside_words(github: FakeGitHub, action: Action) -> None:
+    # "wrong" cannot be a GitHub token: scrubbing it would turn the advice into nonsense.
+    run = action.run(
+        None,
+        "register",
+        "--registry-repository",
+        REGISTRY,
+        "--api-url",
+        github.api_url,
+        "--version",
+        "1.2.3",
+        GITHUB_TOKEN="wrong",
+        GITHUB_ACTIONS="",
+        INPUT_TOKEN="",
+    )
+    assert run.status == 1
+    assert run.stderr == (
+        "error: GitHub rejected the token (401 Bad credentials): it is wrong, expired or "
+        "revoked; put a valid token in GITHUB_TOKEN\n"
+    )
+
+
+def test_a_token_is_scrubbed_only_where_it_stands_whole() -> None:
+    from registry_action.report.workflow import Reporter
+
+    reporter = Reporter(in_actions=False)
+    reporter.mask(WRONG)
+    assert reporter.scrub(f"sent {WRONG}, '{WRONG}' and {WRONG}s or x{WRONG}") == (
+        f"sent ***, '***' and {WRONG}s or x{WRONG}"
+    )

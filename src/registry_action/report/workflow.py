@@ -31,9 +31,18 @@ def escape_property(text: str) -> str:
 # after leading white space. Line breaks are whatever .NET's ReadLine splits on.
 _COMMAND_LIKE = re.compile(r"^\s*(?:::|##\[)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# A line of a multi-line secret shorter than this is not secret (a brace, a blank line) and
-# scrubbing it would garble every message.
-_SHORTEST_SECRET = 4
+# Text shorter than this is not scrubbed: no GitHub token is that short, and replacing a word
+# ("wrong", a brace of a multi-line secret) would garble every message that holds it.
+_SHORTEST_SECRET = 8
+_WORD = "A-Za-z0-9_"
+
+
+def _whole(secret: str) -> str:
+    """A pattern of ``secret`` not glued to more word characters (a whole token, not a part)."""
+    # A line break written as an escape (``\n`` in a quoted header value) is a boundary too.
+    before = f"(?:(?<![{_WORD}])|(?<=\\\\[nrt]))" if re.match(f"[{_WORD}]", secret) else ""
+    after = f"(?![{_WORD}])" if re.match(f"[{_WORD}]", secret[-1]) else ""
+    return f"{before}{re.escape(secret)}{after}"
 
 
 @dataclass
@@ -48,6 +57,7 @@ class Reporter:
     err: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: list[str] = field(default_factory=list)
     quiet: bool = False  # only warnings and errors
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def mask(self, secret: str) -> None:
         """Ask the runner to hide ``secret`` in every log line that follows; scrub it here."""
@@ -56,16 +66,16 @@ class Reporter:
             if len(piece) >= _SHORTEST_SECRET and piece not in self.secrets:
                 self.secrets.append(piece)
         self.secrets.sort(key=len, reverse=True)
+        if self.secrets:
+            self._pattern = re.compile("|".join(_whole(piece) for piece in self.secrets))
         if self.in_actions and secret:
             for line in lines:
                 if line:
                     print(f"::add-mask::{escape_data(line)}", file=self.out, flush=True)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***``."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        """``text`` with every whole occurrence of a secret replaced by ``***``."""
+        return self._pattern.sub("***", text) if self._pattern else text
 
     def info(self, message: str) -> None:
         if self.quiet:
