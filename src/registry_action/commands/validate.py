@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from registry_action.commands.base import REGISTRY_INPUTS, Command, Log, Result
-from registry_action.commands.target import folder_base_url, open_target, registry_url_of
+from registry_action.commands.base import Command, Log, Result
+from registry_action.commands.target import (
+    REGISTRY_INPUTS,
+    folder_base_url,
+    open_target,
+    registry_url_of,
+)
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.core.validation import find_problems
 from registry_action.engine.outcome import Outcome
