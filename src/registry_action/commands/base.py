@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from registry_action.commands.target import REGISTRY_INPUTS
 from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
 from registry_action.core.models import is_plugin_id, now
 from registry_action.engine.outcome import Outcome
@@ -28,22 +29,7 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 
-# Every command takes these: where the registry is, and how long the run may take.
-REGISTRY_INPUTS = frozenset(
-    {
-        "token",
-        "registry_repository",
-        "registry_branch",
-        "command",
-        "registry_dir",
-        "manifest_base_url",
-        "subdomain_isolation",
-        "server_url",
-        "timeout",
-        "api_url",
-    }
-)
-# And every command that writes, these.
+# Every command takes REGISTRY_INPUTS; every command that writes, these too.
 WRITE_INPUTS = REGISTRY_INPUTS | {
     "commit_message",
     "dry_run",

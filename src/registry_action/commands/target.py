@@ -26,6 +26,22 @@ if TYPE_CHECKING:
     from registry_action.store.interface import ProposalHost
 
 
+# The inputs that say which registry a run opens, and how long the run may have: every
+# command takes them.
+REGISTRY_INPUTS = frozenset(
+    {
+        "token",
+        "registry_repository",
+        "registry_branch",
+        "command",
+        "registry_dir",
+        "manifest_base_url",
+        "subdomain_isolation",
+        "server_url",
+        "timeout",
+        "api_url",
+    }
+)
 # The branch a registry folder stands for when the inputs name none.
 FOLDER_BRANCH = "main"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from registry_action.commands.base import REGISTRY_INPUTS, Command, Log, Result
+from registry_action.commands.base import Command, Log, Result
 from registry_action.commands.target import (
+    REGISTRY_INPUTS,
     folder_base_url,
     no_target,
     open_target,

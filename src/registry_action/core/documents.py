@@ -109,8 +109,8 @@ def _fast_validator(kind: Kind) -> Any:
 def prepare_validators() -> None:
     """Build the validators now, so that none is built between a read and its write.
 
-    Valid documents are answered by the fast validator alone; jsonschema (about 70 ms to
-    import) is loaded only to explain a document found invalid, or when there is no fast one.
+    Valid documents are answered by the fast validator alone; jsonschema (slow to import) is
+    loaded only to explain a document found invalid, or when there is no fast one.
     """
     for kind in _SCHEMA_FILES:
         if _fast_validator(kind) is None:
