@@ -349,3 +349,23 @@ def test_the_docs_say_what_the_command_line_does() -> None:
     readme = " ".join((root / "README.md").read_text().split())
     for fact in ("from `GH_TOKEN`, else `GITHUB_TOKEN`", "exit status 2", "`--server-url`"):
         assert fact in readme
+
+
+@pytest.mark.parametrize(
+    ("given", "api", "runner_server", "server"),
+    [
+        ("https://ghe.example.com/", "https://api.github.com", None, "https://ghe.example.com"),
+        (None, "https://ghe.example.com/api/v3", None, "https://ghe.example.com"),
+        (None, "https://ghe.example.com/api/v3/", "https://ghe.internal", "https://ghe.internal"),
+        (None, "https://api.github.com", None, "https://github.com"),
+        (None, "http://127.0.0.1:8080", None, "https://github.com"),
+        (None, None, None, "https://github.com"),
+    ],
+)
+def test_the_server_of_the_raw_urls(
+    given: str | None, api: str | None, runner_server: str | None, server: str
+) -> None:
+    from registry_action.settings.runner import Runner, server_url
+
+    runner = Runner.from_env({"GITHUB_SERVER_URL": runner_server} if runner_server else {})
+    assert server_url(given, api, runner) == server
