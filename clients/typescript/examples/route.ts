@@ -113,33 +113,31 @@ async function readFromGitHub(
 }
 
 /**
- * Point each manifestUrl that names a file of the registry repository (raw.githubusercontent.com,
- * or an Enterprise server's raw forms) at this route, keeping the commit it names, if any.
+ * Point each manifestUrl that names a file of the registry repository at this route, keeping the
+ * commit it names, if any: raw.githubusercontent.com/{owner}/{repo}/{ref}/plugins/{id}.json, and
+ * on GitHub Enterprise Server raw.HOSTNAME/{owner}/{repo}/... or HOSTNAME/raw/{owner}/{repo}/...
  */
 function pointManifestsHere(registryJson: string, repository: string, route: string): string {
   const registry = JSON.parse(registryJson) as { plugins?: unknown };
   if (!Array.isArray(registry.plugins)) return registryJson;
-  const [owner, name] = repository.toLowerCase().split("/") as [string, string];
   for (const entry of registry.plugins as { manifestUrl?: unknown }[]) {
     if (typeof entry?.manifestUrl !== "string") continue;
-    const here = routeFor(entry.manifestUrl, owner, name, route);
+    const here = routeFor(entry.manifestUrl, repository.toLowerCase(), route);
     if (here !== undefined) entry.manifestUrl = here;
   }
   return `${JSON.stringify(registry, null, 2)}\n`;
 }
 
-function routeFor(manifestUrl: string, owner: string, name: string, route: string) {
+function routeFor(manifestUrl: string, repository: string, route: string): string | undefined {
   let path: string[];
   try {
-    path = new URL(manifestUrl).pathname.split("/").slice(1);
+    path = new URL(manifestUrl).pathname.split("/");
   } catch {
     return undefined;
   }
-  // /{owner}/{repo}/{ref}/plugins/{id}.json, or /{owner}/{repo}/raw/{ref}/plugins/{id}.json
-  if (path[0]?.toLowerCase() !== owner || path[1]?.toLowerCase() !== name) return undefined;
-  const rest = path[2] === "raw" && path.length === 6 ? path.slice(3) : path.slice(2);
-  const [ref, folder, fileName] = rest;
-  if (rest.length !== 3 || folder !== "plugins" || ref === undefined) return undefined;
+  const [owner, name, ref, folder, fileName] = path.slice(-5);
+  if (`${owner}/${name}`.toLowerCase() !== repository || folder !== "plugins") return undefined;
+  if (ref === undefined || fileName === undefined) return undefined;
   const target = new URL(route);
   target.searchParams.set("file", `plugins/${fileName}`);
   if (COMMIT.test(ref)) target.searchParams.set("ref", ref);

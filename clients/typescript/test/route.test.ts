@@ -157,6 +157,31 @@ test("a file read at a commit may be cached for good, the branch's are revalidat
   assert.equal(onBranch.headers.get("cache-control"), "private, no-cache");
 });
 
+test("manifestUrls in GitHub Enterprise Server's raw forms are pointed at the route", async (t) => {
+  const { registry, commit } = await privateRegistry(t);
+  const index = registry.readJson("registry.json");
+  index.plugins[0].manifestUrl = `https://raw.ghe.example/${REPOSITORY}/${commit}/plugins/notes.json`;
+  index.plugins[1].manifestUrl = `https://ghe.example/raw/${REPOSITORY}/main/plugins/calendar.json`;
+  index.plugins.push({
+    ...index.plugins[1],
+    id: "weather",
+    manifestUrl: "https://cdn.example/w.json",
+  });
+  registry.writeJson("registry.json", index);
+  registry.commit("point the index at an Enterprise server");
+
+  const served = await (await GET(new Request(ROUTE))).json();
+
+  assert.deepEqual(
+    served.plugins.map((entry: { manifestUrl: string }) => entry.manifestUrl),
+    [
+      `${ROUTE}?file=plugins%2Fnotes.json&ref=${commit}`,
+      `${ROUTE}?file=plugins%2Fcalendar.json`,
+      "https://cdn.example/w.json",
+    ],
+  );
+});
+
 test("the route serves only registry files and says why it cannot serve one", async (t) => {
   const { api } = await privateRegistry(t);
   const answer = async (query: string) => {
