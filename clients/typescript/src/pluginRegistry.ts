@@ -395,7 +395,7 @@ async function attempt<R>(id: string, what: string, run: () => Promise<R> | R): 
   }
 }
 
-// ---- small helpers
+// ---- small pieces
 
 function skippedFor(id: string, error: unknown): SkippedPlugin {
   if (error instanceof PluginLoadError) return { id: error.pluginId, reason: error.reason };
