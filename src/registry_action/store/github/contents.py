@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -23,6 +23,12 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from registry_action.errors import GitHubError
 from registry_action.store.github import http
+from registry_action.store.github.commits import (
+    COMMIT_LIMIT,
+    commit_input,
+    committer_notice,
+    create_commit,
+)
 from registry_action.store.github.errors import (
     is_missing_ref,
     pull_request_hint,
@@ -39,8 +45,10 @@ from registry_action.store.github.http import (
 from registry_action.store.github.moves import Found, find, moved_notice
 from registry_action.store.github.tree import TreeReader, last_commit_time
 from registry_action.store.interface import (
+    CommitLimit,
     ConflictError,
     Deadline,
+    FileWrite,
     RegistryStore,
     StoredFile,
     VanishedError,
@@ -251,6 +259,34 @@ class GitHubStore(RegistryStore):
     def read_folder(self, path: str) -> dict[str, StoredFile]:
         """Every file of the folder in a few requests: one listing, one GraphQL query."""
         return self._trees().read_folder(self.branch, path, self._blob)
+
+    def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
+        return self._trees().read_folder(self.branch, path, self._blob, commit)
+
+    @property
+    def commit_limit(self) -> CommitLimit:
+        return COMMIT_LIMIT
+
+    def commit(
+        self, changes: Sequence[FileWrite], expected_head: str | None, message: str
+    ) -> list[WriteResult]:
+        """One commit of every change (GraphQL ``createCommitOnBranch``), if the branch is still
+        at ``expected_head``: the files were read there, so each version still holds."""
+        if not changes or expected_head is None:
+            raise ValueError("a commit needs changes and the head they were read at")
+        if self._committer is not None:
+            # The mutation records the token's owner as the author, whatever is asked.
+            self._notices = (*dict.fromkeys((*self._notices, committer_notice())),)
+        branch, where = self.branch, self.description
+        variables = {
+            "input": commit_input(self._repository_name, branch, expected_head, changes, message)
+        }
+        requester = self._client.requester
+        made = self._call(
+            f"commit {len(changes)} files",
+            lambda: create_commit(requester, variables, where, self._protected_hint),
+        )
+        return made.results(changes, expected_head)
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}

@@ -101,7 +101,8 @@ _CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
 # classic protection on the Contents API: 409 "Could not update file: Changes must be made
 # through a pull request." or "Could not create file: 2 of 2 required status checks are
 # expected."; git references: 422 "Protected branch update failed for refs/heads/main." or
-# "Cannot delete a protected branch".
+# "Cannot delete a protected branch"; GraphQL: "protected branch 'main' check failed: ..."
+# (type BRANCH_PROTECTION_RULE_VIOLATION, microsoft/vscode-remote-repositories-github#252).
 _PROTECTION_SIGNS = (
     "repository rule violation",
     "protected branch",
@@ -113,9 +114,14 @@ _PROTECTION_SIGNS = (
 )
 
 
+def is_protection_text(message: str) -> bool:
+    """Whether GitHub's words say branch protection or a ruleset refused a write."""
+    lowered = message.lower()
+    return any(sign in lowered for sign in _PROTECTION_SIGNS)
+
+
 def _is_protection(exc: GithubException) -> bool:
-    message = _message(exc).lower()
-    return exc.status in (403, 409, 422) and any(sign in message for sign in _PROTECTION_SIGNS)
+    return exc.status in (403, 409, 422) and is_protection_text(_message(exc))
 
 
 def _is_conflict(exc: GithubException) -> bool:
@@ -125,6 +131,15 @@ def _is_conflict(exc: GithubException) -> bool:
     if exc.status == 409:
         return _CONFLICT_409.search(message) is not None
     return exc.status == 422 and _CONFLICT_422.search(message) is not None
+
+
+def protection_error(where: str, doing: str, said: str, hint: str | None) -> GitHubError:
+    """The one line for a write that branch protection or a ruleset refused."""
+    flat = " ".join(said.split())
+    return GitHubError(
+        f"branch protection or a repository rule on {where} refused to {doing} "
+        f"({flat}): {hint or pull_request_hint()}"
+    )
 
 
 def translate(
@@ -139,11 +154,7 @@ def translate(
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
     if _is_protection(exc):
-        flat = " ".join(message.split())
-        return GitHubError(
-            f"branch protection or a repository rule on {where} refused to {doing} "
-            f"({status} {flat}): {protected_hint or pull_request_hint()}"
-        )
+        return protection_error(where, doing, f"{status} {message}", protected_hint)
     if _is_conflict(exc):
         return ConflictError(
             f"could not {doing}: {where} changed meanwhile ({message})",
