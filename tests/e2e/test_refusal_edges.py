@@ -11,6 +11,7 @@ import pytest
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, assert_consistent, docker_env, run_action
 from registry_files import manifest, registry_files
+from strict_checks import assert_failed_cleanly
 
 INDEX = r"/contents/registry\.json$"
 
@@ -56,3 +57,21 @@ def test_a_delete_answered_404_while_the_file_is_there_is_not_taken_as_done(
     listed = json.loads(fake.get_file(REGISTRY, "registry.json") or b"")
     assert [p["id"] for p in listed["plugins"]] == ["todo"]
 
+
+def test_a_clashing_branch_name_is_among_the_causes_named_for_reference_update_failed(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.protect_branch(REGISTRY, "main")
+    fake.create_branch(REGISTRY, "registry")  # git keeps no registry/<id> beside a registry
+    before = fake.branches(REGISTRY)
+    run = run_action(docker_env(fake, tmp_path, PLUGIN_ID="calendar", PULL_REQUEST="true"))
+    assert_failed_cleanly(
+        run,
+        "::error title=GitHub refused the request::GitHub refused to create the branch "
+        f"registry/calendar in {REGISTRY} (422 Reference update failed); its known causes: a "
+        "ruleset of the repository or its organization restricting `registry/*` branches "
+        "(exclude them from its targets or let the token bypass it), classic branch protection "
+        "matching `registry/*` (let the token push there), or an existing branch named "
+        "`registry` (git keeps no `registry/<id>` beside it: rename or delete that branch)",
+    )
+    assert fake.branches(REGISTRY) == before
