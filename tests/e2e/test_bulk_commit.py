@@ -11,7 +11,7 @@ from typing import Any
 from console import run_console
 from fake_github import FakeGitHub
 from harness import REGISTRY, Action
-from legacy_registry import UNEXPANDED
+from legacy_registry import UNEXPANDED, legacy_files
 from registry_action.core.models import is_canonical_timestamp
 from registry_action.core.strictjson import dumps
 from registry_action.store.interface import FileWrite, WriteResult
@@ -21,19 +21,6 @@ from strict_checks import assert_failed_cleanly
 
 COUNT = 300
 LOCAL = {"GITHUB_REPOSITORY": "acme/Calendar2", "HOME": "/nonexistent"}
-
-
-def legacy_files(count: int = COUNT) -> dict[str, bytes]:
-    """A registry as the clone-and-push script left it: unexpanded stamps, keys out of order."""
-    manifests = [manifest(f"plugin-{n:03d}", lastUpdated=UNEXPANDED) for n in range(count)]
-    files = {f"plugins/{m['id']}.json": json.dumps(m, indent=2).encode() + b"\n" for m in manifests}
-    index = {
-        "version": "1.0.0",
-        "plugins": [entry(m) for m in manifests],
-        "lastUpdated": "2024-01-20T12:00:00.123456Z",
-    }
-    files["registry.json"] = json.dumps(index, indent=2).encode() + b"\n"
-    return files
 
 
 def in_contract_form(files: dict[str, bytes]) -> None:
@@ -50,7 +37,7 @@ def everything(github: FakeGitHub) -> dict[str, bytes]:
 def test_300_legacy_manifests_are_converted_in_two_commits_on_github(
     github: FakeGitHub, action: Action
 ) -> None:
-    github.put_files(REGISTRY, legacy_files())
+    github.put_files(REGISTRY, legacy_files(COUNT))
     seeded = len(github.commits(REGISTRY))
     github.reset_log()
 
@@ -106,7 +93,7 @@ def seed_folder(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def test_300_legacy_manifests_are_converted_in_one_commit_in_a_folder(tmp_path: Path) -> None:
-    seed_folder(tmp_path, legacy_files())
+    seed_folder(tmp_path, legacy_files(COUNT))
     store = CountingFolder(tmp_path)
 
     outcome = quiet_publisher(store)[0].reindex("Reindex registry")
@@ -123,7 +110,7 @@ def test_300_legacy_manifests_are_converted_by_the_console_script_in_a_folder(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "registry"
-    seed_folder(folder, legacy_files())
+    seed_folder(folder, legacy_files(COUNT))
     args = ["reindex", "--registry-dir", str(folder)]
 
     run = run_console(args, LOCAL, tmp_path / "run")
