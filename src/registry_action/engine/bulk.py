@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from registry_action.core.documents import (
-    PLUGINS_DIR,
     REGISTRY_PATH,
-    is_manifest_path,
     load_registry,
 )
 from registry_action.core.strictjson import dumps
 from registry_action.engine.outcome import FileChange, Outcome
+from registry_action.engine.reading import read_manifest_files
 from registry_action.engine.retry import RunOptions
 from registry_action.engine.state import RunState
 from registry_action.store.interface import CommitLimit, FileWrite, RegistryStore, StoredFile
@@ -79,8 +78,7 @@ def reindex_once(
     head = store.head()
     index_file = store.read_at(REGISTRY_PATH, head)
     index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
-    found = store.read_folder_at(PLUGINS_DIR, head)
-    files = {path: stored for path, stored in found.items() if is_manifest_path(path)}
+    files = read_manifest_files(store, head)
     _adopt_landed(state, {**files, REGISTRY_PATH: index_file})
     contents = {path: stored.content for path, stored in files.items()}
     plan = conversion(index, contents, options.clock(), store.last_changed)
@@ -88,7 +86,13 @@ def reindex_once(
     if plan.index is not None:
         documents[REGISTRY_PATH] = plan.index  # last: it lists manifests written before it
     stored = {**files, REGISTRY_PATH: index_file}
-    changes = [_write_of(path, dumps(doc), stored[path]) for path, doc in documents.items()]
+    bodies = {path: dumps(document) for path, document in documents.items()}
+    # A file written as it is stored would make an empty commit: never sent.
+    changes = [
+        _write_of(path, body, stored[path])
+        for path, body in bodies.items()
+        if _differs(stored[path], body)
+    ]
     if options.dry_run:
         for change, before in changes:
             state.changes[change.path] = FileChange(change.path, before, change.content)
@@ -105,6 +109,10 @@ def reindex_once(
 def _write_of(path: str, body: bytes, stored: StoredFile | None) -> tuple[FileWrite, bytes | None]:
     version, before = (stored.version, stored.content) if stored else (None, None)
     return FileWrite(path, body, version), before
+
+
+def _differs(stored: StoredFile | None, body: bytes) -> bool:
+    return stored is None or stored.content != body
 
 
 def _adopt_landed(state: RunState, found: dict[str, StoredFile | None]) -> None:
