@@ -29,10 +29,9 @@ from .model import Repo
 from .repos import RULES_MESSAGE
 
 # GitHub ends a GraphQL request that runs past 10 seconds ("Rate limits and node limits for
-# the GraphQL API", Timeouts): a commit's work grows with its files, so past these the fake
+# the GraphQL API", Timeouts): a commit's work grows with its files, so past this many the fake
 # answers as GitHub does to a request it cut, and commits nothing.
 MAX_FILES = 500
-MAX_BODY = 4 * 1024 * 1024
 TIMEOUT_MESSAGE = (
     "Something went wrong while executing your query. This may be the result of a timeout, or "
     "it could be a GitHub bug. Please include `{id}` when reporting this issue."
@@ -48,7 +47,7 @@ class _Refused(Exception):
 def graphql_mutation(api: Api, req: ApiRequest) -> ApiResponse:
     """Answer a ``createCommitOnBranch`` mutation."""
     try:
-        if len(req.body) > MAX_BODY or _file_count(req) > MAX_FILES:
+        if _file_count(req) > MAX_FILES:
             message = TIMEOUT_MESSAGE.format(id=secrets.token_hex(8).upper())
             return ApiResponse.json(502, {"data": None, "errors": [{"message": message}]})
         commit = _create_commit(api, req)
