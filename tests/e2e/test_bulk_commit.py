@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from console import run_console
 from fake_github import FakeGitHub
 from harness import REGISTRY, Action
 from legacy_registry import UNEXPANDED, legacy_files
 from registry_action.core.models import is_canonical_timestamp
 from registry_action.core.strictjson import dumps
-from registry_action.store.interface import FileWrite, WriteResult
+from registry_action.store.interface import ConflictError, FileWrite, WriteResult, blob_sha
 from registry_action.store.local import LocalStore
 from registry_files import entry, manifest, quiet_publisher, registry
 from strict_checks import assert_failed_cleanly
@@ -172,3 +174,19 @@ def test_reindex_refuses_damage_before_writing_naming_the_files_in_a_folder(
     assert run.stderr.splitlines() == [f"error: {REFUSED}"]
     found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}
     assert found == CASE_TWINS
+
+
+def test_a_folder_commit_with_one_stale_version_changes_nothing(tmp_path: Path) -> None:
+    seed_folder(tmp_path, {"plugins/a.json": b"a\n", "registry.json": b"index\n"})
+    store = LocalStore(tmp_path, create=False)
+    changes = [
+        FileWrite("plugins/a.json", b"new a\n", blob_sha(b"a\n")),
+        FileWrite("plugins/b.json", b"new b\n", None),
+        FileWrite("registry.json", b"new index\n", blob_sha(b"the index as read\n")),
+    ]
+
+    with pytest.raises(ConflictError, match=r"^registry\.json changed since it was read$"):
+        store.commit(changes, None, "m")
+
+    assert (tmp_path / "plugins/a.json").read_bytes() == b"a\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "plugins", "registry.json"]

@@ -129,11 +129,15 @@ class LocalStore(RegistryStore):
                 _discard([name for name in staged if name is not None])
                 raise
             # Renames and unlinks only from here on, in the order given (the index last).
-            for target, temporary in zip(targets, staged, strict=True):
-                if temporary is None:
-                    target.unlink()
-                else:
-                    self._replace(target, temporary)
+            for done, (target, temporary) in enumerate(zip(targets, staged, strict=True)):
+                try:
+                    if temporary is None:
+                        target.unlink()
+                    else:
+                        os.replace(temporary, target)
+                except BaseException:
+                    _discard([name for name in staged[done:] if name is not None])
+                    raise
         return [
             WriteResult(c.path, None if c.content is None else blob_sha(c.content), None)
             for c in changes
