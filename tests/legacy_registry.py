@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from registry_files import entry, manifest
 
 SCRIPT = Path(__file__).resolve().parent / "legacy" / "clone_and_push.sh"
 UNEXPANDED = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
@@ -46,3 +49,17 @@ def legacy_registry(checkout: Path) -> dict[str, bytes]:
         for path in sorted(checkout.rglob("*.json"))
         if ".git" not in path.parts
     }
+
+
+def legacy_files(count: int) -> dict[str, bytes]:
+    """``count`` manifests and an index in the forms the script wrote them: unexpanded stamps,
+    the index's keys out of order and its stamp with microseconds."""
+    manifests = [manifest(f"plugin-{n:03d}", lastUpdated=UNEXPANDED) for n in range(count)]
+    files = {f"plugins/{m['id']}.json": json.dumps(m, indent=2).encode() + b"\n" for m in manifests}
+    index = {
+        "version": "1.0.0",
+        "plugins": [entry(m) for m in manifests],
+        "lastUpdated": "2024-01-20T12:00:00.123456Z",
+    }
+    files["registry.json"] = json.dumps(index, indent=2).encode() + b"\n"
+    return files

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from registry_action.store.interface import (
     ConflictError,
+    FileWrite,
     RegistryStore,
     StoredFile,
     WriteResult,
@@ -93,6 +94,32 @@ class MemoryStore(RegistryStore):
         self.log.append(("delete", path))
         return self._commit(path, None)
 
+    def commit(
+        self, changes: Sequence[FileWrite], expected_head: str | None, message: str
+    ) -> list[WriteResult]:
+        assert changes, "a commit needs at least one change"
+        if self.before_write:
+            for change in changes:
+                self.before_write("commit", change.path)
+        parent = self.head()
+        if expected_head is not None and parent != expected_head:
+            raise ConflictError(f"the branch is at {parent}, not {expected_head}", outdated=False)
+        for change in changes:
+            self._check(change.path, change.expected)
+        for change in changes:
+            self.log.append(("commit", change.path))
+            if change.content is None:
+                del self.files[change.path]
+            else:
+                self.files[change.path] = change.content
+        sha = self._record()
+        return [
+            WriteResult(
+                c.path, None if c.content is None else blob_sha(c.content), sha, parent_sha=parent
+            )
+            for c in changes
+        ]
+
     @property
     def writes(self) -> list[tuple[str, str]]:
-        return [entry for entry in self.log if entry[0] in ("write", "delete")]
+        return [entry for entry in self.log if entry[0] in ("write", "delete", "commit")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from registry_action.core.manifest import PluginSpec
 from registry_action.core.strictjson import dumps
 from registry_action.errors import DamagedFileError, RegistryProblemsError
 from registry_action.report.summary import PluginRow, plugin_rows
+from registry_action.store.interface import ConflictError, FileWrite, WriteResult
 from registry_files import (
     entry,
     loads,
@@ -101,7 +104,7 @@ def test_reindex_lists_manifests_and_drops_entries_without_one() -> None:
     store = MemoryStore(files)
     outcome = quiet_publisher(store)[0].reindex("Reindex registry")
     assert [e["id"] for e in loads(store.files["registry.json"])["plugins"]] == ["todo", "notes"]
-    assert store.writes == [("write", "registry.json")]
+    assert store.writes == [("commit", "registry.json")]
     assert plugin_rows(outcome) == [
         PluginRow("calendar", "1.0.0", None, ("registry.json",)),
         PluginRow("notes", None, "1.0.0", ("registry.json",)),
@@ -158,3 +161,21 @@ def test_register_then_unregister_leaves_the_registry_as_it_was(
     before = loads(files.pop("registry.json"))
     assert {**after, "lastUpdated": None} == {**before, "lastUpdated": None}
     assert store.files == files
+
+
+def test_a_reindex_whose_commit_landed_unanswered_reports_its_changes() -> None:
+    # The commit was made but its answer lost: the retry of the request found the branch moved.
+    store = MemoryStore(registry_files(manifest("calendar"), listed=False))
+    commit = store.commit
+
+    def lost(changes: Sequence[FileWrite], head: str | None, message: str) -> list[WriteResult]:
+        store.commit = commit  # type: ignore[method-assign]
+        commit(changes, head, message)
+        raise ConflictError("the branch moved meanwhile", outdated=False)
+
+    store.commit = lost  # type: ignore[method-assign]
+    outcome = quiet_publisher(store)[0].reindex("m")
+    assert outcome.attempts == 2
+    assert [(c.path, c.before is not None) for c in outcome.changes] == [("registry.json", True)]
+    assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("calendar"))]
+    assert store.writes == [("commit", "registry.json")]

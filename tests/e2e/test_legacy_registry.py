@@ -183,13 +183,18 @@ def test_reindex_converts_on_github_and_a_second_run_writes_nothing(
 ) -> None:
     dates = {CALENDAR: "2024-01-20T12:00:00Z", WEATHER: "2024-02-03T08:30:00Z"}
     seed_legacy(github, tmp_path, dates)
+    seeded = len(github.commits(REGISTRY))
     github.reset_log()
 
     run = action.run({"command": "reindex"})
 
     assert run.status == 0, run.stdout + run.stderr
     assert run.outputs["changed"] == "true"
-    assert [r.method for r in github.writes] == ["PUT", "PUT", "PUT"]
+    assert [(r.method, r.path) for r in github.writes] == [("POST", "/graphql")]
+    [commit] = github.commits(REGISTRY)[seeded:]  # both manifests and the index, in one
+    assert sorted(commit.paths) == sorted([CALENDAR, WEATHER, "registry.json"])
+    assert (commit.verified, commit.empty, commit.message) == (True, False, "Reindex registry")
+    assert run.outputs["commit-sha"] == commit.sha
     converted = {p: github.get_file(REGISTRY, p) or b"" for p in github.list_files(REGISTRY)}
     for path, content in converted.items():
         document = assert_contract_form(content)

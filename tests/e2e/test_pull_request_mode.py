@@ -11,7 +11,7 @@ from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, Action
 from registry_action.errors import GitHubError
 from registry_action.store.github.contents import make_client
-from registry_action.store.github.proposals import GitHubProposals
+from registry_action.store.github.proposals import REF_CAUSES, GitHubProposals
 from registry_action.store.interface import Deadline
 
 RAW = "https://raw.githubusercontent.com/org/plugin-registry/main"
@@ -234,10 +234,8 @@ def test_a_ruleset_restricting_proposal_branches_is_named(
     run = action.run(PROPOSE)
     assert run.status == 1
     assert run.errors == [
-        "::error title=GitHub refused the request::a ruleset of org/plugin-registry (or of its "
-        f"organization) refused to create the branch {BRANCH} (422 Reference update failed): it "
-        "restricts creating or updating branches that match `registry/*`; exclude `registry/*` "
-        "from that ruleset's branch targets or let the token bypass it"
+        f"::error title=GitHub refused the request::GitHub refused to create the branch {BRANCH} "
+        f"in org/plugin-registry (422 Reference update failed); {REF_CAUSES}"
     ]
     assert github.branches(REGISTRY) == ["main"]
 

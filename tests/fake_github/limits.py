@@ -8,7 +8,8 @@ message that indicates that you exceeded a secondary rate limit. If the retry-af
 header is present, you should not retry your request until after that many seconds has
 elapsed ... Otherwise, wait for at least one minute". "Best practices for using the REST API"
 (Handle rate limit errors appropriately) says the same. Content-generating requests are the
-ones that create or change something: POST, PATCH, PUT and DELETE.
+ones that create or change something: POST, PATCH, PUT and DELETE, but not a GraphQL query
+(a POST that only reads); a GraphQL mutation is one.
 
 Tests scale the window down in time (20 writes per 5 s instead of 80 per 60 s).
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 
 from .core import ApiError, ApiResponse
 
-CREATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 DOC = "overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 # How a refusal is worded, in turn when the style is "mixed": GitHub sends each of these.
 STYLES = ("403-retry-after", "403", "429-retry-after")
@@ -43,9 +43,12 @@ class SecondaryLimit:
         if self.style != "mixed" and self.style not in STYLES:
             raise ValueError(f"style must be 'mixed' or one of {STYLES}, not {self.style!r}")
 
-    def check(self, method: str, now: float) -> ApiResponse | None:
-        """None to let the request through, else GitHub's refusal. Call with the lock held."""
-        if method not in CREATING:
+    def check(self, creating: bool, now: float) -> ApiResponse | None:
+        """None to let the request through, else GitHub's refusal. Call with the lock held.
+
+        ``creating``: whether the request creates content (``RequestRecord.is_write``).
+        """
+        if not creating:
             return None
         if now >= self.started + self.window:
             self.started, self.used = now, 0

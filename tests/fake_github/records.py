@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +33,10 @@ class RequestRecord:
 
     @property
     def is_write(self) -> bool:
-        # A GraphQL query is a POST that reads (the store sends no mutation).
-        return self.method in WRITE_METHODS and not self.path.endswith("/graphql")
+        """Whether the request creates content: a GraphQL query is a POST that only reads."""
+        if self.path.endswith("/graphql"):
+            return self.method == "POST" and is_mutation(self.body)
+        return self.method in WRITE_METHODS
 
     def header(self, name: str) -> str | None:
         """A header's value, whatever the case of its name."""
@@ -107,3 +110,13 @@ class PullInfo:
     state: str
     merged: bool
     merge_commit_sha: str | None = None
+
+
+def is_mutation(body: bytes) -> bool:
+    """Whether a GraphQL request body carries a mutation (which creates content) or a query."""
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    query = document.get("query") if isinstance(document, dict) else None
+    return isinstance(query, str) and query.lstrip().startswith("mutation")

@@ -88,7 +88,10 @@ def create_ref(api: Api, req: ApiRequest, owner: str, name: str) -> ApiResponse:
     https://docs.github.com/en/rest/git/refs#create-a-reference
 
     201; 422 ``Reference already exists``; 422 ``Object does not exist`` for an unknown sha.
-    Only branches (``refs/heads/...``) are modelled.
+    Only branches (``refs/heads/...``) are modelled. Git keeps no ref inside another's name
+    (``a`` beside ``a/b``): GitHub answers 422 ``Reference update failed`` (measured by
+    googleapis/release-please#1024, a branch ``release-please`` blocking
+    ``release-please/...``, and microsoft/vscode-remote-repositories-github#122).
     """
     repo = api.repo(req, owner, name, write=True)
     body = req.json()
@@ -100,6 +103,8 @@ def create_ref(api: Api, req: ApiRequest, owner: str, name: str) -> ApiResponse:
     branch = ref.removeprefix("refs/heads/")
     if branch in repo.branches:
         raise ApiError(422, "Reference already exists", "git/refs#create-a-reference")
+    if any(f"{branch}/".startswith(f"{b}/") or b.startswith(f"{branch}/") for b in repo.branches):
+        raise ApiError(422, "Reference update failed", "git/refs#create-a-reference")
     repo.branches[branch] = sha
     return ApiResponse.json(201, ref_json(api, repo, branch))
 

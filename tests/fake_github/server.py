@@ -14,12 +14,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, failures, pulls, routes, trees
+from . import control, failures, mutations, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
 from .limits import SecondaryLimit
 from .model import Repo, State, Token
-from .records import CommitInfo, PullInfo, RequestRecord
+from .records import CommitInfo, PullInfo, RequestRecord, is_mutation
 from .repos import rate_limit_json
 from .transport import Exchange, Server
 
@@ -466,7 +466,7 @@ class FakeGitHub:
             self._log.append(record)
             early = self._authenticate(req)
             if early is None and self.secondary is not None:
-                early = self.secondary.check(req.method, time.time())
+                early = self.secondary.check(record.is_write, time.time())
                 record.fault = "secondary_limit" if early is not None else None
             injection = None if early else self._take_fault(req.method, path)
             fault = injection.fault if injection else None
@@ -557,7 +557,7 @@ class FakeGitHub:
     def _dispatch(self, req: ApiRequest, is_api: bool) -> ApiResponse:
         if not is_api and req.path == "/api/graphql" and req.method == "POST":
             # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
-            return _answer(lambda: trees.graphql(self._api, req))
+            return self._graphql(req)
         if not is_api:
             return routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response()
         if req.path == "/rate_limit" and req.method == "GET":
@@ -567,7 +567,7 @@ class FakeGitHub:
                 200, rate_limit_json(limit, used, int(self._state.window_start) + 3600)
             )
         if req.path == "/graphql" and req.method == "POST":
-            return _answer(lambda: trees.graphql(self._api, req))
+            return self._graphql(req)
         moved = trees.moved(self._api, req)
         if moved is not None:
             return moved
@@ -578,6 +578,11 @@ class FakeGitHub:
             if req.path.startswith("/repos/")
             else (routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response())
         )
+
+    def _graphql(self, req: ApiRequest) -> ApiResponse:
+        if is_mutation(req.body):
+            return _answer(lambda: mutations.graphql_mutation(self._api, req))
+        return _answer(lambda: trees.graphql(self._api, req))
 
     def _fire(self, req: ApiRequest, injection: Injection | None, status: int | None) -> None:
         if injection is not None:

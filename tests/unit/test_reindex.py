@@ -7,9 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry_action.core.documents import REGISTRY_PATH, check_registry
-from registry_action.core.reindex import conversion, rebuild
+from registry_action.core.reindex import conversion, index_faults, rebuild
 from registry_action.core.strictjson import dumps
+from registry_action.engine.bulk import batches
 from registry_action.errors import RegistryProblemsError
+from registry_action.store.interface import CommitLimit, FileWrite
 from registry_files import entry, manifest, registry
 
 NOW = "2024-03-01T00:00:00.000Z"
@@ -88,3 +90,51 @@ def test_damaged_or_misnamed_manifests_stop_the_rebuild_naming_each() -> None:
     assert caught.value.message.endswith(
         "fix or delete them (validate lists every problem), then reindex again"
     )
+
+
+def test_an_entry_s_problem_is_laid_at_its_manifest_and_ids_differing_in_case_at_both() -> None:
+    index = registry([entry(manifest("Todo")), {**entry(manifest("todo")), "version": "v2"}])
+    index["plugins"].append(entry(manifest("Calendar")))
+    assert index_faults(index) == [
+        (
+            "plugins/todo.json",
+            "at version: 'v2' is not valid: A semantic version "
+            "(semver.org 2.0.0), without a leading v.",
+        ),
+    ]
+    index["plugins"][1]["version"] = "2.0.0"
+    twice = "the plugin ids 'Todo' and 'todo' differ only in case"
+    assert index_faults(index) == [("plugins/Todo.json", twice), ("plugins/todo.json", twice)]
+
+
+def test_a_conversion_that_would_write_damage_refuses_naming_the_files() -> None:
+    files = {
+        "plugins/Todo.json": dumps(manifest("Todo")),
+        "plugins/todo.json": dumps(manifest("todo")),
+    }
+    with pytest.raises(RegistryProblemsError) as caught:
+        conversion(None, files, NOW, lambda _: None)
+    assert caught.value.message == (
+        "reindex refused, nothing written: plugins/Todo.json and plugins/todo.json would make "
+        "the registry damaged (the plugin ids 'Todo' and 'todo' differ only in case); fix, "
+        "rename or delete those files, then reindex again"
+    )
+
+
+def test_changes_are_cut_into_commits_in_order_by_count_and_size() -> None:
+    changes = [FileWrite(f"plugins/p{n}.json", b"x" * 10, None) for n in range(5)]
+    changes.append(FileWrite("plugins/gone.json", None, "sha"))
+    assert batches(changes, None) == [changes]
+    assert batches(changes, CommitLimit(files=2, size=1000)) == [
+        changes[0:2],
+        changes[2:4],
+        changes[4:6],
+    ]
+    assert batches(changes, CommitLimit(files=100, size=25)) == [
+        changes[0:2],
+        changes[2:4],
+        changes[4:6],
+    ]
+    big = FileWrite("registry.json", b"x" * 99, None)
+    assert batches([*changes[:1], big], CommitLimit(files=100, size=25)) == [changes[:1], [big]]
+    assert batches([], CommitLimit(files=1, size=1)) == batches([], None) == []

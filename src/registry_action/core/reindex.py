@@ -13,6 +13,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from registry_action.core.documents import (
+    REGISTRY_PATH,
+    check_registry,
+    manifest_path,
+    manifest_problems,
+    repeated_id_text,
+    repeated_ids,
+    schema_violations,
+)
 from registry_action.core.models import timestamp
 from registry_action.core.registry import (
     converted_manifest,
@@ -22,7 +31,7 @@ from registry_action.core.registry import (
     touched,
 )
 from registry_action.core.validation import Problem, manifest_problems_of
-from registry_action.errors import RegistryProblemsError
+from registry_action.errors import DamagedFileError, RegistryProblemsError
 
 
 def rebuild(
@@ -88,7 +97,65 @@ def conversion(
     listed = rebuild(registry, {**manifests, **rewritten}.values(), now)
     if listed is None and registry is not None:
         listed = converted_registry(registry, now)
-    return Conversion(rewritten, listed)
+    plan = Conversion(rewritten, listed)
+    refuse_damage(plan)
+    return plan
+
+
+def refuse_damage(plan: Conversion) -> None:
+    """RegistryProblemsError naming the manifests at fault, if ``plan`` would write damage.
+
+    Everything a reindex writes is checked before the first write. Each problem of the index
+    it would write is laid at the door of the manifests whose entries cause it (two files
+    whose ids differ only in case, say): the index read was valid.
+    """
+    faults = {path: manifest_problems(document) for path, document in plan.manifests.items()}
+    if plan.index is not None:
+        for path, problem in index_faults(plan.index):
+            faults.setdefault(path, []).append(problem)
+    faults = {path: found for path, found in faults.items() if found}
+    if not faults:
+        return
+    names = sorted(faults)
+    said = "; ".join(dict.fromkeys(p for path in names for p in faults[path]))
+    which = "the file" if len(names) == 1 else "those files"
+    raise RegistryProblemsError(
+        f"reindex refused, nothing written: {_listed(names)} would make the registry damaged "
+        f"({said}); fix, rename or delete {which}, then reindex again"
+    )
+
+
+def index_faults(index: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each problem of an index a reindex built, with the file at fault (a manifest, by entry)."""
+    plugins = index.get("plugins")
+    entries = plugins if isinstance(plugins, list) else []
+
+    def fault(where: tuple[str | int, ...], message: str) -> tuple[str, str]:
+        at = where[1] if len(where) > 1 and where[0] == "plugins" else None
+        entry = entries[at] if isinstance(at, int) and at < len(entries) else None
+        plugin_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(plugin_id, str):
+            return REGISTRY_PATH, f"at /{'/'.join(map(str, where))}: {message}"
+        field = "/".join(map(str, where[2:])) or "its entry"
+        return manifest_path(plugin_id), f"at {field}: {message}"
+
+    faults = [fault(where, message) for where, message in schema_violations("registry", index)]
+    if faults:
+        return faults
+    ids = [str(entry.get("id")) for entry in entries]
+    for where in repeated_ids(ids):
+        problem = repeated_id_text([ids[i] for i in where])
+        faults += [(manifest_path(ids[i]), problem) for i in where]
+    if not faults:
+        try:
+            check_registry(REGISTRY_PATH, index)
+        except DamagedFileError as exc:
+            faults.append((REGISTRY_PATH, str(exc)))
+    return faults
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def manifests_by_path(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:

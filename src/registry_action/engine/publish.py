@@ -25,8 +25,6 @@ from typing import Any
 
 from registry_action.core.documents import (
     REGISTRY_PATH,
-    check_registry,
-    load_registry,
     manifest_path,
     prepare_validators,
 )
@@ -275,27 +273,9 @@ class Publisher:
         raise ConflictError(_UNSETTLED, outdated=False)
 
     def _reindex_once(self, message: str, state: RunState, attempt: int) -> Outcome:
-        # Every writer of the registry writes the index with the version it read, so writing
-        # it with ours detects any manifest added or removed since the listing.
-        from registry_action.core.reindex import conversion
-        from registry_action.engine.reading import read_manifest_files
+        from registry_action.engine.bulk import reindex_once  # only reindex changes many files
 
-        index_file = state.read(REGISTRY_PATH)
-        index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
-        files = read_manifest_files(self.store)
-        contents = {path: stored.content for path, stored in files.items()}
-        plan = conversion(index, contents, self.options.clock(), self.store.last_changed)
-        for path, document in plan.manifests.items():  # manifests first: the index lists them
-            self._write(files[path], path, document, message, state)
-        if plan.index is not None:
-            check_registry(REGISTRY_PATH, plan.index)
-            self._write(index_file, REGISTRY_PATH, plan.index, message, state)
-        return Outcome(
-            plugin_id="",
-            changes=tuple(state.changes.values()),
-            attempts=attempt,
-            dry_run=self.options.dry_run,
-        )
+        return reindex_once(self.store, self.options, message, state, attempt)
 
 
 def _agree(found: tuple[dict[str, Any], StoredFile | None], plugin_id: str) -> bool:

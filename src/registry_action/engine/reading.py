@@ -9,9 +9,14 @@ from registry_action.core.documents import PLUGINS_DIR, REGISTRY_PATH, is_manife
 from registry_action.store.interface import RegistryStore, StoredFile
 
 
-def read_manifest_files(store: RegistryStore) -> dict[str, StoredFile]:
-    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk)."""
-    found = store.read_folder(PLUGINS_DIR)
+def read_manifest_files(store: RegistryStore, commit: str | None = None) -> dict[str, StoredFile]:
+    """Every ``plugins/*.json`` of a store with its version, by path (read in bulk), as of
+    ``commit`` when given."""
+    found = (
+        store.read_folder(PLUGINS_DIR)
+        if commit is None
+        else store.read_folder_at(PLUGINS_DIR, commit)
+    )
     return {path: stored for path, stored in found.items() if is_manifest_path(path)}
 
 

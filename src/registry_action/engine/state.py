@@ -37,6 +37,9 @@ class RunState:
     known: dict[str, StoredFile | None] = field(default_factory=dict)
     commits: list[WriteResult] = field(default_factory=list)
     changes: dict[str, FileChange] = field(default_factory=dict)
+    # Changes of a commit sent but not answered (engine/bulk.py): found written later, they
+    # are this run's.
+    pending: dict[str, FileChange] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     previous_version: str | None = None
     stamp: str | None = None  # the time the manifest was rendered at, for the index write

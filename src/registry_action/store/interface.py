@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,6 +79,23 @@ class WriteResult:
     parent_sha: str | None = None
 
 
+@dataclass(frozen=True)
+class FileWrite:
+    """One file of a commit: what it becomes (None deletes it) and the version it was read at."""
+
+    path: str
+    content: bytes | None
+    expected: str | None  # None: there was no file
+
+
+@dataclass(frozen=True)
+class CommitLimit:
+    """How much one commit of a store may carry: files, and bytes of their content."""
+
+    files: int
+    size: int
+
+
 class ConflictError(RegistryActionError):
     """The file changed since it was read: re-read, re-merge and try again.
 
@@ -99,7 +116,10 @@ class VanishedError(ConflictError):
 
 
 class RegistryStore(ABC):
-    """Read a file with its version; write or delete it only if that version still holds."""
+    """Read a file with its version; write or delete it only if that version still holds.
+
+    ``commit`` changes many files at once: a store with commits makes one of them.
+    """
 
     @property
     @abstractmethod
@@ -131,6 +151,10 @@ class RegistryStore(ABC):
         # A file deleted since the listing is simply gone.
         return {stored.path: stored for stored in found if stored is not None}
 
+    def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
+        """Every file of the folder as of ``commit``, exactly (a store without commits: now)."""
+        return self.read_folder(path)
+
     @property
     def notices(self) -> tuple[str, ...]:
         """Warnings about where the registry is (such as a renamed repository)."""
@@ -147,6 +171,24 @@ class RegistryStore(ABC):
     @abstractmethod
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         """Delete ``path`` if its version is still ``expected``; ConflictError otherwise."""
+
+    @abstractmethod
+    def commit(
+        self, changes: Sequence[FileWrite], expected_head: str | None, message: str
+    ) -> list[WriteResult]:
+        """Write and delete every file of ``changes`` in one commit, or none of them.
+
+        ``expected_head`` is what ``head()`` returned before the caller read the files: the
+        commit every ``expected`` version holds at (None on a store without commits). Raises
+        ConflictError when the branch has moved since, or a file's version no longer holds.
+        ``changes`` must change something (a store never makes an empty commit); the results
+        come in their order.
+        """
+
+    @property
+    def commit_limit(self) -> CommitLimit | None:
+        """The most one ``commit`` may carry; None when a commit of any size is fine."""
+        return None
 
     def last_changed(self, path: str) -> datetime | None:
         """When the commit that last changed ``path`` was made; None when the store cannot tell.

@@ -13,13 +13,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from registry_action.errors import InputError
 from registry_action.store.interface import (
     ConflictError,
+    FileWrite,
     RegistryStore,
     StoredFile,
     VanishedError,
@@ -93,20 +94,63 @@ class LocalStore(RegistryStore):
             self._created = True
         with self._locked():
             self._check(path, expected)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(content)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.chmod(temporary, 0o644)  # mkstemp makes 0600; a registry is meant to be read
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
-                raise
+            self._replace(target, self._stage(target, content))
         return WriteResult(path, blob_sha(content), None)
+
+    def _stage(self, target: Path, content: bytes) -> str:
+        """``content`` written and synced to a temporary file beside ``target``; its path."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o644)  # mkstemp makes 0600; a registry is meant to be read
+        except BaseException:
+            _discard([temporary])
+            raise
+        return temporary
+
+    def _replace(self, target: Path, temporary: str) -> None:
+        try:
+            os.replace(temporary, target)
+        except BaseException:
+            _discard([temporary])
+            raise
+
+    def commit(
+        self, changes: Sequence[FileWrite], expected_head: str | None, message: str
+    ) -> list[WriteResult]:
+        """Every change, or none: all versions are checked and all contents staged first."""
+        if not changes:
+            raise ValueError("a commit needs at least one change")
+        targets = [self._file(change.path) for change in changes]
+        with self._locked():
+            for change in changes:
+                self._check(change.path, change.expected)
+            staged: list[str | None] = []
+            try:
+                for change, target in zip(changes, targets, strict=True):
+                    content = change.content
+                    staged.append(None if content is None else self._stage(target, content))
+            except BaseException:
+                _discard([name for name in staged if name is not None])
+                raise
+            # Renames and unlinks only from here on, in the order given (the index last).
+            for done, (target, temporary) in enumerate(zip(targets, staged, strict=True)):
+                try:
+                    if temporary is None:
+                        target.unlink()
+                    else:
+                        os.replace(temporary, target)
+                except BaseException:
+                    _discard([name for name in staged[done:] if name is not None])
+                    raise
+        return [
+            WriteResult(c.path, None if c.content is None else blob_sha(c.content), None)
+            for c in changes
+        ]
 
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         with self._locked():
@@ -137,3 +181,9 @@ class LocalStore(RegistryStore):
             return datetime.fromisoformat(done.stdout.strip()) if done.returncode == 0 else None
         except ValueError:
             return None
+
+
+def _discard(temporaries: list[str]) -> None:
+    for temporary in temporaries:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, InputGitAuthor
@@ -23,7 +23,14 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from registry_action.errors import GitHubError
 from registry_action.store.github import http
+from registry_action.store.github.commits import (
+    COMMIT_LIMIT,
+    commit_input,
+    committer_notice,
+    create_commit,
+)
 from registry_action.store.github.errors import (
+    github_message,
     is_missing_ref,
     pull_request_hint,
     translate,
@@ -39,8 +46,10 @@ from registry_action.store.github.http import (
 from registry_action.store.github.moves import Found, find, moved_notice
 from registry_action.store.github.tree import TreeReader, last_commit_time
 from registry_action.store.interface import (
+    CommitLimit,
     ConflictError,
     Deadline,
+    FileWrite,
     RegistryStore,
     StoredFile,
     VanishedError,
@@ -119,13 +128,23 @@ class GitHubStore(RegistryStore):
         self._moved = False
         self._notices: tuple[str, ...] = ()
 
-    def _call(self, doing: str, request: Callable[[], T], *, may_be_missing: bool = False) -> T:
-        """Run one PyGithub call; every way it can fail becomes one of the project's errors."""
+    def _call(
+        self,
+        doing: str,
+        request: Callable[[], T],
+        *,
+        may_be_missing: bool = False,
+        contents_write: bool = False,
+    ) -> T:
+        """Run one PyGithub call; every way it can fail becomes one of the project's errors.
+
+        ``contents_write``: the call is a Contents API PUT or DELETE (its 409 is a conflict).
+        """
         try:
             return request()
         except GithubException as exc:
             if may_be_missing and exc.status == 404 and not is_missing_ref(exc):
-                raise _Missing from None
+                raise _Missing(exc) from None
             raise translate(
                 exc,
                 self._repository_name,
@@ -133,6 +152,7 @@ class GitHubStore(RegistryStore):
                 doing,
                 self._protected_hint,
                 self._waits,
+                contents_write=contents_write,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing, self._waits) from None
@@ -252,6 +272,34 @@ class GitHubStore(RegistryStore):
         """Every file of the folder in a few requests: one listing, one GraphQL query."""
         return self._trees().read_folder(self.branch, path, self._blob)
 
+    def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
+        return self._trees().read_folder(self.branch, path, self._blob, commit)
+
+    @property
+    def commit_limit(self) -> CommitLimit:
+        return COMMIT_LIMIT
+
+    def commit(
+        self, changes: Sequence[FileWrite], expected_head: str | None, message: str
+    ) -> list[WriteResult]:
+        """One commit of every change (GraphQL ``createCommitOnBranch``), if the branch is still
+        at ``expected_head``: the files were read there, so each version still holds."""
+        if not changes or expected_head is None:
+            raise ValueError("a commit needs changes and the head they were read at")
+        if self._committer is not None:
+            # The mutation records the token's owner as the author, whatever is asked.
+            self._notices = (*dict.fromkeys((*self._notices, committer_notice())),)
+        branch, where = self.branch, self.description
+        variables = {
+            "input": commit_input(self._repository_name, branch, expected_head, changes, message)
+        }
+        requester = self._client.requester
+        made = self._call(
+            f"commit {len(changes)} files",
+            lambda: create_commit(requester, variables, where, self._protected_hint),
+        )
+        return made.results(changes, expected_head)
+
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
@@ -259,11 +307,13 @@ class GitHubStore(RegistryStore):
             result = self._call(
                 f"write {path}",
                 lambda: self._repo.create_file(path, message, content, branch, **extra),
+                contents_write=True,
             )
         else:
             result = self._call(
                 f"write {path}",
                 lambda: self._repo.update_file(path, message, content, expected, branch, **extra),
+                contents_write=True,
             )
         new_file, commit = result["content"], result["commit"]
         assert isinstance(commit, Commit)  # noqa: S101 - PyGithub's union type, always a Commit
@@ -272,18 +322,35 @@ class GitHubStore(RegistryStore):
     def delete(self, path: str, expected: str, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
+        doing = f"delete {path}"
         try:
             result = self._call(
-                f"delete {path}",
+                doing,
                 lambda: self._repo.delete_file(path, message, expected, branch, **extra),
                 may_be_missing=True,
+                contents_write=True,
             )
-        except _Missing:  # the repository and branch were found: the file is what is missing
-            raise VanishedError(f"{path} was deleted from {self.description} meanwhile") from None
+        except _Missing as missing:
+            self._confirm_gone(path, doing, missing.exc)
         commit = result["commit"]
         if isinstance(commit, Commit):
             return WriteResult(path, None, commit.sha, commit.html_url, _parent(commit))
         return WriteResult(path, None, None)
+
+    def _confirm_gone(self, path: str, doing: str, exc: GithubException) -> NoReturn:
+        """Raise VanishedError if a DELETE's 404 meant the file is gone, else the refusal.
+
+        GitHub also answers 404 to a token that may not write, or for a branch it cannot see:
+        the file is read, exactly at the branch's head, before the delete counts as done.
+        """
+        head = self.head()
+        if self.read_at(path, head) is None:
+            raise VanishedError(f"{path} was deleted from {self.description} meanwhile")
+        raise GitHubError(
+            f"could not {doing} in {self.description}: GitHub answered 404 "
+            f"({_message_of(exc)}) though the file is there, so the token may read but not "
+            f"write it; give it `contents: write` on {self._repository_name}"
+        )
 
     def last_changed(self, path: str) -> datetime | None:
         """When the last commit on the branch that changed ``path`` was made (commits API)."""
@@ -301,3 +368,11 @@ def _parent(commit: Commit) -> str | None:
 
 class _Missing(Exception):
     """A 404 for a path on an existing branch: there is no such file."""
+
+    def __init__(self, exc: GithubException | None = None) -> None:
+        super().__init__()
+        self.exc = exc or GithubException(404, None, None)
+
+
+def _message_of(exc: GithubException) -> str:
+    return github_message(exc.data) or "Not Found"

@@ -87,12 +87,13 @@ def is_missing_ref(exc: GithubException) -> bool:
     )
 
 
-# GitHub's answers when the version a write carried no longer holds (measured against
-# github.com): a stale blob sha, "<path> does not match <sha>"; the branch moving during the
-# write, "is at <sha> but expected <sha>"; a file created meanwhile, '"sha" wasn't supplied'.
-# Other 409s ("Repository rule violations found", "Git Repository is empty.") and other 422s
-# are refusals that a retry cannot fix.
-_CONFLICT_409 = re.compile(r"does not match [0-9a-f]{4,40}\b|^is at [0-9a-f]{40} but expected")
+# What a refused Contents API write says when the version it carried no longer holds (measured
+# against github.com): a stale blob sha, "<path> does not match <sha>"; the branch moving during
+# the write, "is at <sha> but expected <sha>" (older answers: "... expected to be at <sha>"); a
+# file created meanwhile, '"sha" wasn't supplied'. A contents write's 409 is a conflict by its
+# status whatever its words, unless branch protection says it refused (below); only whether the
+# file itself changed is read from the words. Other 422s are refusals a retry cannot fix.
+_BRANCH_MOVED = re.compile(r"^is at [0-9a-f]{40} but expected|\bexpected to be at\b")
 _CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
 
 
@@ -101,7 +102,8 @@ _CONFLICT_422 = re.compile(r"\"sha\" wasn't supplied")
 # classic protection on the Contents API: 409 "Could not update file: Changes must be made
 # through a pull request." or "Could not create file: 2 of 2 required status checks are
 # expected."; git references: 422 "Protected branch update failed for refs/heads/main." or
-# "Cannot delete a protected branch".
+# "Cannot delete a protected branch"; GraphQL: "protected branch 'main' check failed: ..."
+# (type BRANCH_PROTECTION_RULE_VIOLATION, microsoft/vscode-remote-repositories-github#252).
 _PROTECTION_SIGNS = (
     "repository rule violation",
     "protected branch",
@@ -113,18 +115,31 @@ _PROTECTION_SIGNS = (
 )
 
 
+def is_protection_text(message: str) -> bool:
+    """Whether GitHub's words say branch protection or a ruleset refused a write."""
+    lowered = message.lower()
+    return any(sign in lowered for sign in _PROTECTION_SIGNS)
+
+
 def _is_protection(exc: GithubException) -> bool:
-    message = _message(exc).lower()
-    return exc.status in (403, 409, 422) and any(sign in message for sign in _PROTECTION_SIGNS)
+    return exc.status in (403, 409, 422) and is_protection_text(_message(exc))
 
 
-def _is_conflict(exc: GithubException) -> bool:
+def _is_conflict(exc: GithubException, contents_write: bool) -> bool:
     if _is_protection(exc):
         return False
-    message = _message(exc)
     if exc.status == 409:
-        return _CONFLICT_409.search(message) is not None
-    return exc.status == 422 and _CONFLICT_422.search(message) is not None
+        return contents_write or _BRANCH_MOVED.search(_message(exc)) is not None
+    return exc.status == 422 and _CONFLICT_422.search(_message(exc)) is not None
+
+
+def protection_error(where: str, doing: str, said: str, hint: str | None) -> GitHubError:
+    """The one line for a write that branch protection or a ruleset refused."""
+    flat = " ".join(said.split())
+    return GitHubError(
+        f"branch protection or a repository rule on {where} refused to {doing} "
+        f"({flat}): {hint or pull_request_hint()}"
+    )
 
 
 def translate(
@@ -134,20 +149,21 @@ def translate(
     doing: str,
     protected_hint: str | None = None,
     waits: Waits | None = None,
+    *,
+    contents_write: bool = False,
 ) -> Exception:
-    """The project's error for a GitHub refusal, with what to do about it."""
+    """The project's error for a GitHub refusal, with what to do about it.
+
+    ``contents_write``: the request was a Contents API PUT or DELETE, whose 409 is a conflict.
+    """
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
     if _is_protection(exc):
-        flat = " ".join(message.split())
-        return GitHubError(
-            f"branch protection or a repository rule on {where} refused to {doing} "
-            f"({status} {flat}): {protected_hint or pull_request_hint()}"
-        )
-    if _is_conflict(exc):
+        return protection_error(where, doing, f"{status} {message}", protected_hint)
+    if _is_conflict(exc, contents_write):
         return ConflictError(
-            f"could not {doing}: {where} changed meanwhile ({message})",
-            outdated=not message.startswith("is at "),
+            f"could not {doing}: {where} changed meanwhile ({status} {message})",
+            outdated=_BRANCH_MOVED.search(message) is None,
         )
     if isinstance(exc, RateLimitExceededException) or status == 429:
         return rate_limit_error(exc, doing, waits)

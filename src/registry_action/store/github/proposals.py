@@ -30,6 +30,17 @@ BRANCH_RULE_HINT = (
 )
 
 
+# GitHub's one answer for every refused ref write (github/rest-api-description#4887), and what
+# gives it: a ruleset's "Restrict creations" or "Restrict updates"; classic protection of a
+# matching branch; a branch named like a folder of the new one (release-please#1024).
+REF_CAUSES = (
+    "its known causes: a ruleset of the repository or its organization restricting "
+    "`registry/*` branches (exclude them from its targets or let the token bypass it), classic "
+    "branch protection matching `registry/*` (let the token push there), or an existing branch "
+    "named `registry` (git keeps no `registry/<id>` beside it: rename or delete that branch)"
+)
+
+
 class GitHubProposals(ProposalHost):
     """Proposal branches and pull requests into ``base`` of ``repository``."""
 
@@ -132,12 +143,8 @@ class GitHubProposals(ProposalHost):
                 f"GitHub refused to {doing} in {self._repository}@{branch} (422 {said}: {reasons})"
             )
         if exc.status == 422 and "reference update failed" in said.lower():
-            # What GitHub answers when a ruleset restricts creating (or updating) the branch.
             error = GitHubError(
-                f"a ruleset of {self._repository} (or of its organization) refused to {doing} "
-                f"(422 {said}): it restricts creating or updating branches that match "
-                "`registry/*`; exclude `registry/*` from that ruleset's branch targets or let "
-                "the token bypass it"
+                f"GitHub refused to {doing} in {self._repository} (422 {said}); {REF_CAUSES}"
             )
         if exc.status == 403 and "pull request" in doing and "protection" not in str(error):
             # Contents alone is not enough here: the advice must name the other permission.

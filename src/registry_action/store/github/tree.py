@@ -60,12 +60,16 @@ class TreeReader:
             raise GitHubError(f"GitHub answered {path} of {self._repository} with no tree")
         return data
 
-    def listing(self, branch: str, folder: str) -> tuple[str | None, dict[str, str]]:
-        """The folder's tree sha (None if there is no such folder) and its files' blob shas."""
-        # The tree is fetched by the branch's commit sha: the git/ref endpoint takes any branch
-        # name, slashes included, and the whole listing then comes from one commit.
-        ref = self._get(f"/git/ref/heads/{quote(branch)}")
-        commit = (ref.get("object") or {}).get("sha")
+    def listing(
+        self, branch: str, folder: str, commit: str | None = None
+    ) -> tuple[str | None, dict[str, str]]:
+        """The folder's tree sha (None if there is no such folder) and its files' blob shas,
+        at ``commit`` if given, else at the branch's head."""
+        if commit is None:
+            # The tree is fetched by the branch's commit sha: the git/ref endpoint takes any
+            # branch name, slashes included, and the whole listing then comes from one commit.
+            ref = self._get(f"/git/ref/heads/{quote(branch)}")
+            commit = (ref.get("object") or {}).get("sha")
         if not isinstance(commit, str):
             raise GitHubError(f"GitHub gave no commit for {branch} in {self._repository}")
         top = self._get(f"/git/trees/{commit}", {"recursive": "1"})
@@ -103,11 +107,15 @@ class TreeReader:
         return sha
 
     def read_folder(
-        self, branch: str, folder: str, blob: Callable[[str, str], bytes]
+        self,
+        branch: str,
+        folder: str,
+        blob: Callable[[str, str], bytes],
+        commit: str | None = None,
     ) -> dict[str, StoredFile]:
-        """Every file of ``folder``: one listing, one GraphQL query, and ``blob(path, sha)``
-        for each file GraphQL does not give whole."""
-        folder_sha, shas = self.listing(branch, folder)
+        """Every file of ``folder`` (at ``commit`` if given): one listing, one GraphQL query, and
+        ``blob(path, sha)`` for each file GraphQL does not give whole."""
+        folder_sha, shas = self.listing(branch, folder, commit)
         texts = self.texts(folder_sha) if folder_sha and shas else {}
         files = {}
         for path, sha in sorted(shas.items()):
