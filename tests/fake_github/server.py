@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, failures, pulls, routes, trees
+from . import control, failures, graphql, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
 from .limits import SecondaryLimit
@@ -320,6 +320,16 @@ class FakeGitHub:
             self._state.tree_limit = int(limit)
 
     @property
+    def graphql_limits(self) -> tuple[int, int]:
+        """Texts and bytes of text a GraphQL answer may hold; past either, a timeout's 502."""
+        return self._state.graphql_texts, self._state.graphql_bytes
+
+    @graphql_limits.setter
+    def graphql_limits(self, limits: tuple[int, int]) -> None:
+        with self._lock:
+            self._state.graphql_texts, self._state.graphql_bytes = map(int, limits)
+
+    @property
     def stale_read_seconds(self) -> float:
         """After every commit to a path, reads of it see the previous version for this long.
 
@@ -465,7 +475,8 @@ class FakeGitHub:
         with self._lock:
             self._log.append(record)
             early = self._authenticate(req)
-            if early is None and self.secondary is not None:
+            if early is None and self.secondary is not None and not _is_graphql(req):
+                # A GraphQL query is a POST that creates nothing: the limit does not count it.
                 early = self.secondary.check(req.method, time.time())
                 record.fault = "secondary_limit" if early is not None else None
             injection = None if early else self._take_fault(req.method, path)
@@ -508,14 +519,21 @@ class FakeGitHub:
         self._roll_window()
         self._state.usage[key] = self._state.usage.get(key, 0) + 1
         if self._state.usage[key] > limit:
-            return failures.primary_limit(req, int(self._state.window_start) + 3600)
+            reset = int(self._state.window_start) + 3600
+            if _is_graphql(req):  # GraphQL has a budget of its own, and says so with a 200
+                return graphql.rate_limited(reset=reset)
+            return failures.primary_limit(req, reset)
         return None
 
     def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
+        # GitHub counts GraphQL's points apart from REST's requests ("Rate limits for the
+        # GraphQL API": "The REST API also has a separate primary rate limit"); one point a
+        # query here, the least a query costs.
+        resource = ":graphql" if _is_graphql(req) else ""
         if req.token is None:
-            return f"anonymous:{req.client}", 60
+            return f"anonymous:{req.client}{resource}", 60
         return (
-            f"token:{hashlib.sha256(req.token.value.encode()).hexdigest()}",
+            f"token:{hashlib.sha256(req.token.value.encode()).hexdigest()}{resource}",
             self._state.rate_limit,
         )
 
@@ -543,6 +561,9 @@ class FakeGitHub:
             if kind == "vanish":
                 trees.vanish(self._api, req)
             response = self._dispatch(req, is_api)
+            if kind == "graphql_partial":
+                self._fire(req, injection, response.status)
+                return graphql.partial(response)
             if fault is None or kind in ("latency", "hang", "stale_reads", "vanish"):
                 if fault is not None:
                     self._fire(req, injection, response.status)
@@ -557,7 +578,7 @@ class FakeGitHub:
     def _dispatch(self, req: ApiRequest, is_api: bool) -> ApiResponse:
         if not is_api and req.path == "/api/graphql" and req.method == "POST":
             # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
-            return _answer(lambda: trees.graphql(self._api, req))
+            return _answer(lambda: graphql.answer(self._api, req))
         if not is_api:
             return routes.dispatch_raw(self._api, req) or ApiError(404, "Not Found").response()
         if req.path == "/rate_limit" and req.method == "GET":
@@ -567,7 +588,7 @@ class FakeGitHub:
                 200, rate_limit_json(limit, used, int(self._state.window_start) + 3600)
             )
         if req.path == "/graphql" and req.method == "POST":
-            return _answer(lambda: trees.graphql(self._api, req))
+            return _answer(lambda: graphql.answer(self._api, req))
         moved = trees.moved(self._api, req)
         if moved is not None:
             return moved
@@ -605,7 +626,7 @@ class FakeGitHub:
             "x-ratelimit-remaining": str(max(limit - used, 0)),
             "x-ratelimit-reset": str(reset),
             "x-ratelimit-used": str(used),
-            "x-ratelimit-resource": "core",
+            "x-ratelimit-resource": "graphql" if _is_graphql(req) else "core",
             "x-github-request-id": f"{secrets.token_hex(2).upper()}:{secrets.token_hex(4).upper()}",
             "x-github-media-type": "github.v3; format=json",
             "x-github-api-version-selected": "2022-11-28",
@@ -623,6 +644,10 @@ class FakeGitHub:
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"
+
+
+def _is_graphql(req: ApiRequest) -> bool:
+    return req.method == "POST" and req.path in ("/graphql", "/api/graphql")
 
 
 def _answer(handler: Callable[[], ApiResponse]) -> ApiResponse:

@@ -249,7 +249,7 @@ class GitHubStore(RegistryStore):
         return sorted(self._trees().listing(branch, path)[1])
 
     def read_folder(self, path: str) -> dict[str, StoredFile]:
-        """Every file of the folder in a few requests: one listing, one GraphQL query."""
+        """Every file of the folder in a few requests: one listing, a few GraphQL queries."""
         return self._trees().read_folder(self.branch, path, self._blob)
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
