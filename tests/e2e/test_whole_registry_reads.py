@@ -240,3 +240,30 @@ def test_another_graphql_error_is_one_line_naming_it(fake: FakeGitHub, tmp_path:
         "answered FORBIDDEN: Resource not accessible by integration"
     ]
     assert fake.writes == []
+
+
+def test_a_renamed_repository_is_listed_whole_under_its_new_name(fake: FakeGitHub) -> None:
+    seeded = seed(fake, 1_200)
+    fake.rename_repo(REGISTRY, "org/plugins")
+    fake.reset_log()
+    moved = store(fake)  # the branch given: no look-up until an answer shows the move
+    assert moved.read_folder("plugins").keys() == seeded.keys()
+    assert moved.notices == (
+        "org/plugin-registry has been renamed or transferred to org/plugins: GitHub redirects "
+        "the old name for now, set `registry-repository: org/plugins` in the workflow",
+    )
+    listing = [r for r in fake.requests if "/git/trees/" in r.path]
+    assert listing[-1].path.startswith("/repos/org/plugins/git/trees/")
+    assert listing[-1].query == {"recursive": "1"}
+    assert moved.list_dir("plugins") == sorted(seeded)
+
+
+def test_35000_manifests_past_the_7_mb_tree_are_listed_folder_by_folder(
+    fake: FakeGitHub,
+) -> None:
+    seeded = seed(fake, 35_000)
+    assert read_all(fake) == seeded
+    trees = [r for r in fake.requests if "/git/trees/" in r.path]
+    # The recursive listing, cut at 7 MB well before 100,000 entries, then plugins/ alone.
+    assert [r.query for r in trees] == [{"recursive": "1"}, {}]
+    assert len(queries(fake)) == 140 and blob_reads(fake) == []

@@ -320,6 +320,16 @@ class FakeGitHub:
             self._state.tree_limit = int(limit)
 
     @property
+    def tree_bytes(self) -> int:
+        """Bytes of entries a recursive Git Trees listing returns before it says ``truncated``."""
+        return self._state.tree_bytes
+
+    @tree_bytes.setter
+    def tree_bytes(self, limit: int) -> None:
+        with self._lock:
+            self._state.tree_bytes = int(limit)
+
+    @property
     def graphql_limits(self) -> tuple[int, int]:
         """Texts and bytes of text a GraphQL answer may hold; past either, a timeout's 502."""
         return self._state.graphql_texts, self._state.graphql_bytes

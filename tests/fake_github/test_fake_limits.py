@@ -1,7 +1,8 @@
-"""The fake's whole-registry limits: GraphQL's timeout and rate limits."""
+"""The fake's whole-registry limits: GraphQL's timeout and rate limits, the 7 MB tree."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -102,3 +103,16 @@ def test_a_partial_answer_leaves_every_second_blob_out(gh: FakeGitHub) -> None:
     document = ask(gh, shas).json()
     assert [k for k, v in document["data"]["repository"].items() if v is None] == ["b1"]
     assert [e["path"] for e in document["errors"]] == [["repository", "b1"]]
+
+
+def test_the_recursive_tree_is_cut_at_7_mb_before_100000_entries(gh: FakeGitHub) -> None:
+    gh.put_files(REPO, {f"plugins/plugin-{n:05d}.json": b"{}\n" for n in range(35_000)})
+    url = f"{gh.api_url}/repos/{REPO}/git/trees/main"
+    whole = requests.get(url, params={"recursive": "1"}, headers=AUTH, timeout=60)
+    listed = whole.json()
+    assert listed["truncated"] is True
+    assert 25_000 < len(listed["tree"]) < 35_000
+    assert len(json.dumps(listed["tree"], ensure_ascii=False).encode()) <= 7 * 1024 * 1024
+    folder = next(e["sha"] for e in listed["tree"] if e["path"] == "plugins")
+    own = requests.get(f"{gh.api_url}/repos/{REPO}/git/trees/{folder}", headers=AUTH, timeout=60)
+    assert own.json()["truncated"] is False and len(own.json()["tree"]) == 35_000

@@ -14,9 +14,6 @@ from .core import Api, ApiRequest, ApiResponse, not_found
 from .gitobjects import tree_sha
 from .model import Repo
 
-# https://docs.github.com/en/rest/git/trees#get-a-tree: "The limit for the tree array is
-# 100,000 entries with a maximum size of 7 MB when using the recursive parameter."
-TREE_LIMIT = 100_000
 TREES_DOC = "git/trees#get-a-tree"
 MOVED_DOC = "https://docs.github.com/v3/#http-redirects"
 _REPO_PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?")
@@ -85,10 +82,12 @@ def get_tree(api: Api, req: ApiRequest, owner: str, name: str, sha: str) -> ApiR
 
     https://docs.github.com/en/rest/git/trees#get-a-tree
 
-    ``tree_sha`` is a tree sha or a ref name. With ``recursive`` the whole tree below, at most
-    ``state.tree_limit`` entries (GitHub: 100,000), then ``truncated: true``; "If you need to
-    fetch more items, use the non-recursive method of fetching trees, and fetch one sub-tree at
-    a time." 404 for an unknown sha or ref.
+    ``tree_sha`` is a tree sha or a ref name. With ``recursive`` the whole tree below, cut at
+    ``state.tree_limit`` entries or ``state.tree_bytes`` bytes of entries, whichever comes
+    first (GitHub: "100,000 entries with a maximum size of 7 MB when using the recursive
+    parameter"), and then ``truncated: true``; "If you need to fetch more items, use the
+    non-recursive method of fetching trees, and fetch one sub-tree at a time." 404 for an
+    unknown sha or ref.
     """
     repo = api.repo(req, owner, name)
     found = snapshot(api, repo, sha)
@@ -97,17 +96,27 @@ def get_tree(api: Api, req: ApiRequest, owner: str, name: str, sha: str) -> ApiR
     files, folder = found
     recursive = req.query.get("recursive", "") not in ("", "0", "false")
     entries = tree_entries(api, repo, files, folder, recursive)
-    truncated = recursive and len(entries) > api.state.tree_limit
+    shown = _cut(entries, api.state.tree_limit, api.state.tree_bytes) if recursive else entries
     own = tree_sha(files, folder)
     return ApiResponse.json(
         200,
         {
             "sha": own,
             "url": f"{api.repo_url(repo)}/git/trees/{own}",
-            "tree": entries[: api.state.tree_limit] if truncated else entries,
-            "truncated": truncated,
+            "tree": shown,
+            "truncated": len(shown) < len(entries),
         },
     )
+
+
+def _cut(entries: list[dict[str, Any]], count: int, size: int) -> list[dict[str, Any]]:
+    """The first entries that fit ``count`` entries and ``size`` bytes, as the fake sends them."""
+    used = 0
+    for index, entry in enumerate(entries[:count]):
+        used += len(json.dumps(entry, ensure_ascii=False).encode()) + 2  # and ", "
+        if used > size:
+            return entries[:index]
+    return entries[:count]
 
 
 def moved(api: Api, req: ApiRequest) -> ApiResponse | None:

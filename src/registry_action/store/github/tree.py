@@ -7,6 +7,10 @@ from GraphQL in batches (texts.py). Each text is checked against the blob sha th
 so a file GraphQL cut (``isTruncated``, past 512,000 bytes), left out, or could not give as
 text is read on its own through the blob API.
 
+A renamed or transferred repository answers 301, which PyGithub follows by path, dropping the
+query: a recursive listing would come back one level deep. So an answer that names another
+repository than the one asked for raises Moved, and the store looks the repository up again.
+
 Also here: when a file last changed, from the commits API (only the one-run conversion of a
 registry asks).
 """
@@ -28,6 +32,10 @@ from registry_action.store.interface import StoredFile
 Call = Callable[[str, Callable[[], Any]], Any]
 
 
+class Moved(Exception):
+    """An answer came from another repository than the one asked for: it was renamed."""
+
+
 class TreeReader:
     """The files directly inside one folder of a branch, listed and read in bulk."""
 
@@ -44,6 +52,8 @@ class TreeReader:
         )
         if not isinstance(data, dict):
             raise GitHubError(f"GitHub answered {path} of {self._repository} with no tree")
+        if f"/repos/{self._repository}/".lower() not in str(data.get("url") or "").lower():
+            raise Moved(self._repository)
         return data
 
     def listing(self, branch: str, folder: str) -> tuple[str | None, dict[str, Blob]]:
@@ -61,6 +71,7 @@ class TreeReader:
             prefix = f"{folder}/"
             inside = (e for e in entries if str(e.get("path")).startswith(prefix))
             return sha, _blobs(inside, prefix)
+        # Cut at 100,000 entries or 7 MB: the folder's own tree lists it whole.
         sha = sha or self._walk(str(top["sha"]), folder)
         if sha is None:
             return None, {}
