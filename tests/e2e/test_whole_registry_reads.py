@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,17 @@ def test_35000_manifests_past_the_7_mb_tree_are_listed_folder_by_folder(
     # The recursive listing, cut at 7 MB well before 100,000 entries, then plugins/ alone.
     assert [r.query for r in trees] == [{"recursive": "1"}, {}]
     assert len(queries(fake)) == 140 and blob_reads(fake) == []
+
+
+def test_when_a_file_last_changed_takes_one_commit_from_github(fake: FakeGitHub) -> None:
+    fake.put_file(REGISTRY, "plugins/a.json", "{}\n", date="2024-01-05T07:30:00Z")
+    fake.put_file(REGISTRY, "plugins/b.json", "{}\n")  # a later commit of another file
+    fake.reset_log()
+    history = store(fake)
+    assert history.last_changed("plugins/a.json") == datetime(2024, 1, 5, 7, 30, tzinfo=UTC)
+    assert history.last_changed("plugins/never.json") is None
+    asked_for = [r.query for r in fake.requests if r.path.endswith("/commits")]
+    assert asked_for == [
+        {"sha": "main", "path": "plugins/a.json", "per_page": "1"},
+        {"sha": "main", "path": "plugins/never.json", "per_page": "1"},
+    ]

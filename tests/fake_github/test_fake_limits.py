@@ -116,3 +116,16 @@ def test_the_recursive_tree_is_cut_at_7_mb_before_100000_entries(gh: FakeGitHub)
     folder = next(e["sha"] for e in listed["tree"] if e["path"] == "plugins")
     own = requests.get(f"{gh.api_url}/repos/{REPO}/git/trees/{folder}", headers=AUTH, timeout=60)
     assert own.json()["truncated"] is False and len(own.json()["tree"]) == 35_000
+
+
+def test_commits_of_a_path_come_one_page_at_a_time(gh: FakeGitHub) -> None:
+    for n in range(3):
+        gh.put_file(REPO, "plugins/a.json", f"{n}\n")
+    url = f"{gh.api_url}/repos/{REPO}/commits"
+    newest = requests.get(
+        url, params={"path": "plugins/a.json", "per_page": "1"}, headers=AUTH, timeout=10
+    )
+    assert len(newest.json()) == 1
+    assert newest.json()[0]["sha"] == gh.head(REPO)
+    every = requests.get(url, params={"path": "plugins/a.json"}, headers=AUTH, timeout=10)
+    assert len(every.json()) == 3

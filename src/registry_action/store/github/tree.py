@@ -125,10 +125,14 @@ def last_commit_time(repo: Repository, branch: str, path: str) -> datetime | Non
     """The committer date of the newest commit on ``branch`` that changed ``path``, if any.
 
     https://docs.github.com/en/rest/commits/commits#list-commits filters by ``path`` from
-    ``sha``, newest first; the first page answers.
+    ``sha``, newest first: a page of one commit answers.
     """
-    newest = repo.get_commits(sha=branch, path=path).get_page(0)
-    if not newest:
+    parameters = {"sha": branch, "path": path, "per_page": "1"}
+    _, newest = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/commits", parameters)
+    if not isinstance(newest, list) or not newest:
         return None
-    moment = newest[0].commit.committer.date
+    try:
+        moment = datetime.fromisoformat(str(newest[0]["commit"]["committer"]["date"]))
+    except (KeyError, TypeError, ValueError):
+        raise GitHubError(f"GitHub gave no date for the last change of {path}") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
