@@ -1,4 +1,4 @@
-"""The one GraphQL query the store sends, against the schema of GitHub's GraphQL API.
+"""The GraphQL queries the store sends, against the schema of GitHub's GraphQL API.
 
 The fake answers that query without being a GraphQL engine, so a field GitHub does not have
 would pass every other test; here the query is validated against @octokit/graphql-schema.
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from recordings import GRAPHQL_SCHEMA, require
-from registry_action.store.github.tree import TREE_QUERY
+from registry_action.store.github.texts import TEXTS_PER_QUERY, query_for
 
 
 @cache
@@ -26,12 +27,14 @@ def problems(query: str) -> list[str]:
     return [error.message for error in validate(schema(), parse(query))]
 
 
-def test_the_tree_query_is_one_github_answers() -> None:
-    assert problems(TREE_QUERY) == []
+@pytest.mark.parametrize("count", [1, 2, TEXTS_PER_QUERY])
+def test_the_blob_queries_are_ones_github_answers(count: int) -> None:
+    assert problems(query_for(count)) == []
 
 
 def test_the_check_refuses_a_field_github_does_not_have() -> None:
-    misspelt = TREE_QUERY.replace("isTruncated", "truncated")
-    assert problems(misspelt) == [
-        "Cannot query field 'truncated' on type 'Blob'. Did you mean 'isTruncated'?"
-    ]
+    misspelt = query_for(2).replace("isTruncated", "truncated")
+    assert (
+        problems(misspelt)
+        == ["Cannot query field 'truncated' on type 'Blob'. Did you mean 'isTruncated'?"] * 2
+    )

@@ -101,5 +101,7 @@ def test_pygithub_tells_githubs_rate_limit_texts_apart() -> None:
 
 
 def test_the_requester_methods_called_directly_exist() -> None:
-    for name in ("requestJson", "requestJsonAndCheck", "createException", "graphql_query"):
+    for name in ("requestJson", "requestJsonAndCheck", "createException", "withAuth", "close"):
         assert callable(getattr(Requester, name, None)), name
+    for name in ("auth", "graphql_url", "kwargs"):
+        assert isinstance(getattr(Requester, name, None), property), name

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 
+from . import graphql
 from .core import ApiError, ApiRequest, ApiResponse
 from .faults import Fault
 from .model import State
@@ -56,6 +57,14 @@ def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse |
         return ApiError(fault.status, secondary, doc, headers=retry).response()
     if fault.kind == "primary_rate_limit":
         return primary_limit(req, int(time.time()) + fault.reset_in)
+    if fault.kind == "graphql_error":
+        error = {"type": fault.error_type, "path": ["repository"], "message": fault.message}
+        return ApiResponse.json(200, {"data": {"repository": None}, "errors": [error]})
+    if fault.kind == "graphql_rate_limited":
+        reset = None if fault.reset_in < 0 else int(time.time()) + fault.reset_in
+        return graphql.rate_limited(
+            reset=reset, retry_after=fault.retry_after, message=fault.message
+        )
     if fault.kind == "branch_race" or (
         fault.kind == "status" and fault.status == 409 and not fault.message
     ):

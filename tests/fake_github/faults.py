@@ -25,6 +25,9 @@ KINDS = frozenset(
         "vanish",
         "redirect",
         "html",
+        "graphql_rate_limited",
+        "graphql_partial",
+        "graphql_error",
     }
 )
 
@@ -45,6 +48,7 @@ class Fault:
     retry_after: int | None = None
     reset_in: int = 60
     count: int = 0
+    error_type: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -195,3 +199,40 @@ def reference_update_failed() -> Fault:
     branch (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#restrict-creations);
     the Git References API answers a refused ref write with that text."""
     return Fault("status", status=422, message="Reference update failed")
+
+
+def graphql_rate_limited(
+    reset_in: int | None = 60, retry_after: int | None = None, message: str | None = None
+) -> Fault:
+    """GitHub's GraphQL rate limit: status 200, ``errors[].type`` ``RATE_LIMITED``.
+
+    "If you exceed your primary rate limit, the response status will still be 200, but you will
+    receive an error message, and the value of the x-ratelimit-remaining header will be 0"
+    ("Rate limits and query limits for the GraphQL API"). ``reset_in`` sets that header and
+    ``x-ratelimit-reset`` (None: neither), ``retry_after`` a ``retry-after`` header, as a
+    secondary limit may send; ``message`` replaces "API rate limit exceeded for ...".
+    """
+    return Fault(
+        "graphql_rate_limited",
+        status=200,
+        message=message,
+        retry_after=retry_after,
+        reset_in=-1 if reset_in is None else reset_in,
+    )
+
+
+def graphql_partial() -> Fault:
+    """A GraphQL answer with partial results: every second blob null, each with an error.
+
+    GitHub "will terminate the request and return partial results along with an error
+    indicating that resource limits were exceeded" ("Rate limits and query limits for the
+    GraphQL API", Other resource limits).
+    """
+    return Fault("graphql_partial")
+
+
+def graphql_error(error_type: str, message: str) -> Fault:
+    """A GraphQL answer with status 200, no repository and one error of ``error_type``
+    (``FORBIDDEN``, ``NOT_FOUND``...), in the ``errors`` list of the GraphQL spec's response
+    (https://spec.graphql.org/October2021/#sec-Errors); GitHub adds the ``type``."""
+    return Fault("graphql_error", status=200, message=message, error_type=error_type)

@@ -251,7 +251,13 @@ class State:
     stale_read_seconds: float = 0.0
     latency: float = 0.0
     rate_limit: int = 5000
-    tree_limit: int = 100_000  # entries of a recursive tree listing before ``truncated``
+    # A recursive tree listing is cut at 100,000 entries or 7 MB (trees.get_tree cites GitHub).
+    tree_limit: int = 100_000
+    tree_bytes: int = 7 * 1024 * 1024
+    # A GraphQL answer past these many texts or bytes of text is GitHub's timeout, a 502
+    # (graphql.py cites GitHub).
+    graphql_texts: int = 500
+    graphql_bytes: int = 4_000_000
     listing_limit: int = 1000  # entries of a Contents API directory listing
     trees: dict[str, tuple[Mapping[str, str], str]] = field(default_factory=dict)
     moved: dict[str, int] = field(default_factory=dict)  # old owner/name (lowered) -> id

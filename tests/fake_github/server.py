@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, failures, mutations, pulls, routes, trees
+from . import control, failures, graphql, mutations, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
 from .limits import SecondaryLimit
@@ -320,6 +320,26 @@ class FakeGitHub:
             self._state.tree_limit = int(limit)
 
     @property
+    def tree_bytes(self) -> int:
+        """Bytes of entries a recursive Git Trees listing returns before it says ``truncated``."""
+        return self._state.tree_bytes
+
+    @tree_bytes.setter
+    def tree_bytes(self, limit: int) -> None:
+        with self._lock:
+            self._state.tree_bytes = int(limit)
+
+    @property
+    def graphql_limits(self) -> tuple[int, int]:
+        """Texts and bytes of text a GraphQL answer may hold; past either, a timeout's 502."""
+        return self._state.graphql_texts, self._state.graphql_bytes
+
+    @graphql_limits.setter
+    def graphql_limits(self, limits: tuple[int, int]) -> None:
+        with self._lock:
+            self._state.graphql_texts, self._state.graphql_bytes = map(int, limits)
+
+    @property
     def stale_read_seconds(self) -> float:
         """After every commit to a path, reads of it see the previous version for this long.
 
@@ -466,6 +486,8 @@ class FakeGitHub:
             self._log.append(record)
             early = self._authenticate(req)
             if early is None and self.secondary is not None:
+                # A GraphQL query is a POST that creates nothing: the limit does not count it;
+                # a mutation creates content and does (record.is_write tells them apart).
                 early = self.secondary.check(record.is_write, time.time())
                 record.fault = "secondary_limit" if early is not None else None
             injection = None if early else self._take_fault(req.method, path)
@@ -508,14 +530,21 @@ class FakeGitHub:
         self._roll_window()
         self._state.usage[key] = self._state.usage.get(key, 0) + 1
         if self._state.usage[key] > limit:
-            return failures.primary_limit(req, int(self._state.window_start) + 3600)
+            reset = int(self._state.window_start) + 3600
+            if _is_graphql(req):  # GraphQL has a budget of its own, and says so with a 200
+                return graphql.rate_limited(reset=reset)
+            return failures.primary_limit(req, reset)
         return None
 
     def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
+        # GitHub counts GraphQL's points apart from REST's requests ("Rate limits for the
+        # GraphQL API": "The REST API also has a separate primary rate limit"); one point a
+        # query here, the least a query costs.
+        resource = ":graphql" if _is_graphql(req) else ""
         if req.token is None:
-            return f"anonymous:{req.client}", 60
+            return f"anonymous:{req.client}{resource}", 60
         return (
-            f"token:{hashlib.sha256(req.token.value.encode()).hexdigest()}",
+            f"token:{hashlib.sha256(req.token.value.encode()).hexdigest()}{resource}",
             self._state.rate_limit,
         )
 
@@ -543,6 +572,9 @@ class FakeGitHub:
             if kind == "vanish":
                 trees.vanish(self._api, req)
             response = self._dispatch(req, is_api)
+            if kind == "graphql_partial":
+                self._fire(req, injection, response.status)
+                return graphql.partial(response)
             if fault is None or kind in ("latency", "hang", "stale_reads", "vanish"):
                 if fault is not None:
                     self._fire(req, injection, response.status)
@@ -582,7 +614,7 @@ class FakeGitHub:
     def _graphql(self, req: ApiRequest) -> ApiResponse:
         if is_mutation(req.body):
             return _answer(lambda: mutations.graphql_mutation(self._api, req))
-        return _answer(lambda: trees.graphql(self._api, req))
+        return _answer(lambda: graphql.answer(self._api, req))
 
     def _fire(self, req: ApiRequest, injection: Injection | None, status: int | None) -> None:
         if injection is not None:
@@ -610,7 +642,7 @@ class FakeGitHub:
             "x-ratelimit-remaining": str(max(limit - used, 0)),
             "x-ratelimit-reset": str(reset),
             "x-ratelimit-used": str(used),
-            "x-ratelimit-resource": "core",
+            "x-ratelimit-resource": "graphql" if _is_graphql(req) else "core",
             "x-github-request-id": f"{secrets.token_hex(2).upper()}:{secrets.token_hex(4).upper()}",
             "x-github-media-type": "github.v3; format=json",
             "x-github-api-version-selected": "2022-11-28",
@@ -628,6 +660,10 @@ class FakeGitHub:
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"
+
+
+def _is_graphql(req: ApiRequest) -> bool:
+    return req.method == "POST" and req.path in ("/graphql", "/api/graphql")
 
 
 def _answer(handler: Callable[[], ApiResponse]) -> ApiResponse:

@@ -1,4 +1,4 @@
-"""Whole-tree reads (Git Trees API, GraphQL tree entries) and renamed repositories' redirects."""
+"""Whole-tree reads (Git Trees API, tarballs) and renamed repositories' redirects."""
 
 from __future__ import annotations
 
@@ -10,23 +10,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .core import Api, ApiError, ApiRequest, ApiResponse, not_found
+from .core import Api, ApiRequest, ApiResponse, not_found
 from .gitobjects import tree_sha
 from .model import Repo
 
-# https://docs.github.com/en/rest/git/trees#get-a-tree: "The limit for the tree array is
-# 100,000 entries with a maximum size of 7 MB when using the recursive parameter."
-TREE_LIMIT = 100_000
-# https://docs.github.com/en/graphql/reference/objects#blob: ``text`` is cut, and flagged with
-# ``isTruncated``, past 512,000 bytes.
-BLOB_TEXT_LIMIT = 512_000
 TREES_DOC = "git/trees#get-a-tree"
 MOVED_DOC = "https://docs.github.com/v3/#http-redirects"
 _REPO_PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?")
 _ID_PATH = re.compile(r"/repositories/(?P<id>\d+)(?P<rest>/.*)?")
 
 
-def _snapshot(api: Api, repo: Repo, sha: str) -> tuple[Mapping[str, str], str] | None:
+def snapshot(api: Api, repo: Repo, sha: str) -> tuple[Mapping[str, str], str] | None:
     """The files of a commit and the folder whose tree is ``sha`` (or a ref's root tree)."""
     commit = repo.resolve(sha)
     if commit is not None:
@@ -51,7 +45,7 @@ def _folders(files: Mapping[str, str], under: str) -> set[str]:
     return {f for f in found if f == under or f.startswith(prefix)}
 
 
-def _tree_entries(
+def tree_entries(
     api: Api, repo: Repo, files: Mapping[str, str], folder: str, recursive: bool
 ) -> list[dict[str, Any]]:
     prefix = f"{folder}/" if folder else ""
@@ -88,81 +82,41 @@ def get_tree(api: Api, req: ApiRequest, owner: str, name: str, sha: str) -> ApiR
 
     https://docs.github.com/en/rest/git/trees#get-a-tree
 
-    ``tree_sha`` is a tree sha or a ref name. With ``recursive`` the whole tree below, at most
-    ``state.tree_limit`` entries (GitHub: 100,000), then ``truncated: true``; "If you need to
-    fetch more items, use the non-recursive method of fetching trees, and fetch one sub-tree at
-    a time." 404 for an unknown sha or ref.
+    ``tree_sha`` is a tree sha or a ref name. With ``recursive`` the whole tree below, cut at
+    ``state.tree_limit`` entries or ``state.tree_bytes`` bytes of entries, whichever comes
+    first (GitHub: "100,000 entries with a maximum size of 7 MB when using the recursive
+    parameter"), and then ``truncated: true``; "If you need to fetch more items, use the
+    non-recursive method of fetching trees, and fetch one sub-tree at a time." 404 for an
+    unknown sha or ref.
     """
     repo = api.repo(req, owner, name)
-    found = _snapshot(api, repo, sha)
+    found = snapshot(api, repo, sha)
     if found is None:
         raise not_found(TREES_DOC)
     files, folder = found
     recursive = req.query.get("recursive", "") not in ("", "0", "false")
-    entries = _tree_entries(api, repo, files, folder, recursive)
-    truncated = recursive and len(entries) > api.state.tree_limit
+    entries = tree_entries(api, repo, files, folder, recursive)
+    shown = _cut(entries, api.state.tree_limit, api.state.tree_bytes) if recursive else entries
     own = tree_sha(files, folder)
     return ApiResponse.json(
         200,
         {
             "sha": own,
             "url": f"{api.repo_url(repo)}/git/trees/{own}",
-            "tree": entries[: api.state.tree_limit] if truncated else entries,
-            "truncated": truncated,
+            "tree": shown,
+            "truncated": len(shown) < len(entries),
         },
     )
 
 
-def _blob_json(data: bytes) -> dict[str, Any]:
-    cut = data[:BLOB_TEXT_LIMIT]
-    try:
-        text: str | None = cut.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A cut through a multi-byte character still counts as text; anything else is binary.
-        text = cut[: exc.start].decode() if len(data) > BLOB_TEXT_LIMIT else None
-    binary = text is None or "\0" in text
-    return {
-        "byteSize": len(data),
-        "isBinary": binary,
-        "isTruncated": not binary and len(data) > BLOB_TEXT_LIMIT,
-        "text": None if binary else text,
-    }
-
-
-def graphql(api: Api, req: ApiRequest) -> ApiResponse:
-    """The one GraphQL query the store sends: a tree's entries with their blobs' text.
-
-    https://docs.github.com/en/graphql/reference/objects#tree and #blob: ``Tree.entries``
-    ``{name, oid, type, object}``; ``Blob.text`` is "UTF8 text data or null if the Blob is
-    binary", cut (``isTruncated``) past 512,000 bytes. Errors come with status 200 in
-    ``errors``, as GitHub's GraphQL API sends them. Not a GraphQL engine: the query must
-    select ``repository(owner, name) { object(oid) { ... on Tree { entries ... } } }``.
-    """
-    if req.token is None:
-        raise ApiError(401, "This endpoint requires you to be authenticated.", "graphql")
-    body = req.json()
-    query, variables = body.get("query"), body.get("variables") or {}
-    if not isinstance(query, str) or not re.search(r"object\(oid:\s*\$oid\)[\s\S]*entries", query):
-        return ApiResponse.json(200, {"errors": [{"message": "the fake answers one query"}]})
-    repo = api.state.repo(f"{variables.get('owner')}/{variables.get('name')}")
-    if repo is None or (repo.private and not req.token.reaches(repo)):
-        named = f"{variables.get('owner')}/{variables.get('name')}"
-        message = f"Could not resolve to a Repository with the name '{named}'."
-        error = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
-        return ApiResponse.json(200, {"data": {"repository": None}, "errors": [error]})
-    found = _snapshot(api, repo, str(variables.get("oid")))
-    tree = None
-    if found is not None:
-        files, folder = found
-        entries = _tree_entries(api, repo, files, folder, recursive=False)
-        tree = {"entries": [_graphql_entry(repo, entry) for entry in entries]}
-    return ApiResponse.json(200, {"data": {"repository": {"object": tree}}})
-
-
-def _graphql_entry(repo: Repo, entry: dict[str, Any]) -> dict[str, Any]:
-    kind = entry["type"]
-    obj = _blob_json(repo.blobs[entry["sha"]]) if kind == "blob" else {}
-    return {"name": entry["path"], "oid": entry["sha"], "type": kind, "object": obj}
+def _cut(entries: list[dict[str, Any]], count: int, size: int) -> list[dict[str, Any]]:
+    """The first entries that fit ``count`` entries and ``size`` bytes, as the fake sends them."""
+    used = 0
+    for index, entry in enumerate(entries[:count]):
+        used += len(json.dumps(entry, ensure_ascii=False).encode()) + 2  # and ", "
+        if used > size:
+            return entries[:index]
+    return entries[:count]
 
 
 def moved(api: Api, req: ApiRequest) -> ApiResponse | None:

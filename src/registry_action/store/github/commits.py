@@ -20,8 +20,7 @@ from github.Requester import Requester
 
 from registry_action.errors import GitHubError
 from registry_action.settings.spelling import named, setting
-from registry_action.store.github.errors import is_protection_text, protection_error
-from registry_action.store.github.tree import graphql_errors
+from registry_action.store.github.errors import graphql_errors, is_protection_text, protection_error
 from registry_action.store.interface import (
     CommitLimit,
     ConflictError,

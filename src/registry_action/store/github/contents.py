@@ -44,7 +44,7 @@ from registry_action.store.github.http import (
     waits_of,
 )
 from registry_action.store.github.moves import Found, find, moved_notice
-from registry_action.store.github.tree import TreeReader, last_commit_time
+from registry_action.store.github.tree import Moved, TreeReader, last_commit_time
 from registry_action.store.interface import (
     CommitLimit,
     ConflictError,
@@ -265,12 +265,21 @@ class GitHubStore(RegistryStore):
 
     def list_dir(self, path: str) -> list[str]:
         # The Contents API would list at most 1,000 files, without a word.
-        branch = self.branch
-        return sorted(self._trees().listing(branch, path)[1])
+        return sorted(self._in_folder(lambda trees, branch: trees.listing(branch, path)[1]))
 
     def read_folder(self, path: str) -> dict[str, StoredFile]:
-        """Every file of the folder in a few requests: one listing, one GraphQL query."""
-        return self._trees().read_folder(self.branch, path, self._blob)
+        """Every file of the folder in a few requests: one listing, a few GraphQL queries."""
+        return self._in_folder(lambda trees, branch: trees.read_folder(branch, path, self._blob))
+
+    def _in_folder(self, read: Callable[[TreeReader, str], T]) -> T:
+        """A whole-folder read, made again under the repository's new name if it moved."""
+        for _ in range(2):
+            branch = self.branch  # looks the repository up again after a move
+            try:
+                return read(self._trees(), branch)
+            except Moved:
+                self._found, self._moved = None, True
+        raise self._moved_meanwhile("list the registry")
 
     def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
         return self._trees().read_folder(self.branch, path, self._blob, commit)

@@ -269,3 +269,13 @@ def why_unreachable(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "the connection failed or was reset"
     return type(exc).__name__
+
+
+def graphql_errors(exc: GithubException) -> str:
+    """The messages of a GraphQL answer's ``errors``, on one line."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    errors = data.get("errors")
+    if not isinstance(errors, list):
+        return ""
+    messages = [str(e.get("message")) for e in errors if isinstance(e, dict)]
+    return "; ".join(" ".join(m.split()) for m in messages)

@@ -65,6 +65,10 @@ _UNCOUNTED = 1_000_000
 # Every method this program uses: writes too, since each carries the sha it read, so
 # repeating one that GitHub had applied is refused (409/422) instead of committing twice.
 _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"})
+# GitHub's GraphQL API answers a query it stopped after 10 s with 502 or 504 ("Rate limits and
+# query limits for the GraphQL API", Timeouts): sent again as it is, it would stop again, so
+# the caller gets the answer and asks for less.
+GRAPHQL_TIMEOUTS = frozenset({502, 504})
 
 
 @dataclass
@@ -126,6 +130,8 @@ class GitHubRetry(GithubRetry):
         waits.tries = len(self.history) + 1
         if refused(error) and _pool is not None:  # nothing listens: retrying only delays
             raise MaxRetryError(_pool, url or "", error)
+        if _graphql_timeout(url, response) and _pool is not None:
+            raise MaxRetryError(_pool, url or "", ResponseError("GraphQL timeout"))
         if response is not None and response.status in (403, 429):
             return self._rate_limited(method, url or "", response, _pool)
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
@@ -150,15 +156,8 @@ class GitHubRetry(GithubRetry):
         wait = self.rate_wait(response.status, headers, github_message(data))
         if wait is None:
             raise GithubException(response.status, data, headers)
-        pause = wait.seconds * (1 + waits.rng.uniform(0, RATE_JITTER))
-        if not waits.deadline.allows(pause):
-            raise RateLimitPastDeadline(response.status, data, headers, wait)
-        if wait.source.startswith(NO_TIME_NAMED):
-            waits.unnamed_waits += 1
-        waits.log(
-            f"GitHub's {wait.kind} rate limit ({response.status}) on {method} "
-            f"{urlsplit(url).path}: waiting {pause:.1f} s ({wait.source}, plus jitter)"
-        )
+        where = f"{method} {urlsplit(url).path}"
+        pause = self.pause_for(wait, response.status, data, headers, where)
         # Past GithubRetry's own reading of a 403, which would read the body a second time.
         retry = Retry.increment(self, method, url, response, None, pool, None)
         assert isinstance(retry, GitHubRetry)  # noqa: S101 - urllib3's new() keeps the class
@@ -166,13 +165,32 @@ class GitHubRetry(GithubRetry):
         waits.tries += 1
         return retry
 
-    def rate_wait(self, status: int, headers: Mapping[str, str], message: str) -> RateWait | None:
-        """The wait GitHub's rules give for a 403/429, or None when it is no rate limit."""
+    def pause_for(
+        self, wait: RateWait, status: int, data: Any, headers: Mapping[str, str], where: str
+    ) -> float:
+        """The pause for ``wait``, jitter added and logged; RateLimitPastDeadline if too long."""
+        waits = self.waits
+        pause = wait.seconds * (1 + waits.rng.uniform(0, RATE_JITTER))
+        if not waits.deadline.allows(pause):
+            raise RateLimitPastDeadline(status, data, headers, wait)
+        if wait.source.startswith(NO_TIME_NAMED):
+            waits.unnamed_waits += 1
+        waits.log(
+            f"GitHub's {wait.kind} rate limit ({status}) on {where}: waiting {pause:.1f} s "
+            f"({wait.source}, plus jitter)"
+        )
+        return pause
+
+    def rate_wait(
+        self, status: int, headers: Mapping[str, str], message: str, *, limited: bool = False
+    ) -> RateWait | None:
+        """The wait GitHub's rules give for a 403/429 (or an answer ``limited`` by its body),
+        or None when it is no rate limit."""
         named = {key.lower(): value for key, value in headers.items()}
         retry_after, remaining = named.get("retry-after", ""), named.get("x-ratelimit-remaining")
         reset = named.get("x-ratelimit-reset", "")
         secondary = status == 429 or Requester.isSecondaryRateLimitError(message)
-        primary = remaining == "0" or Requester.isPrimaryRateLimitError(message)
+        primary = remaining == "0" or Requester.isPrimaryRateLimitError(message) or limited
         if not (secondary or primary or retry_after):
             return None  # a refusal of the token's permissions: retrying cannot help
         kind = "secondary" if secondary or not primary else "primary"
@@ -186,6 +204,13 @@ class GitHubRetry(GithubRetry):
         repeat, least = self.waits.unnamed_waits, self.secondary_rate_wait
         again = f", doubled for repeat {repeat}" if repeat else ""
         return RateWait(kind, least * 2**repeat, f"{NO_TIME_NAMED}: at least {least:g} s{again}")
+
+
+def _graphql_timeout(url: str | None, response: BaseHTTPResponse | None) -> bool:
+    path = urlsplit(url or "").path
+    return (
+        response is not None and response.status in GRAPHQL_TIMEOUTS and path.endswith("/graphql")
+    )
 
 
 def waits_of(client: Github) -> Waits | None:

@@ -2,10 +2,14 @@
 
 The Contents API lists at most 1,000 files of a folder, silently, and reads one file per
 request. Here the folder is listed with the Git Trees API (recursive; when GitHub answers
-``truncated``, the folder's own tree is fetched, one level at a time) and every file's text
-comes from one GraphQL query of the folder's tree entries. Each text is checked against the
-blob sha the listing gave, so a file GraphQL cut (``isTruncated``, past 512,000 bytes), left out,
-or could not give as text is read on its own through the blob API.
+``truncated``, the folder's own tree is fetched, one level at a time) and the files' texts come
+from GraphQL in batches (texts.py). Each text is checked against the blob sha the listing gave,
+so a file GraphQL cut (``isTruncated``, past 512,000 bytes), left out, or could not give as
+text is read on its own through the blob API.
+
+A renamed or transferred repository answers 301, which PyGithub follows by path, dropping the
+query: a recursive listing would come back one level deep. So an answer that names another
+repository than the one asked for raises Moved, and the store looks the repository up again.
 
 Also here: when a file last changed, from the commits API (only the one-run conversion of a
 registry asks).
@@ -18,28 +22,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from github import GithubException
 from github.Repository import Repository
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
-from registry_action.store.interface import StoredFile, blob_sha
-
-# One tree's entries with their blobs' text. Tree entries are not a paginated connection, so
-# the whole folder comes in one answer.
-TREE_QUERY = """
-query($owner: String!, $name: String!, $oid: GitObjectID!) {
-  repository(owner: $owner, name: $name) {
-    object(oid: $oid) {
-      ... on Tree {
-        entries { name oid type object { ... on Blob { text isTruncated isBinary } } }
-      }
-    }
-  }
-}
-"""
+from registry_action.store.github.texts import Blob, TextReader
+from registry_action.store.interface import StoredFile
 
 Call = Callable[[str, Callable[[], Any]], Any]
+
+
+class Moved(Exception):
+    """An answer came from another repository than the one asked for: it was renamed."""
 
 
 class TreeReader:
@@ -58,13 +52,15 @@ class TreeReader:
         )
         if not isinstance(data, dict):
             raise GitHubError(f"GitHub answered {path} of {self._repository} with no tree")
+        if f"/repos/{self._repository}/".lower() not in str(data.get("url") or "").lower():
+            raise Moved(self._repository)
         return data
 
     def listing(
         self, branch: str, folder: str, commit: str | None = None
-    ) -> tuple[str | None, dict[str, str]]:
-        """The folder's tree sha (None if there is no such folder) and its files' blob shas,
-        at ``commit`` if given, else at the branch's head."""
+    ) -> tuple[str | None, dict[str, Blob]]:
+        """The folder's tree sha (None if there is no such folder) and its files' blobs, at
+        ``commit`` if given, else at the branch's head."""
         if commit is None:
             # The tree is fetched by the branch's commit sha: the git/ref endpoint takes any
             # branch name, slashes included, and the whole listing then comes from one commit.
@@ -77,24 +73,19 @@ class TreeReader:
         sha = next((e["sha"] for e in entries if e.get("path") == folder), None)
         if not top.get("truncated"):
             prefix = f"{folder}/"
-            return sha, {
-                e["path"]: e["sha"]
-                for e in entries
-                if e.get("type") == "blob"
-                and e["path"].startswith(prefix)
-                and "/" not in e["path"][len(prefix) :]
-            }
+            inside = (e for e in entries if str(e.get("path")).startswith(prefix))
+            return sha, _blobs(inside, prefix)
+        # Cut at 100,000 entries or 7 MB: the folder's own tree lists it whole.
         sha = sha or self._walk(str(top["sha"]), folder)
         if sha is None:
             return None, {}
         own = self._get(f"/git/trees/{sha}")
         if own.get("truncated"):
             raise GitHubError(
-                f"{folder} in {self._repository} has more files than GitHub lists in one tree "
-                "(100,000): split the registry"
+                f"{folder} in {self._repository} has more files than GitHub lists in one tree: "
+                "split the registry"
             )
-        files = own.get("tree") or []
-        return sha, {f"{folder}/{e['path']}": e["sha"] for e in files if e.get("type") == "blob"}
+        return sha, _blobs(own.get("tree") or [], "", folder=f"{folder}/")
 
     def _walk(self, root: str, folder: str) -> str | None:
         """The tree sha of ``folder``, one level at a time from the root tree."""
@@ -113,63 +104,43 @@ class TreeReader:
         blob: Callable[[str, str], bytes],
         commit: str | None = None,
     ) -> dict[str, StoredFile]:
-        """Every file of ``folder`` (at ``commit`` if given): one listing, one GraphQL query, and
-        ``blob(path, sha)`` for each file GraphQL does not give whole."""
-        folder_sha, shas = self.listing(branch, folder, commit)
-        texts = self.texts(folder_sha) if folder_sha and shas else {}
+        """Every file of ``folder`` (at ``commit`` if given): one listing, a few GraphQL
+        queries, and ``blob(path, sha)`` for each file GraphQL does not give whole."""
+        _, listed = self.listing(branch, folder, commit)
+        reader = TextReader(self._requester, self._repository, self._call)
+        texts = reader.read(list(listed.values())) if listed else {}
         files = {}
-        for path, sha in sorted(shas.items()):
-            content = texts.get(sha)
-            files[path] = StoredFile(path, blob(path, sha) if content is None else content, sha)
+        for path, entry in sorted(listed.items()):
+            content = texts.get(entry.sha)
+            if content is None:
+                content = blob(path, entry.sha)
+            files[path] = StoredFile(path, content, entry.sha)
         return files
 
-    def texts(self, folder_sha: str) -> dict[str, bytes]:
-        """The content of every file of the tree GraphQL gives whole, by blob sha."""
-        owner, _, name = self._repository.partition("/")
-        variables = {"owner": owner, "name": name, "oid": folder_sha}
 
-        def query() -> tuple[dict[str, Any], dict[str, Any]]:
-            try:
-                return self._requester.graphql_query(TREE_QUERY, variables)
-            except GithubException as exc:
-                reason = graphql_errors(exc)
-                if not reason:
-                    raise
-                message = {"message": f"GraphQL: {reason}"}
-                raise GithubException(exc.status, message, exc.headers) from None
-
-        _, data = self._call("read the manifests", query)
-        repository = (data.get("data") or {}).get("repository") or {}
-        found: dict[str, bytes] = {}
-        for entry in (repository.get("object") or {}).get("entries") or []:
-            blob = entry.get("object") or {}
-            text = blob.get("text")
-            if isinstance(text, str) and not blob.get("isTruncated"):
-                content = text.encode("utf-8")
-                # GraphQL gives text, not bytes: only bytes that hash to the listed sha count.
-                if blob_sha(content) == entry.get("oid"):
-                    found[entry["oid"]] = content
-        return found
-
-
-def graphql_errors(exc: GithubException) -> str:
-    """The messages of a GraphQL answer's ``errors``, on one line."""
-    data = exc.data if isinstance(exc.data, dict) else {}
-    errors = data.get("errors")
-    if not isinstance(errors, list):
-        return ""
-    messages = [str(e.get("message")) for e in errors if isinstance(e, dict)]
-    return "; ".join(" ".join(m.split()) for m in messages)
+def _blobs(entries: Any, prefix: str, folder: str = "") -> dict[str, Blob]:
+    """The blobs among tree ``entries`` directly below ``prefix``, by path (``folder`` put
+    before each entry's path)."""
+    found = {}
+    for entry in entries:
+        relative = str(entry.get("path"))[len(prefix) :]
+        if entry.get("type") == "blob" and "/" not in relative:
+            found[f"{folder}{entry['path']}"] = Blob(str(entry["sha"]), int(entry.get("size") or 0))
+    return found
 
 
 def last_commit_time(repo: Repository, branch: str, path: str) -> datetime | None:
     """The committer date of the newest commit on ``branch`` that changed ``path``, if any.
 
     https://docs.github.com/en/rest/commits/commits#list-commits filters by ``path`` from
-    ``sha``, newest first; the first page answers.
+    ``sha``, newest first: a page of one commit answers.
     """
-    newest = repo.get_commits(sha=branch, path=path).get_page(0)
-    if not newest:
+    parameters = {"sha": branch, "path": path, "per_page": "1"}
+    _, newest = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/commits", parameters)
+    if not isinstance(newest, list) or not newest:
         return None
-    moment = newest[0].commit.committer.date
+    try:
+        moment = datetime.fromisoformat(str(newest[0]["commit"]["committer"]["date"]))
+    except (KeyError, TypeError, ValueError):
+        raise GitHubError(f"GitHub gave no date for the last change of {path}") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,171 @@
+"""GitHub's GraphQL API as far as the store uses it, with the limits GitHub puts on a query.
+
+Two query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
+alias (``b0: object(oid: $o0) { ... on Blob { text isTruncated } }``), and one tree's entries
+with their blobs (``object(oid: $oid) { ... on Tree { entries ... } }``). Both sit under
+``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
+
+Limits, from GitHub's docs, "Rate limits and query limits for the GraphQL API":
+
+- Timeouts: "If GitHub takes more than 10 seconds to process an API request, GitHub will
+  terminate the request and you will receive a timeout response and a message reporting that
+  'We couldn't respond to your request in time'. When this happens, you may receive either a
+  502 or 504 status code." The fake cannot time a query, so a size stands for the 10 s: an
+  answer holding more than ``state.graphql_texts`` texts or ``state.graphql_bytes`` bytes of
+  text is a 502. Public tools read 100-250 files per query and still meet 502s at 250.
+- Exceeding the rate limit: "If you exceed your primary rate limit, the response status will
+  still be 200, but you will receive an error message, and the value of the
+  x-ratelimit-remaining header will be 0"; a secondary limit is "200 or 403".
+- Other resource limits: GitHub "will terminate the request and return partial results along
+  with an error indicating that resource limits were exceeded".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .core import Api, ApiError, ApiRequest, ApiResponse
+from .model import Repo
+from .trees import snapshot, tree_entries
+
+# https://docs.github.com/en/graphql/reference/objects#blob: ``text`` is cut, and flagged with
+# ``isTruncated``, past 512,000 bytes.
+BLOB_TEXT_LIMIT = 512_000
+LIMITS_DOC = (
+    "https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api"
+)
+TIMEOUT_MESSAGE = (
+    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting "
+    "your request and contact us if the problem persists."
+)
+_ALIASED_OBJECT = re.compile(r"(\w+)\s*:\s*object\(oid:\s*\$(\w+)\)")
+_TREE_QUERY = re.compile(r"object\(oid:\s*\$oid\)[\s\S]*entries")
+
+
+def answer(api: Api, req: ApiRequest) -> ApiResponse:
+    """Answer one query: blobs by oid or a tree's entries, within the limits above."""
+    if req.token is None:
+        raise ApiError(401, "This endpoint requires you to be authenticated.", "graphql")
+    body = req.json()
+    query, variables = body.get("query"), body.get("variables") or {}
+    if not isinstance(query, str):
+        error = {"message": "A query attribute must be specified"}
+        return ApiResponse.json(200, {"errors": [error]})
+    named = f"{variables.get('owner')}/{variables.get('name')}"
+    repo = api.state.repo(named)
+    if repo is None or (repo.private and not req.token.reaches(repo)):
+        message = f"Could not resolve to a Repository with the name '{named}'."
+        error = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
+        return ApiResponse.json(200, {"data": {"repository": None}, "errors": [error]})
+    aliases = _ALIASED_OBJECT.findall(query)
+    if aliases:
+        found = {alias: _blob(repo, variables.get(name)) for alias, name in aliases}
+    elif _TREE_QUERY.search(query):
+        found = {"object": _tree(api, repo, str(variables.get("oid")))}
+    else:
+        return ApiResponse.json(200, {"errors": [{"message": "the fake answers two queries"}]})
+    texts = [t for t in _texts(found) if t is not None]
+    state = api.state
+    if len(texts) > state.graphql_texts or sum(map(_utf8_size, texts)) > state.graphql_bytes:
+        return timed_out()
+    return ApiResponse.json(200, {"data": {"repository": found}})
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _texts(found: dict[str, Any]) -> list[str | None]:
+    blobs = list(found.values())
+    tree = found.get("object")
+    if isinstance(tree, dict) and "entries" in tree:
+        blobs = [entry["object"] for entry in tree["entries"]]
+    return [blob.get("text") for blob in blobs if isinstance(blob, dict)]
+
+
+def _blob(repo: Repo, oid: object) -> dict[str, Any] | None:
+    # An oid that names no blob of the repository resolves to null.
+    data = repo.blobs.get(oid) if isinstance(oid, str) else None
+    return None if data is None else blob_json(data)
+
+
+def _tree(api: Api, repo: Repo, oid: str) -> dict[str, Any] | None:
+    found = snapshot(api, repo, oid)
+    if found is None:
+        return None
+    files, folder = found
+    entries = tree_entries(api, repo, files, folder, recursive=False)
+    return {
+        "entries": [
+            {
+                "name": entry["path"],
+                "oid": entry["sha"],
+                "type": entry["type"],
+                "object": blob_json(repo.blobs[entry["sha"]]) if entry["type"] == "blob" else {},
+            }
+            for entry in entries
+        ]
+    }
+
+
+def blob_json(data: bytes) -> dict[str, Any]:
+    """A Blob's fields: ``text`` is "UTF8 text data or null if the Blob is binary", cut past
+    512,000 bytes (https://docs.github.com/en/graphql/reference/objects#blob)."""
+    cut = data[:BLOB_TEXT_LIMIT]
+    try:
+        text: str | None = cut.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A cut through a multi-byte character still counts as text; anything else is binary.
+        text = cut[: exc.start].decode() if len(data) > BLOB_TEXT_LIMIT else None
+    binary = text is None or "\0" in text
+    return {
+        "byteSize": len(data),
+        "isBinary": binary,
+        "isTruncated": not binary and len(data) > BLOB_TEXT_LIMIT,
+        "text": None if binary else text,
+    }
+
+
+def timed_out() -> ApiResponse:
+    """GitHub's answer to a query it stopped after 10 s (see the module's docstring)."""
+    body = {"message": TIMEOUT_MESSAGE, "documentation_url": f"{LIMITS_DOC}#timeouts"}
+    return ApiResponse.json(502, body)
+
+
+def rate_limited(
+    *, reset: int | None, retry_after: int | None = None, message: str | None = None
+) -> ApiResponse:
+    """A GraphQL rate limit, status 200: ``errors[].type`` ``RATE_LIMITED`` and, with
+    ``reset``, ``x-ratelimit-remaining: 0`` until that epoch second (see the docstring)."""
+    headers = {"x-ratelimit-resource": "graphql"}
+    if reset is not None:
+        headers |= {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    text = message or "API rate limit exceeded for installation ID 1."
+    return ApiResponse.json(200, {"errors": [{"type": "RATE_LIMITED", "message": text}]}, headers)
+
+
+def partial(response: ApiResponse) -> ApiResponse:
+    """A blobs answer cut short by a resource limit: every second alias null, with an error
+    naming it (worded as the docs describe it; GitHub's exact text was not recorded)."""
+    if response.status != 200:
+        return response
+    document = json.loads(response.body)
+    repository = (document.get("data") or {}).get("repository")
+    if not isinstance(repository, dict):
+        return response
+    errors = []
+    for alias in list(repository)[1::2]:
+        repository[alias] = None
+        errors.append(
+            {
+                "type": "RESOURCE_LIMITS_EXCEEDED",
+                "path": ["repository", alias],
+                "message": "Resource limits for this query exceeded.",
+            }
+        )
+    document["errors"] = errors
+    return ApiResponse.json(200, document, dict(response.headers))
