@@ -34,6 +34,7 @@ from registry_action.core.documents import (
 from registry_action.core.models import RegistryEntry
 from registry_action.core.registry import ENTRY_FIELDS, LegacyForm, manifest_forms, registry_forms
 from registry_action.core.strictjson import Pointer, line_of, value_lines
+from registry_action.core.urls import browser_violations
 
 Severity = Literal["error", "warning"]
 
@@ -67,7 +68,7 @@ def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Pro
         document = read_json(path, content)
     except strictjson.NotJSONError as exc:
         return Checked(path, None, {}, valid=False), [Problem("error", path, exc.line, str(exc))]
-    violations = schema_violations(kind, document)
+    violations = schema_violations(kind, document) + browser_violations(kind, document)
     lines = value_lines(content.decode("utf-8"))
     checked = Checked(path, document, lines, valid=not violations)
     problems = [
