@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from ada_url import URL
 
 from console import run_console, seed
 from fake_github import FakeGitHub
@@ -162,3 +163,22 @@ def test_validate_reports_what_browsers_refuse_on_its_line(tmp_path: Path) -> No
         f"'/\\\\evil.example/api' {HOST}: a browser resolves it to the host evil.example, not "
         "to the deployment's",
     ]
+
+
+def test_a_branch_name_is_percent_encoded_in_the_manifest_url(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.create_branch(REGISTRY, "rel#1%")
+    run = action.run({"version": "1.2.3", "registry-branch": "rel#1%"})
+    assert run.status == 0, run.stdout + run.stderr
+    url = "https://raw.githubusercontent.com/org/plugin-registry/rel%231%25/plugins/calendar2.json"
+    assert run.outputs["manifest-url"] == url
+    written = json.loads(
+        github.get_file(REGISTRY, "plugins/calendar2.json", branch="rel#1%") or b""
+    )
+    assert written["manifestUrl"] == url
+    # What a browser fetches: the whole path, no fragment, the branch's own bytes escaped.
+    assert (URL(url).pathname, URL(url).hash) == (
+        "/org/plugin-registry/rel%231%25/plugins/calendar2.json",
+        "",
+    )

@@ -8,8 +8,10 @@ import subprocess
 
 import pytest
 
+from registry_action.commands.target import raw_base_url
 from registry_action.core.manifest import insecure_urls
 from registry_action.core.urls import browser_violations, path_problem, url_problem
+from registry_action.settings.runner import Runner
 
 REFUSED = [
     ("https://a.dev:99999/r.js", "the port 99999 is above 65535"),
@@ -152,3 +154,21 @@ def test_every_entry_of_an_index_is_checked_though_most_share_a_checked_stem() -
         ("plugins", 2, "manifestUrl"),
         ("plugins", 3, "manifestUrl"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("branch", "ref"),
+    [
+        ("main", "main"),
+        ("release/2024", "release/2024"),
+        ("rel#1", "rel%231"),
+        ("50%", "50%25"),
+        ("a?b c", "a%3Fb%20c"),
+        ("zürich", "z%C3%BCrich"),
+    ],
+)
+def test_the_raw_url_percent_encodes_the_branch(branch: str, ref: str) -> None:
+    runner = Runner.from_env({})
+    url = raw_base_url(runner, "org/plugin-registry", branch)
+    assert url == f"https://raw.githubusercontent.com/org/plugin-registry/{ref}"
+    assert url_problem(f"{url}/plugins/x.json") is None

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.errors import InputError
@@ -43,14 +43,16 @@ def raw_base_url(runner: Runner, repository: str, branch: str, isolation: bool =
     GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
     with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
     answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
-    `subdomain-isolation` says which, since nothing in the API tells.
+    `subdomain-isolation` says which, since nothing in the API tells. The branch is
+    percent-encoded, its slashes kept: a ``#``, ``%`` or ``?`` in it would name another file.
     """
+    ref = quote(branch, safe="/")
     if not runner.is_enterprise:
-        return f"https://raw.githubusercontent.com/{repository}/{branch}"
+        return f"https://raw.githubusercontent.com/{repository}/{ref}"
     server = urlsplit(runner.server_url.rstrip("/"))
     if isolation:
-        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{branch}"
-    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{branch}"
+        return f"{server.scheme}://raw.{server.netloc}{server.path}/{repository}/{ref}"
+    return f"{server.scheme}://{server.netloc}{server.path}/raw/{repository}/{ref}"
 
 
 def open_target(
