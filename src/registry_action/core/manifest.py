@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -129,6 +129,8 @@ class SpecInputs:
 
     ``fields`` holds the inputs declared as spec fields (``Inputs.spec_values``), by field
     name; the others are worked out by the command (the id, the version, the base URL).
+    ``literal`` holds values for fields the user left unset that came from elsewhere (the
+    event payload's repository description): text nobody wrote as a template, taken as it is.
     """
 
     plugin_id: str
@@ -136,6 +138,7 @@ class SpecInputs:
     manifest_base_url: str
     fields: Mapping[str, str | None]
     template: Mapping[str, Any] | None = None
+    literal: Mapping[str, str] = field(default_factory=dict)
 
 
 def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) -> dict[str, str]:
