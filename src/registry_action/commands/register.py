@@ -43,7 +43,7 @@ from registry_action.store.interface import PullRequest
 
 def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
-    chosen_id = plugin_id(inputs, runner)
+    chosen_id = plugin_id(inputs, runner, new_file=True)
     version = resolve_version(
         inputs.version,
         runner.workspace / inputs.version_file,
@@ -143,7 +143,7 @@ def _with_http_warnings(outcome: Outcome) -> Outcome:
 def _registered(
     outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
 ) -> Result:
-    # An id listed in another case keeps that entry's manifest URL.
+    # An id spelled in another case in the registry is that spelling's manifest URL.
     manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
         outcome,

@@ -32,7 +32,6 @@ from registry_action.core.documents import (
 )
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
-    as_listed,
     entry_for,
     find_entry,
     registered_id,
@@ -41,6 +40,7 @@ from registry_action.core.registry import (
 )
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
+from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import RunState, agrees, parsed_manifest
@@ -110,9 +110,9 @@ class Publisher:
         """Write the plugin's manifest unless it already says the same; None when work remains."""
         # Both files are read before any write, so a damaged registry stops the run with nothing
         # written. The manifest's path is decided here, against the index just read: an id
-        # listed in another case keeps that spelling, its file and its manifestUrl.
+        # listed, or with a file, in another case keeps that spelling and that file.
         index_file, index = state.read_registry(self.options.clock)
-        spec = as_listed(spec, index)
+        spec, index = spelled(self.store, spec, index, state)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
         manifest_file, current = state.read_manifest(path)
         listed = find_entry(index, spec.id)
