@@ -2,7 +2,8 @@
 
 Two files differing only in case cannot both be checked out on macOS or Windows; two ids that
 differ only in '.', '_' or '-' load one Module Federation container; a Windows device name
-cannot be checked out on Windows at all.
+cannot be checked out on Windows at all. And a registry.json gone missing beside manifests is
+rebuilt from them, never replaced by an index of one plugin.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from console import Run, run_console, seed
 from fake_github import FakeGitHub
 from harness import REGISTRY, Action
 from registry_action.core.strictjson import dumps
-from registry_files import RAW, manifest, registry_files
+from registry_files import RAW, entry, manifest, registry_files
 from strict_checks import assert_failed_cleanly
 
 FOLDER_ARGS = ("--registry-repository", REGISTRY, "--version", "2.0.0")
@@ -165,3 +166,63 @@ def test_a_re_registration_in_another_case_rewrites_a_stale_manifest_url(tmp_pat
     ]
     after = run_console(check, {}, tmp_path / "after")
     assert (after.status, after.stderr) == (0, "")
+
+
+def test_a_missing_index_is_rebuilt_from_the_manifests_beside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "reg"
+    found = [manifest("todo"), manifest("weather")]
+    seed(folder, {f"plugins/{m['id']}.json": dumps(m) for m in found})
+    run = register_in(folder, "calendar", tmp_path / "run")
+    assert run.status == 0, run.stderr
+    assert run.stderr == (
+        "warning: registry.json did not exist: the new one also lists the 2 manifest(s) "
+        "already in plugins/, as `registry-action reindex` would\n"
+    )
+    listed = json.loads((folder / "registry.json").read_text())["plugins"]
+    assert [e["id"] for e in listed] == ["todo", "weather", "calendar"]
+    assert listed[:2] == [entry(m) for m in found]
+
+
+def test_a_missing_index_beside_the_plugin_s_own_manifest_is_written(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.put_files(REGISTRY, {"plugins/calendar2.json": dumps(manifest("calendar2"))})
+    run = action.run({"version": "1.0.0"})
+    assert run.status == 0, run.stdout + run.stderr
+    assert run.outputs["changed"] == "true"
+    index = json.loads(github.get_file(REGISTRY, "registry.json") or b"")
+    assert [e["id"] for e in index["plugins"]] == ["calendar2"]
+
+
+def test_a_missing_index_beside_a_damaged_manifest_is_refused(
+    github: FakeGitHub, action: Action
+) -> None:
+    seeded = {"plugins/todo.json": dumps(manifest("todo")), "plugins/broken.json": b"{\n"}
+    github.put_files(REGISTRY, seeded)
+    github.reset_log()
+    run = action.run({"version": "1.2.3"})
+    line = (
+        "::error title=Registry has problems::registry.json is missing, and plugins/ holds "
+        "manifests a new index cannot list: plugins/broken.json line 2: plugins/broken.json is "
+        "not valid JSON: Expecting property name enclosed in double quotes at line 2 column 1; "
+        "fix or delete them (validate lists every problem), then run `command: reindex` to "
+        "rebuild registry.json"
+    )
+    assert_failed_cleanly(run, line, github, frozenset(seeded))
+    assert sorted(github.list_files(REGISTRY)) == sorted(seeded)
+
+
+def test_a_missing_index_beside_one_id_in_two_cases_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "reg"
+    seed(folder, {f"plugins/{i}.json": dumps(manifest(i)) for i in ("Todo", "todo")})
+    before = snapshot(folder)
+    run = register_in(folder, "calendar", tmp_path / "run")
+    assert run.status == 1
+    assert run.stderr == (
+        "error: registry.json is missing, and plugins/ holds manifests a new index cannot "
+        "list: plugins/Todo.json: the plugin ids 'Todo' and 'todo' differ only in case; "
+        "plugins/todo.json: the plugin ids 'Todo' and 'todo' differ only in case; fix or delete "
+        "them (validate lists every problem), then run `registry-action reindex` to rebuild "
+        "registry.json\n"
+    )
+    assert snapshot(folder) == before

@@ -112,7 +112,7 @@ class Publisher:
         # written. The manifest's path is decided here, against the index just read: an id
         # listed, or with a file, in another case keeps that spelling and that file.
         index_file, index = state.read_registry(self.options.clock)
-        spec, index = spelled(self.store, spec, index, state)
+        spec, index = spelled(self.store, spec, index_file, index, state, self.options.clock)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
         manifest_file, current = state.read_manifest(path)
         listed = find_entry(index, spec.id)
@@ -136,6 +136,8 @@ class Publisher:
     def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
         """Make the index entry agree with ``state.target`` (its manifest, or none)."""
         index_file, index = state.read_registry(self.options.clock)
+        if index_file is None and state.found_index is not None and state.target is not None:
+            index = state.found_index
         # Both files of one registration carry the same time.
         now, state.stamp = state.stamp or self.options.clock(), None
         if state.target is None:
