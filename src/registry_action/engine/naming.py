@@ -76,5 +76,6 @@ def _as_found(spec: PluginSpec, paths: list[str], state: RunState) -> PluginSpec
     spec = as_spelled(spec, paths)
     own = manifest_path(spec.id)
     if own not in paths:
-        state.known[own] = None  # the listing is of one commit: an exact answer
+        # The listing is of one commit: an exact answer, unless the run has an exact read.
+        state.known.setdefault(own, None)
     return spec
