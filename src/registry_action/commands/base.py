@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from registry_action.commands.target import REGISTRY_INPUTS
+from registry_action.core.ids import device_name_text
 from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
 from registry_action.core.models import is_plugin_id, now
 from registry_action.engine.outcome import Outcome
@@ -83,21 +84,28 @@ class Result:
         return any(problem.severity == "error" for problem in self.problems or ())
 
 
-def plugin_id(inputs: Inputs, runner: Runner) -> str:
-    """The plugin-id input, else the calling repository's name, lowercased; checked."""
+def plugin_id(inputs: Inputs, runner: Runner, *, new_file: bool = False) -> str:
+    """The plugin-id input, else the calling repository's name, lowercased; checked.
+
+    ``new_file``: the id may name a file this run writes, so a Windows device name is refused
+    (an existing one can still be unregistered).
+    """
     if inputs.plugin_id:
         chosen, source = inputs.plugin_id, named("plugin-id")
     elif runner.repository:
         chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
     else:
         raise InputError(f"{named('plugin-id')} is required when GITHUB_REPOSITORY is not set")
+    hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
     if not is_plugin_id(chosen):
-        hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
         raise InputError(
             f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
             f"characters{hint}"
         )
+    device = device_name_text(chosen) if new_file else None
+    if device is not None:
+        raise InputError(f"{device}: choose another id{hint}")
     return chosen
 
 

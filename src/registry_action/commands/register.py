@@ -43,7 +43,7 @@ from registry_action.store.interface import PullRequest
 
 def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
-    chosen_id = plugin_id(inputs, runner)
+    chosen_id = plugin_id(inputs, runner, new_file=True)
     version = resolve_version(
         inputs.version,
         runner.workspace / inputs.version_file,
@@ -60,9 +60,10 @@ def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
         )
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     fields = inputs.spec_values()
-    if fields["description"] is None:
-        fields["description"] = _event_description(runner)
-    spec = build_spec(SpecInputs(chosen_id, version, target.base_url, fields, template), repos)
+    # The payload's description is the repository's text, not a template: no placeholders.
+    literal = {"description": _event_description(runner)} if fields["description"] is None else {}
+    raw = SpecInputs(chosen_id, version, target.base_url, fields, template, literal)
+    spec = build_spec(raw, repos)
     message = commit_message(
         inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
     )
@@ -142,7 +143,7 @@ def _with_http_warnings(outcome: Outcome) -> Outcome:
 def _registered(
     outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
 ) -> Result:
-    # An id listed in another case keeps that entry's manifest URL.
+    # An id spelled in another case in the registry is that spelling's manifest URL.
     manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
         outcome,
@@ -159,13 +160,21 @@ def _registered(
 def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
     """Substitute placeholders in every input and check the results; InputError if wrong."""
     context = placeholder_context(raw.plugin_id, raw.version, repos)
-    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
-    name = substitute(name_input, context, named("plugin-name"))
+    given_name = raw.fields.get("plugin_name")
+    # Only what the user wrote is a template; the repository's name is taken as it is.
+    name = (
+        substitute(given_name, context, named("plugin-name"))
+        if given_name
+        else repos.repository_name or raw.plugin_id
+    )
     context["name"] = name
     base = checked_input(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
     values: dict[str, str] = {}
     for key, use in declared():
         if use.spec and key != "plugin_name":
+            if not raw.fields.get(key) and key in raw.literal:
+                values[key] = raw.literal[key]
+                continue
             text = raw.fields.get(key) or ""
             values[key] = checked_input(text, input_name(key), use.check, context)
     template = (

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.errors import InputError
@@ -66,14 +66,16 @@ def raw_base_url(server: str, repository: str, branch: str, isolation: bool = Tr
     GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
     with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
     answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
-    `subdomain-isolation` says which, since nothing in the API tells.
+    `subdomain-isolation` says which, since nothing in the API tells. The branch is
+    percent-encoded, its slashes kept: a ``#``, ``%`` or ``?`` in it would name another file.
     """
+    ref = quote(branch, safe="/")
     if not is_enterprise(server):
-        return f"https://raw.githubusercontent.com/{repository}/{branch}"
+        return f"https://raw.githubusercontent.com/{repository}/{ref}"
     parts = urlsplit(server.rstrip("/"))
     if isolation:
-        return f"{parts.scheme}://raw.{parts.netloc}{parts.path}/{repository}/{branch}"
-    return f"{parts.scheme}://{parts.netloc}{parts.path}/raw/{repository}/{branch}"
+        return f"{parts.scheme}://raw.{parts.netloc}{parts.path}/{repository}/{ref}"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}/raw/{repository}/{ref}"
 
 
 def server_of(inputs: Inputs, runner: Runner) -> str:

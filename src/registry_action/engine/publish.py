@@ -30,7 +30,6 @@ from registry_action.core.documents import (
 )
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
-    as_listed,
     entry_for,
     find_entry,
     registered_id,
@@ -39,6 +38,7 @@ from registry_action.core.registry import (
 )
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
+from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import RunState, agrees, parsed_manifest
@@ -108,9 +108,9 @@ class Publisher:
         """Write the plugin's manifest unless it already says the same; None when work remains."""
         # Both files are read before any write, so a damaged registry stops the run with nothing
         # written. The manifest's path is decided here, against the index just read: an id
-        # listed in another case keeps that spelling, its file and its manifestUrl.
+        # listed, or with a file, in another case keeps that spelling and that file.
         index_file, index = state.read_registry(self.options.clock)
-        spec = as_listed(spec, index)
+        spec, index = spelled(self.store, spec, index_file, index, state, self.options.clock)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
         manifest_file, current = state.read_manifest(path)
         listed = find_entry(index, spec.id)
@@ -134,6 +134,8 @@ class Publisher:
     def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
         """Make the index entry agree with ``state.target`` (its manifest, or none)."""
         index_file, index = state.read_registry(self.options.clock)
+        if index_file is None and state.found_index is not None and state.target is not None:
+            index = state.found_index
         # Both files of one registration carry the same time.
         now, state.stamp = state.stamp or self.options.clock(), None
         if state.target is None:
