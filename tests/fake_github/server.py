@@ -508,7 +508,7 @@ class FakeGitHub:
         self._roll_window()
         self._state.usage[key] = self._state.usage.get(key, 0) + 1
         if self._state.usage[key] > limit:
-            return failures.primary_limit(req, int(self._state.window_start) + 3600)
+            return failures.primary_limit(req, str(int(self._state.window_start) + 3600))
         return None
 
     def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
@@ -543,9 +543,11 @@ class FakeGitHub:
             if kind == "vanish":
                 trees.vanish(self._api, req)
             response = self._dispatch(req, is_api)
-            if fault is None or kind in ("latency", "hang", "stale_reads", "vanish"):
+            if fault is None or kind in ("latency", "hang", "stale_reads", "vanish", "trickle"):
                 if fault is not None:
                     self._fire(req, injection, response.status)
+                if kind == "trickle" and fault is not None:
+                    response.trickle = (fault.message or "headers", fault.seconds)
                 return response
             if kind == "reset":
                 self._fire(req, injection, None)
@@ -619,7 +621,7 @@ class FakeGitHub:
             if req.method == "GET" and req.headers.get("if-none-match") == etag:
                 status = 304
         record.status = status
-        exchange.reply(ApiResponse(status, response.body, headers))
+        exchange.reply(ApiResponse(status, response.body, headers, response.trickle))
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"
