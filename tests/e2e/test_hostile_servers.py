@@ -117,7 +117,7 @@ def test_a_trickling_body_is_cut_at_the_deadline(
             handler.wfile.flush()
             time.sleep(0.2)
 
-    monkeypatch.setattr(DeadlineAdapter, "body_deadline", 1.5)
+    monkeypatch.setattr(DeadlineAdapter, "answer_seconds", 1.5)
     url = serve(trickle)
     env = {**action.env, "INPUT_VERSION": "1.2.3", "INPUT_API-URL": url}
     env["INPUT_REGISTRY-BRANCH"] = "main"
