@@ -1,4 +1,4 @@
-"""`timeout` is the run's real limit: every request to GitHub, whole.
+"""`timeout` is the run's real limit: every request to GitHub, whole, and the health gate.
 
 Each server here holds a request open in a way a per-read timeout never notices: headers or a
 body sent a byte at a time, an answer that never comes. The run ends at its deadline with one
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import resource
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,66 @@ def test_a_gzip_bomb_is_one_line_in_bounded_memory(github: FakeGitHub, action: A
     )
     # The largest of this process's children so far, this run included (in KiB on Linux).
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 600 * 1024
+
+
+@pytest.fixture
+def trickling() -> Iterator[str]:
+    """A deployment that sends its status line and headers one byte every half second."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: " + b"x" * 200:
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def gated(url: str, **inputs: str) -> dict[str, str]:
+    return {
+        "version": "1.2.3",
+        "health-check": "true",
+        "server-deployment-url": url,
+        "ui-remote-entry": f"{url}/assets/remoteEntry.js",
+        **inputs,
+    }
+
+
+def unhealthy(url: str, seconds: int, limit: str) -> str:
+    return (
+        "::error title=Deployment not healthy::the deployment is not healthy: the health "
+        f"endpoint {url}/api/health did not answer within {seconds}s (expected 2xx) after "
+        f"{seconds}s of waiting; nothing was registered. Check the deployment, or raise "
+        f"`{limit}` if it needs longer to go live"
+    )
+
+
+@pytest.mark.parametrize(
+    ("inputs", "limit"),
+    [({"health-check-timeout": "3"}, "health-check-timeout"), ({"timeout": "3"}, "timeout")],
+    ids=["health-check-timeout", "the run's timeout"],
+)
+def test_the_health_gate_ends_in_its_window_against_trickling_headers(
+    github: FakeGitHub, action: Action, trickling: str, inputs: dict[str, str], limit: str
+) -> None:
+    runs = []
+    took = timed(lambda: runs.append(action.run(gated(trickling, **inputs))))
+    assert_failed_cleanly(runs[0], unhealthy(trickling, 3, limit), github)
+    assert 3 <= took < 6, took
