@@ -82,7 +82,7 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
         return 2
     except RegistryActionError as exc:
         if debug:
-            traceback.print_exc()
+            _traceback(reporter)
         reporter.error(exc.message, title=exc.title)
         _summarise_failure(exc, env, reporter)
         return 1
@@ -91,12 +91,22 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
         return 130
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _traceback(reporter)
         reporter.error(
             f"unexpected error: {type(exc).__name__}: {exc} (set RUNNER_DEBUG=1 for a traceback)",
             title="Unexpected error",
         )
         return 1
+
+
+def _traceback(reporter: Reporter) -> None:
+    """The traceback of the error being handled, on stderr, scrubbed as every message is.
+
+    It quotes what servers answered (a 401's body can echo the token) and, on a runner, is read
+    for workflow commands like any other line: it goes out as the reporter's messages do.
+    """
+    text = reporter.scrub(traceback.format_exc()).rstrip("\n")
+    Reporter(reporter.in_actions, out=reporter.err, secrets=reporter.secrets).info(text)
 
 
 def _summarise_failure(

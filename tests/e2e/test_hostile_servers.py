@@ -246,6 +246,21 @@ def test_a_token_echoed_in_every_error_body_is_never_shown(
     assert "crashed" not in run.stdout
 
 
+def test_a_debug_traceback_is_scrubbed_too(
+    github: FakeGitHub, action: Action, serve: Callable[[Handler], str]
+) -> None:
+    token = "ghs_unknownTokenEchoedBack0123456"
+    proxy = serve(_echo_proxy(github.api_url))
+    run = action.run({"version": "1.2.3", "token": token, "api-url": proxy}, RUNNER_DEBUG="1")
+    assert run.status == 1
+    assert "Traceback (most recent call last):" in run.stderr
+    # The error's line in the traceback quotes the server's answer, with the token scrubbed.
+    assert "(you sent token ***)" in run.stderr
+    printed = [s for s in run.stdout.splitlines() if not s.startswith("::add-mask::")]
+    for text in (*printed, run.stderr, run.summary, *run.outputs.values()):
+        assert token not in text
+
+
 SUMMARY_FAILED = (
     "::error title=Cannot write the runner's files::cannot write the job summary to "
     "GITHUB_STEP_SUMMARY {summary}: Is a directory"
