@@ -67,7 +67,7 @@ def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
     message = commit_message(
         inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
     )
-    _health_gate(inputs, spec, log)
+    _health_gate(inputs, target, spec, log)
     outcome, pull_request = _register_or_propose(inputs, target, runner, spec, message, log)
     return _registered(_with_http_warnings(outcome), target, spec, pull_request)
 
@@ -105,7 +105,7 @@ def _event_description(runner: Runner) -> str:
     return description if isinstance(description, str) else ""
 
 
-def _health_gate(inputs: Inputs, spec: PluginSpec, log: Log) -> None:
+def _health_gate(inputs: Inputs, target: Target, spec: PluginSpec, log: Log) -> None:
     """With `health-check`, wait until the deployment the manifest names answers."""
     if not inputs.health_check:
         return
@@ -113,8 +113,7 @@ def _health_gate(inputs: Inputs, spec: PluginSpec, log: Log) -> None:
     from registry_action.engine.health import HealthGate, probes_for
 
     probes = probes_for(render_manifest(spec, now()))
-    log(f"Health check: waiting up to {inputs.health_check_timeout:g}s for the deployment")
-    HealthGate(inputs.health_check_timeout, log=log).wait(probes)
+    HealthGate(inputs.health_check_timeout, log=log, deadline=target.deadline).wait(probes)
 
 
 def _register_or_propose(

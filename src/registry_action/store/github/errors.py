@@ -27,8 +27,8 @@ from registry_action.errors import GaveUpError, GitHubError
 from registry_action.settings.spelling import advise, permission, setting, token_advice
 from registry_action.store.interface import ConflictError, Deadline
 
-if TYPE_CHECKING:  # http.py makes the requests and imports this module
-    from registry_action.store.github.http import Waits
+if TYPE_CHECKING:  # waits.py imports this module
+    from registry_action.store.github.waits import Waits
 
 NO_TIME_NAMED = "GitHub named no time"
 
@@ -219,6 +219,9 @@ def rate_limit_error(exc: GithubException, doing: str, waits: Waits | None) -> G
         else "GitHub's secondary rate limit (shared by everything that uses this token or App "
         "installation) was hit"
     )
+    if waits is not None and not isinstance(exc, RateLimitPastDeadline):
+        # The retries ran out of tries, not of time: the limit held through every wait.
+        return GaveUpError(f"could not {doing}: {what} ({exc.status} {shown}){tried}; re-run later")
     return GaveUpError(
         f"could not {doing}: {what} ({exc.status} {shown}); it asks to wait {wait.seconds:.0f} s "
         f"({wait.source}), more than the {max(deadline.remaining(), 0):.0f} s left{tried}: "
