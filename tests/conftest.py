@@ -11,6 +11,11 @@ from fake_github import FakeGitHub
 from harness import Action, docker_env, new_fake, start_fake
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests first: they mostly wait, and none should be the last one running."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     """A fake GitHub with an empty ``org/plugin-registry`` and a write and a read token."""
