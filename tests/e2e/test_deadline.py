@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from console import terminal
 from fake_github import FakeGitHub, faults
-from harness import REGISTRY, WRITE_TOKEN, Action, terminal
+from harness import REGISTRY, WRITE_TOKEN, Action
 from strict_checks import assert_failed_cleanly
 
 INDEX = r"/contents/registry\.json$"
@@ -70,7 +71,7 @@ def test_a_command_line_timeout_holds_against_a_slow_server(
     started = time.monotonic()
     done = terminal(*args, "--timeout", "2", cwd=tmp_path, env={"GITHUB_TOKEN": WRITE_TOKEN})
     took = time.monotonic() - started
-    assert done.returncode == 1, done.stderr
+    assert done.status == 1, done.stderr
     assert done.stderr == f"error: {late(2, name='`--timeout`')}\n"
     assert 2 <= took < 5, took
     assert github.writes == [] and github.list_files(REGISTRY) == []
@@ -94,7 +95,7 @@ def test_a_connection_never_accepted_ends_at_the_deadline(tmp_path: Path) -> Non
         took = time.monotonic() - started
         for waiting in queued:
             waiting.close()
-    assert done.returncode == 1, done.stderr
+    assert done.status == 1, done.stderr
     assert done.stderr == f"error: {late(3, name='`--timeout`')}\n"
     assert 3 <= took < 6, took
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from console import seed, validate_checkout
-from harness import terminal
+from console import seed, terminal, validate_checkout
 from registry_files import manifest, registry_files
 
 REGISTER = ("register", "--registry-dir", "registry", "--manifest-base-url", "https://r.example")
@@ -96,7 +95,7 @@ def test_what_is_not_a_file_or_a_folder_is_refused_in_one_line(
     )
     # The harness's own timeout (60 s) would end a run that hangs on a pipe; this one ends at once.
     done = terminal(*args, cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"error: {line}\n")
+    assert (done.status, done.stdout, done.stderr) == (1, "", f"error: {line}\n")
     assert snapshot(folder) == before
 
 
@@ -120,7 +119,7 @@ def test_a_registry_folder_that_is_no_folder_is_refused(
 ) -> None:
     make(tmp_path / "registry")
     done = terminal(*REGISTER, *PLUGIN, cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"error: {line}\n")
+    assert (done.status, done.stdout, done.stderr) == (1, "", f"error: {line}\n")
     assert [p.name for p in tmp_path.iterdir()] == ["registry"]
 
 
