@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -36,6 +36,7 @@ from registry_action.store.github.errors import (
     translate,
     unreachable,
 )
+from registry_action.store.github.history import HistoryReader
 from registry_action.store.github.http import (
     BACKOFF_BASE_SECONDS,
     SECONDARY_WAIT_SECONDS,
@@ -51,6 +52,7 @@ from registry_action.store.interface import (
     Deadline,
     FileWrite,
     RegistryStore,
+    Revision,
     StoredFile,
     VanishedError,
     WriteResult,
@@ -367,6 +369,28 @@ class GitHubStore(RegistryStore):
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
         )
+
+    def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
+        """The commits that changed ``path`` (commits API), each page's files in one query."""
+        given = 0
+        for _ in range(2):
+            repository = self.repository  # looks the repository up again after a move
+            reader = HistoryReader(
+                self._client.requester,
+                self._repo.url,
+                repository,
+                lambda doing, request: self._call(doing, request),
+                (self._blob, self._file),
+            )
+            try:
+                for number, revision in enumerate(reader.revisions(commit or self.branch, path)):
+                    if number >= given:  # after a move, what was given is not given twice
+                        given += 1
+                        yield revision
+                return
+            except Moved:
+                self._found, self._moved = None, True
+        raise self._moved_meanwhile(f"read the history of {path}")
 
 
 def _parent(commit: Commit) -> str | None:
