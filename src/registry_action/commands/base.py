@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from registry_action.commands.target import REGISTRY_INPUTS
 from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
 from registry_action.core.models import is_plugin_id, now
+from registry_action.engine.history import with_run
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
@@ -104,14 +105,18 @@ def plugin_id(inputs: Inputs, runner: Runner) -> str:
 def commit_message(
     inputs: Inputs, command: Command, target: Target, runner: Runner, **known: str
 ) -> str:
-    """The commit message, its placeholders filled with what the command knows."""
+    """The commit message, its placeholders filled with what the command knows.
+
+    On a runner it ends with a trailer naming the workflow run, so the registry's history says
+    which run made each commit.
+    """
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {
         **placeholder_context(known.get("id", ""), known.get("version", ""), repos),
         "name": known.get("name", known.get("id", "")),
     }
     text = inputs.commit_message or command.message or "Update registry"
-    return substitute(text, context, named("commit-message"))
+    return with_run(substitute(text, context, named("commit-message")), runner.run_url)
 
 
 def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> RunOptions:
