@@ -26,6 +26,7 @@ from registry_action.settings.spelling import advise, named
 if TYPE_CHECKING:
     from registry_action.commands.target import Target
     from registry_action.core.validation import Problem
+    from registry_action.engine.history import Registration
     from registry_action.store.interface import PullRequest, RegistryStore
 
 Log = Callable[[str], None]
@@ -77,6 +78,8 @@ class Result:
     problems: tuple[Problem, ...] | None = None  # what a check found; None: nothing was checked
     store: RegistryStore | None = None  # the store the command worked on
     label: str | None = None  # how the headline names what changed (default: the plugin)
+    # The registrations a history read, newest first; None: no history was read.
+    history: tuple[Registration, ...] | None = None
 
     @property
     def failed(self) -> bool:

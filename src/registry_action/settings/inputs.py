@@ -113,6 +113,7 @@ class Inputs(InputChecks):
                 ("unregister", "branch to remove the plugin from"),
                 ("validate", "branch to check"),
                 ("reindex", "branch whose registry.json is rebuilt"),
+                ("history", "branch whose history is read"),
             ),
         ),
     ] = None
