@@ -12,6 +12,7 @@ from registry_action.commands.base import Command, Log, Result
 from registry_action.commands.history import COMMAND as HISTORY
 from registry_action.commands.register import COMMAND as REGISTER
 from registry_action.commands.reindex import COMMAND as REINDEX
+from registry_action.commands.rollback import COMMAND as ROLLBACK
 from registry_action.commands.unregister import COMMAND as UNREGISTER
 from registry_action.commands.validate import COMMAND as VALIDATE
 from registry_action.errors import InputError
@@ -20,7 +21,7 @@ from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named
 
 COMMANDS: dict[str, Command] = {
-    c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX, HISTORY)
+    c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX, HISTORY, ROLLBACK)
 }
 
 

@@ -114,6 +114,7 @@ class Inputs(InputChecks):
                 ("validate", "branch to check"),
                 ("reindex", "branch whose registry.json is rebuilt"),
                 ("history", "branch whose history is read"),
+                ("rollback", "branch to roll the plugin back in"),
             ),
         ),
     ] = None
@@ -138,6 +139,13 @@ class Inputs(InputChecks):
             "semantic version to register",
             shown="`version` in `version-file`, else a `vX.Y.Z` tag in `GITHUB_REF`",
             metavar="SEMVER",
+            helps=(
+                (
+                    "rollback",
+                    "registered version to restore (default: the newest one registered before "
+                    "the current one and lower than it)",
+                ),
+            ),
         ),
     ] = None
     version_file: Annotated[
