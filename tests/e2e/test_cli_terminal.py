@@ -144,6 +144,7 @@ def test_the_help_says_what_each_flag_takes(tmp_path: Path) -> None:
         ("reindex", "branch whose registry.json is rebuilt"),
         ("history", "branch whose history is read"),
         ("rollback", "branch to roll the plugin back in"),
+        ("promote", "branch to promote the plugin from (the source environment)"),
     ],
 )
 def test_each_command_says_what_its_branch_is(tmp_path: Path, command: str, branch: str) -> None:

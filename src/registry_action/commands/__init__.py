@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from registry_action.commands.base import Command, Log, Result
 from registry_action.commands.history import COMMAND as HISTORY
+from registry_action.commands.promote import COMMAND as PROMOTE
 from registry_action.commands.register import COMMAND as REGISTER
 from registry_action.commands.reindex import COMMAND as REINDEX
 from registry_action.commands.rollback import COMMAND as ROLLBACK
@@ -21,7 +22,7 @@ from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named
 
 COMMANDS: dict[str, Command] = {
-    c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX, HISTORY, ROLLBACK)
+    c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX, HISTORY, ROLLBACK, PROMOTE)
 }
 
 

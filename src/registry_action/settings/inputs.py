@@ -100,6 +100,7 @@ class Inputs(InputChecks):
             shown="required",
             required=True,
             metavar="OWNER/NAME",
+            helps=(("promote", "owner/name of the registry repository to promote from"),),
         ),
     ] = None
     registry_branch: Annotated[
@@ -115,7 +116,24 @@ class Inputs(InputChecks):
                 ("reindex", "branch whose registry.json is rebuilt"),
                 ("history", "branch whose history is read"),
                 ("rollback", "branch to roll the plugin back in"),
+                ("promote", "branch to promote the plugin from (the source environment)"),
             ),
+        ),
+    ] = None
+    to_branch: Annotated[
+        str | None,
+        Use(
+            "the branch to copy the plugin's registration to (the destination environment)",
+            shown="the destination repository's default branch",
+            metavar="BRANCH",
+        ),
+    ] = None
+    to_repository: Annotated[
+        str | None,
+        Use(
+            "owner/name of the registry repository to copy the plugin's registration to",
+            shown="`registry-repository`",
+            metavar="OWNER/NAME",
         ),
     ] = None
     command: Annotated[str, Use("the command to run", flag=False)] = "register"
@@ -185,7 +203,14 @@ class Inputs(InputChecks):
             placeholder=True,
             shown="the branch's raw-file URL",
             metavar="URL",
-            helps=(("validate", "the URL every manifestUrl must start with, plus plugins/"),),
+            helps=(
+                ("validate", "the URL every manifestUrl must start with, plus plugins/"),
+                (
+                    "promote",
+                    "where dashboards of the destination fetch plugins/<id>.json from (default: "
+                    "the destination branch's raw-file URL)",
+                ),
+            ),
         ),
     ] = None
     server_url: Annotated[

@@ -115,8 +115,10 @@ class GitHubStore(RegistryStore):
         branch: str | None,
         committer: tuple[str, str] | None = None,
         protected_hint: str | None = None,
+        names: tuple[str, str] = ("registry-repository", "registry-branch"),
     ) -> None:
         self._repository_name = repository
+        self._names = names  # the settings that named the repository and branch, for advice
         self._waits = waits_of(client)
         self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
@@ -155,6 +157,7 @@ class GitHubStore(RegistryStore):
                 self._protected_hint,
                 self._waits,
                 contents_write=contents_write,
+                names=self._names,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing, self._waits) from None
