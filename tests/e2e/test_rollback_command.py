@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from fake_github import FakeGitHub
+from fake_github import FakeGitHub, faults
 from harness import REGISTRY, Action
 from strict_checks import assert_failed_cleanly
 
@@ -204,3 +204,27 @@ def test_an_unregistered_plugin_needs_the_version_named(github: FakeGitHub, acti
         "name the version to restore with `version`",
         github,
     )
+
+
+def test_a_branch_moved_before_the_commit_is_read_again_and_committed_once(
+    github: FakeGitHub, action: Action
+) -> None:
+    register(action, VERSIONS[:3])
+    before = len(github.commits(REGISTRY))
+    moved = 'Expected branch to point to "0000000" but it did not. Pull and try again.'
+    # The first POST /graphql reads the history; the second is the commit, refused as GitHub
+    # refuses a commit whose expected head is gone.
+    github.inject(
+        method="POST",
+        path_regex=r"^/graphql$",
+        fault=faults.graphql_error("STALE_DATA", moved),
+        skip=1,
+    )
+
+    run = action.run({"command": "rollback"})
+
+    assert run.status == 0, run.stdout + run.stderr
+    assert "Attempt 1 met a concurrent change" in run.stdout
+    assert len(github.commits(REGISTRY)) == before + 1
+    assert json.loads(run.outputs["manifest"])["version"] == "1.1.0"
+    assert run.outputs["commit-sha"] == github.head(REGISTRY)

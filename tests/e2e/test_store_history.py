@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_github import FakeGitHub
+from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN
 from memory_store import MemoryStore
 from registry_action.store.github.contents import GitHubStore, make_client
@@ -133,3 +133,32 @@ def test_a_folder_outside_a_checkout_or_a_memory_store_keeps_no_history(tmp_path
     with pytest.raises(NoHistoryError) as caught:
         list(MemoryStore().history(PATH))
     assert str(caught.value) == "memory keeps no history: there are no earlier versions"
+
+
+def test_what_a_partial_or_stopped_query_left_out_is_read_on_its_own(fake: FakeGitHub) -> None:
+    shas = [fake.put_file(REGISTRY, PATH, f"{n}\n") for n in range(4)]
+    expected = [(sha, b"%d\n" % n) for n, sha in enumerate(shas)][::-1]
+    store = store_of(fake)
+
+    # Partial results: every second file null, with an error: those two are read at their
+    # commit through the Contents API.
+    fake.inject(method="POST", path_regex=r"^/graphql$", fault=faults.graphql_partial())
+    fake.reset_log()
+    assert [(r.commit, r.content) for r in store.history(PATH)] == expected
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == [
+        "commits",
+        "graphql",
+        "calendar.json",
+        "calendar.json",
+    ]
+
+    # A query GitHub stopped after 10 s (502): asked again in halves.
+    fake.inject(method="POST", path_regex=r"^/graphql$", fault=faults.status(502))
+    fake.reset_log()
+    assert [(r.commit, r.content) for r in store.history(PATH)] == expected
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == [
+        "commits",
+        "graphql",
+        "graphql",
+        "graphql",
+    ]
