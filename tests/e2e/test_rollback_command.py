@@ -8,6 +8,7 @@ import re
 
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, Action
+from registry_files import manifest, registry_files
 from strict_checks import assert_failed_cleanly
 
 VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"]
@@ -228,3 +229,27 @@ def test_a_branch_moved_before_the_commit_is_read_again_and_committed_once(
     assert len(github.commits(REGISTRY)) == before + 1
     assert json.loads(run.outputs["manifest"])["version"] == "1.1.0"
     assert run.outputs["commit-sha"] == github.head(REGISTRY)
+
+
+def test_a_manifest_from_before_the_branch_changed_is_fetched_where_it_is_now(
+    github: FakeGitHub, action: Action
+) -> None:
+    old = "https://raw.githubusercontent.com/org/plugin-registry/master/plugins/calendar2.json"
+    for version in ("1.0.0", "1.1.0"):  # registered while the registry's branch was master
+        document = manifest("calendar2", version, manifestUrl=old)
+        github.put_files(REGISTRY, registry_files(document), message=f"Register {version}")
+    earlier = github.get_file(REGISTRY, MANIFEST) or b""
+    register(action, ["1.2.0"])  # on main, where dashboards fetch it now
+    now = json.loads(github.get_file(REGISTRY, MANIFEST) or b"")["manifestUrl"]
+
+    run = action.run({"command": "rollback", "version": "1.1.0"})
+
+    assert run.status == 0, run.stdout + run.stderr
+    restored = github.get_file(REGISTRY, MANIFEST) or b""
+    match = STAMP.search(restored)
+    assert match is not None
+    assert restored == restamped(earlier, match.group(1)).replace(old.encode(), now.encode())
+    assert (
+        json.loads(github.get_file(REGISTRY, "registry.json") or b"")["plugins"][0]["manifestUrl"]
+        == now
+    )

@@ -69,15 +69,16 @@ class PluginHistory:
     cut: bool = False  # the deadline passed before the oldest commit was read
 
     def __iter__(self) -> Iterator[Registration]:
-        unreadable = 0
+        unreadable, read_to = 0, "none of it"
         for revision in self.store.history(self.path, self.commit):
             if self.deadline.remaining() <= 0:
                 self.cut = True
                 self.warnings.append(
-                    f"the history of {self.path} was read only back to {timestamp(revision.date)}: "
-                    f"{self.deadline.advice()}"
+                    f"the history of {self.path} was cut at the deadline, read back to "
+                    f"{read_to}: {self.deadline.advice()}"
                 )
                 return
+            read_to = timestamp(revision.date)
             if revision.content is None:
                 continue  # unregistered by this commit
             try:
