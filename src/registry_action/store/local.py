@@ -199,7 +199,8 @@ class LocalStore(RegistryStore):
         # An empty repository (no commit yet) answers with an error: no history either.
         log = self._git("log", "-z", "--format=%H%x1f%cI%x1f%B", "--", path) or b""
         commits = [entry.split(b"\x1f", 2) for entry in log.split(b"\0") if entry.strip()]
-        names = [f"{sha.decode().strip()}:{prefix.decode().strip()}{path}" for sha, _, _ in commits]
+        top = prefix.decode().rstrip("\n")  # the folder's path from the checkout's top
+        names = [f"{sha.decode().strip()}:{top}{path}" for sha, _, _ in commits]
         contents = self._objects(names)
         for (sha, date, message), content in zip(commits, contents, strict=True):
             moment = datetime.fromisoformat(date.decode())
@@ -240,12 +241,13 @@ class LocalStore(RegistryStore):
         for _ in names:
             end = output.index(b"\n", at)
             header = output[at:end].split()
-            if header[-1] == b"missing":
+            if header[-1] in (b"missing", b"ambiguous"):  # no such file at that commit
                 found.append(None)
                 at = end + 1
                 continue
             size = int(header[2])
-            found.append(output[end + 1 : end + 1 + size])
+            content = output[end + 1 : end + 1 + size]
+            found.append(content if header[1] == b"blob" else None)
             at = end + 1 + size + 1  # the content, then a line break
         return found
 
