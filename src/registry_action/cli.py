@@ -228,6 +228,8 @@ def _json_result(result: Result) -> str:
             "pull-request-number": pull.number if pull else None,
         }
     )
+    if result.history is not None:
+        document["history"] = [registration.as_output() for registration in result.history]
     if result.problems is not None:
         document["problems"] = [
             {"severity": p.severity, "file": p.path, "line": p.line, "message": p.message}

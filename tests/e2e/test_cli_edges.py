@@ -39,7 +39,7 @@ def test_an_unknown_command_is_one_line(tmp_path: Path) -> None:
     assert done.status == 2
     assert done.stderr == (
         "error: unknown command 'publish' (choose from register, unregister, validate, "
-        "reindex); see `registry-action --help`\n"
+        "reindex, history, rollback, promote); see `registry-action --help`\n"
     )
 
 
@@ -58,14 +58,14 @@ def test_a_flag_of_another_command_is_refused(tmp_path: Path) -> None:
     )
     assert done.status == 2
     assert done.stderr == (
-        "error: `registry-action unregister` does not take --version (only register does); "
-        "see `registry-action unregister --help`\n"
+        "error: `registry-action unregister` does not take --version (only register, rollback "
+        "do); see `registry-action unregister --help`\n"
     )
     done = cli("validate", "--registry-dir", "r", "--plugin-id", "Bad_ID", cwd=tmp_path)
     assert done.status == 2
     assert done.stderr == (
         "error: `registry-action validate` does not take --plugin-id (only register, "
-        "unregister do); see `registry-action validate --help`\n"
+        "unregister, history, rollback, promote do); see `registry-action validate --help`\n"
     )
 
 
@@ -102,7 +102,7 @@ def test_a_bad_tuning_variable_is_one_line(tmp_path: Path) -> None:
     assert done.status == 1
     assert done.stderr == (
         "error: input `command` must be one of register, unregister, validate, reindex, "
-        "not 'bogus'\n"
+        "history, rollback, promote, not 'bogus'\n"
     )
     done = cli(cwd=tmp_path, INPUT_COMMAND="validate", REGISTRY_ACTION_RETRY_BASE_DELAY="abc")
     assert done.status == 1

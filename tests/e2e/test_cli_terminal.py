@@ -143,6 +143,9 @@ def test_the_help_says_what_each_flag_takes(tmp_path: Path) -> None:
         ("unregister", "branch to remove the plugin from"),
         ("validate", "branch to check"),
         ("reindex", "branch whose registry.json is rebuilt"),
+        ("history", "branch whose history is read"),
+        ("rollback", "branch to roll the plugin back in"),
+        ("promote", "branch to promote the plugin from (the source environment)"),
     ],
 )
 def test_each_command_says_what_its_branch_is(tmp_path: Path, command: str, branch: str) -> None:
@@ -167,6 +170,7 @@ def test_json_prints_the_result_alone_on_stdout(tmp_path: Path) -> None:
         "manifest": manifest,
         "pull-request-url": None,
         "pull-request-number": None,
+        "history": None,
     }
     assert done.stderr == (
         f"{CREATED}calendar 1.4.2 registered in registry (plugins/calendar.json, registry.json)\n"

@@ -15,6 +15,7 @@ from registry_action.commands.target import REGISTRY_INPUTS
 from registry_action.core.ids import device_name_text
 from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
 from registry_action.core.models import is_plugin_id, now
+from registry_action.engine.history import with_run
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
@@ -26,6 +27,7 @@ from registry_action.settings.spelling import advise, named
 if TYPE_CHECKING:
     from registry_action.commands.target import Target
     from registry_action.core.validation import Problem
+    from registry_action.engine.history import Registration
     from registry_action.store.interface import PullRequest, RegistryStore
 
 Log = Callable[[str], None]
@@ -77,6 +79,8 @@ class Result:
     problems: tuple[Problem, ...] | None = None  # what a check found; None: nothing was checked
     store: RegistryStore | None = None  # the store the command worked on
     label: str | None = None  # how the headline names what changed (default: the plugin)
+    # The registrations a history read, newest first; None: no history was read.
+    history: tuple[Registration, ...] | None = None
 
     @property
     def failed(self) -> bool:
@@ -112,14 +116,18 @@ def plugin_id(inputs: Inputs, runner: Runner, *, new_file: bool = False) -> str:
 def commit_message(
     inputs: Inputs, command: Command, target: Target, runner: Runner, **known: str
 ) -> str:
-    """The commit message, its placeholders filled with what the command knows."""
+    """The commit message, its placeholders filled with what the command knows.
+
+    On a runner it ends with a trailer naming the workflow run, so the registry's history says
+    which run made each commit.
+    """
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {
         **placeholder_context(known.get("id", ""), known.get("version", ""), repos),
         "name": known.get("name", known.get("id", "")),
     }
     text = inputs.commit_message or command.message or "Update registry"
-    return substitute(text, context, named("commit-message"))
+    return with_run(substitute(text, context, named("commit-message")), runner.run_url)
 
 
 def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> RunOptions:

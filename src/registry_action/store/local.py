@@ -16,7 +16,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from registry_action.core.escaping import printable
@@ -24,7 +24,9 @@ from registry_action.errors import InputError
 from registry_action.store.interface import (
     ConflictError,
     FileWrite,
+    NoHistoryError,
     RegistryStore,
+    Revision,
     StoredFile,
     VanishedError,
     WriteResult,
@@ -224,6 +226,73 @@ class LocalStore(RegistryStore):
             return datetime.fromisoformat(done.stdout.strip()) if done.returncode == 0 else None
         except ValueError:
             return None
+
+    def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
+        """The commits of the folder's git checkout that changed ``path``, newest first.
+
+        One ``git log`` and one ``git cat-file --batch`` read them all; what the folder holds
+        but was never committed is not history. A folder outside a checkout has none.
+        """
+        self._file(path)  # a path outside the folder is refused before git sees it
+        prefix = self._git("rev-parse", "--show-prefix")
+        if prefix is None:
+            raise NoHistoryError(
+                f"the registry folder {self.root} is not in a git checkout: it keeps no history"
+            )
+        # An empty repository (no commit yet) answers with an error: no history either.
+        log = self._git("log", "-z", "--format=%H%x1f%cI%x1f%B", "--", path) or b""
+        commits = [entry.split(b"\x1f", 2) for entry in log.split(b"\0") if entry.strip()]
+        top = prefix.decode().rstrip("\n")  # the folder's path from the checkout's top
+        names = [f"{sha.decode().strip()}:{top}{path}" for sha, _, _ in commits]
+        contents = self._objects(names)
+        for (sha, date, message), content in zip(commits, contents, strict=True):
+            moment = datetime.fromisoformat(date.decode())
+            yield Revision(
+                sha.decode().strip(),
+                moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+                message.decode("utf-8", "replace"),
+                content,
+            )
+
+    def _git(self, *arguments: str, given: bytes | None = None) -> bytes | None:
+        """What ``git arguments`` prints in the folder, or None when it fails or is missing."""
+        git = shutil.which("git")
+        if git is None:
+            return None
+        try:
+            done = subprocess.run(  # noqa: S603 - an argument list, no shell; paths after "--"
+                [git, "--literal-pathspecs", *arguments],
+                cwd=self.root,
+                input=given,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    def _objects(self, names: list[str]) -> list[bytes | None]:
+        """The blobs ``commit:path`` names, in order; None where the commit has no such file."""
+        if not names:
+            return []
+        output = self._git("cat-file", "--batch", given="".join(f"{n}\n" for n in names).encode())
+        if output is None:
+            raise NoHistoryError(f"git could not read the history of {self.root}")
+        found: list[bytes | None] = []
+        at = 0
+        for _ in names:
+            end = output.index(b"\n", at)
+            header = output[at:end].split()
+            if header[-1] in (b"missing", b"ambiguous"):  # no such file at that commit
+                found.append(None)
+                at = end + 1
+                continue
+            size = int(header[2])
+            content = output[end + 1 : end + 1 + size]
+            found.append(content if header[1] == b"blob" else None)
+            at = end + 1 + size + 1  # the content, then a line break
+        return found
 
 
 def _discard(temporaries: list[str]) -> None:

@@ -9,7 +9,7 @@ never appears in a URL.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -35,6 +35,7 @@ from registry_action.store.github.errors import (
     translate,
     unreachable,
 )
+from registry_action.store.github.history import HistoryReader
 from registry_action.store.github.http import GitHubRetry, waits_of
 from registry_action.store.github.moves import Found, find, moved_notice
 from registry_action.store.github.tree import Moved, TreeReader, last_commit_time
@@ -45,6 +46,7 @@ from registry_action.store.interface import (
     Deadline,
     FileWrite,
     RegistryStore,
+    Revision,
     StoredFile,
     VanishedError,
     WriteResult,
@@ -107,8 +109,10 @@ class GitHubStore(RegistryStore):
         branch: str | None,
         committer: tuple[str, str] | None = None,
         protected_hint: str | None = None,
+        names: tuple[str, str] = ("registry-repository", "registry-branch"),
     ) -> None:
         self._repository_name = repository
+        self._names = names  # the settings that named the repository and branch, for advice
         self._waits = waits_of(client)
         self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
@@ -147,6 +151,7 @@ class GitHubStore(RegistryStore):
                 self._protected_hint,
                 self._waits,
                 contents_write=contents_write,
+                names=self._names,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing, self._waits) from None
@@ -363,6 +368,28 @@ class GitHubStore(RegistryStore):
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
         )
+
+    def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
+        """The commits that changed ``path`` (commits API), each page's files in one query."""
+        given = 0
+        for _ in range(2):
+            repository = self.repository  # looks the repository up again after a move
+            reader = HistoryReader(
+                self._client.requester,
+                self._repo.url,
+                repository,
+                lambda doing, request: self._call(doing, request),
+                (self._blob, self._file),
+            )
+            try:
+                for number, revision in enumerate(reader.revisions(commit or self.branch, path)):
+                    if number >= given:  # after a move, what was given is not given twice
+                        given += 1
+                        yield revision
+                return
+            except Moved:
+                self._found, self._moved = None, True
+        raise self._moved_meanwhile(f"read the history of {path}")
 
 
 def _parent(commit: Commit) -> str | None:

@@ -151,10 +151,12 @@ def translate(
     waits: Waits | None = None,
     *,
     contents_write: bool = False,
+    names: tuple[str, str] = ("registry-repository", "registry-branch"),
 ) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it.
 
     ``contents_write``: the request was a Contents API PUT or DELETE, whose 409 is a conflict.
+    ``names``: the settings that named the repository and the branch, for the advice.
     """
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
@@ -173,10 +175,16 @@ def translate(
             f"could not {doing}: GitHub kept failing ({status} {message or 'server error'})"
             f"{tried}; see https://www.githubstatus.com and re-run"
         )
-    return _refused(exc, repository, branch, doing)
+    return _refused(exc, repository, branch, doing, names)
 
 
-def _refused(exc: GithubException, repository: str, branch: str | None, doing: str) -> Exception:
+def _refused(
+    exc: GithubException,
+    repository: str,
+    branch: str | None,
+    doing: str,
+    names: tuple[str, str],
+) -> Exception:
     """The error for a refusal that no retry can fix: the token, the repository, the branch."""
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
@@ -193,12 +201,12 @@ def _refused(exc: GithubException, repository: str, branch: str | None, doing: s
     if status == 404 and is_missing_ref(exc):
         return GitHubError(
             f"the branch {branch!r} does not exist in {repository}: create it or "
-            f"{advise('registry-branch')} to an existing branch"
+            f"{advise(names[1])} to an existing branch"
         )
     if status == 404:
         return GitHubError(
             f"could not {doing}: {repository} was not found (404), or the token cannot see it; "
-            f"check {setting('registry-repository')} and that the token has access to that "
+            f"check {setting(names[0])} and that the token has access to that "
             "repository"
         )
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
