@@ -26,6 +26,7 @@ from registry_action.settings.spelling import advise, named
 
 if TYPE_CHECKING:
     from registry_action.commands.target import Target
+    from registry_action.core.manifest import PluginSpec
     from registry_action.core.validation import Problem
     from registry_action.engine.history import Registration
     from registry_action.store.interface import PullRequest, RegistryStore
@@ -145,3 +146,17 @@ def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Run
 def publisher(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Publisher:
     """The publish loop over the target's store."""
     return Publisher(target.store, run_options(inputs, target, runner, log))
+
+
+def register_or_propose(
+    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
+) -> tuple[Outcome, PullRequest | None]:
+    """Write the target branch, or, in pull-request mode, propose the manifest."""
+    if target.proposals is None:
+        return publisher(inputs, target, runner, log).register(spec, message), None
+    # Pull-request mode is loaded only by the runs that use it.
+    from registry_action.engine.proposal import Proposer
+
+    options = run_options(inputs, target, runner, log)
+    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
+    return proposal.outcome, proposal.pull_request

@@ -21,18 +21,16 @@ from registry_action.commands.base import (
     Result,
     commit_message,
     plugin_id,
-    publisher,
-    run_options,
+    register_or_propose,
 )
 from registry_action.commands.history import listed_spelling
 from registry_action.commands.target import Target, open_promotion, registry_url_of
 from registry_action.core.documents import load_manifest, manifest_path
 from registry_action.core.manifest import PluginSpec
-from registry_action.engine.outcome import Outcome
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
-from registry_action.store.interface import PullRequest, RegistryStore
+from registry_action.store.interface import RegistryStore
 
 # The fields the program sets on every write; the rest of a manifest is the plugin's own.
 PROGRAM_SET = ("manifestUrl", "lastUpdated")
@@ -58,7 +56,7 @@ def promote(inputs: Inputs, runner: Runner, log: Log) -> Result:
     message = commit_message(
         inputs, COMMAND, destination, runner, id=spec.id, version=spec.version, name=spec.name
     )
-    outcome, pull = _register_or_propose(inputs, destination, runner, spec, message, log)
+    outcome, pull = register_or_propose(inputs, destination, runner, spec, message, log)
     notices = source.store.notices  # the source's repository may have been renamed too
     outcome = replace(outcome, warnings=notices + outcome.warnings) if notices else outcome
     version = (outcome.manifest or {}).get("version", spec.version)
@@ -103,20 +101,6 @@ def copied_spec(manifest: Mapping[str, Any], destination: Target) -> CopiedSpec:
         manifest_url=f"{base}/{manifest_path(manifest['id'])}",
         source=manifest,
     )
-
-
-def _register_or_propose(
-    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
-) -> tuple[Outcome, PullRequest | None]:
-    """Write the destination branch, or, in pull-request mode, propose the manifest."""
-    if target.proposals is None:
-        return publisher(inputs, target, runner, log).register(spec, message), None
-    # Pull-request mode is loaded only by the runs that use it.
-    from registry_action.engine.proposal import Proposer
-
-    options = run_options(inputs, target, runner, log)
-    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
-    return proposal.outcome, proposal.pull_request
 
 
 COMMAND = Command(

@@ -12,8 +12,7 @@ from registry_action.commands.base import (
     Result,
     commit_message,
     plugin_id,
-    publisher,
-    run_options,
+    register_or_propose,
 )
 from registry_action.commands.target import Target, open_target, registry_url_of
 from registry_action.core import strictjson
@@ -68,7 +67,7 @@ def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
         inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
     )
     _health_gate(inputs, target, spec, log)
-    outcome, pull_request = _register_or_propose(inputs, target, runner, spec, message, log)
+    outcome, pull_request = register_or_propose(inputs, target, runner, spec, message, log)
     return _registered(_with_http_warnings(outcome), target, spec, pull_request)
 
 
@@ -114,20 +113,6 @@ def _health_gate(inputs: Inputs, target: Target, spec: PluginSpec, log: Log) -> 
 
     probes = probes_for(render_manifest(spec, now()))
     HealthGate(inputs.health_check_timeout, log=log, deadline=target.deadline).wait(probes)
-
-
-def _register_or_propose(
-    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
-) -> tuple[Outcome, PullRequest | None]:
-    """Write the registry branch, or, in pull-request mode, propose the manifest."""
-    if target.proposals is None:
-        return publisher(inputs, target, runner, log).register(spec, message), None
-    # Pull-request mode is loaded only by the runs that use it.
-    from registry_action.engine.proposal import Proposer
-
-    options = run_options(inputs, target, runner, log)
-    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
-    return proposal.outcome, proposal.pull_request
 
 
 def _with_http_warnings(outcome: Outcome) -> Outcome:
