@@ -14,12 +14,12 @@ from registry_action.commands.target import (
     registry_url_of,
 )
 from registry_action.core.documents import REGISTRY_PATH
-from registry_action.core.validation import find_problems
+from registry_action.core.validation import Problem, find_problems
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.reading import read_registry
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
-from registry_action.store.interface import RegistryStore
+from registry_action.store.interface import Deadline, RegistryStore
 from registry_action.store.local import LocalStore
 
 
@@ -37,15 +37,20 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     if folder is not None:
         store: RegistryStore = LocalStore(folder, create=False)
         where, registry_url, base = str(folder), None, folder_base_url(inputs, runner)
+        deadline = Deadline(inputs.timeout)
     else:
         target = open_target(inputs, runner, log)
         store, where = target.store, target.store.description
-        registry_url, base = registry_url_of(target), target.base_url
+        registry_url, base, deadline = registry_url_of(target), target.base_url, target.deadline
     index, manifests = read_registry(store)
     prefix = _annotation_prefix(folder, runner.workspace)
     found = find_problems(index, manifests, base_url=base)
-    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in found)
     log(f"Checked {REGISTRY_PATH} and {len(manifests)} manifest(s) in {where}")
+    if inputs.live:
+        from registry_action.engine.live import live_problems  # only live runs fetch
+
+        found = sorted(found + live_problems(index, manifests, deadline, log), key=_order)
+    problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in found)
     return Result(
         Outcome(plugin_id=""),
         COMMAND.name,
@@ -55,6 +60,11 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
         problems=problems,
         store=store,
     )
+
+
+def _order(problem: Problem) -> tuple[bool, str, int]:
+    """The index first, then each file by its lines, as the checks order them."""
+    return (problem.path != REGISTRY_PATH, problem.path, problem.line or 0)
 
 
 def _annotation_prefix(folder: Path | None, workspace: Path) -> str:
@@ -72,6 +82,6 @@ COMMAND = Command(
     "validate",
     "check the registry and every manifest, reporting every problem",
     validate,
-    takes=REGISTRY_INPUTS,
+    takes=REGISTRY_INPUTS | {"live"},
     done="checked",
 )
