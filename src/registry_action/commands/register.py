@@ -212,6 +212,7 @@ COMMAND = Command(
         "health_check",
         "health_check_timeout",
         "integrity",
+        "manifest_urls",
     },
     message="Update plugin: {id}",
     done="registered",

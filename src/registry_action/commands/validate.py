@@ -15,6 +15,7 @@ from registry_action.commands.target import (
 )
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.core.validation import Problem, find_problems
+from registry_action.engine.freshness import commit_problems
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.reading import read_registry
 from registry_action.settings.inputs import Inputs
@@ -35,7 +36,7 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
         folder = runner.workspace  # the workflow's checkout, such as a pull request's head
     base: str | None
     if folder is not None:
-        store: RegistryStore = LocalStore(folder, create=False)
+        store: RegistryStore = _folder_store(folder)
         where, registry_url, base = str(folder), None, folder_base_url(inputs, runner)
         deadline = Deadline(inputs.timeout)
     else:
@@ -46,10 +47,13 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     prefix = _annotation_prefix(folder, runner.workspace)
     found = find_problems(index, manifests, base_url=base)
     log(f"Checked {REGISTRY_PATH} and {len(manifests)} manifest(s) in {where}")
+    required = inputs.manifest_urls == "commit"
+    found += commit_problems(store, index, manifests, required=required)
     if inputs.live:
         from registry_action.engine.live import live_problems  # only live runs fetch
 
-        found = sorted(found + live_problems(index, manifests, deadline, log), key=_order)
+        found += live_problems(index, manifests, deadline, log)
+    found = sorted(found, key=_order)
     problems = tuple(replace(p, path=f"{prefix}{p.path}") for p in found)
     return Result(
         Outcome(plugin_id=""),
@@ -60,6 +64,13 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
         problems=problems,
         store=store,
     )
+
+
+def _folder_store(folder: Path) -> RegistryStore:
+    """A registry folder; read through git in a checkout, so that commits can be checked."""
+    from registry_action.store.gitfolder import GitFolder, git_checkout  # only folders use git
+
+    return GitFolder(folder) if git_checkout(folder) else LocalStore(folder, create=False)
 
 
 def _order(problem: Problem) -> tuple[bool, str, int]:
@@ -82,6 +93,6 @@ COMMAND = Command(
     "validate",
     "check the registry and every manifest, reporting every problem",
     validate,
-    takes=REGISTRY_INPUTS | {"live"},
+    takes=REGISTRY_INPUTS | {"live", "manifest_urls"},
     done="checked",
 )

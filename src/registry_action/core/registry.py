@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from registry_action.core.commit_urls import named_commit
+from registry_action.core.documents import manifest_path
 from registry_action.core.manifest import PluginSpec
 from registry_action.core.models import (
     UNEXPANDED_DATE,
@@ -92,7 +94,12 @@ def as_listed(spec: PluginSpec, registry: Mapping[str, Any]) -> PluginSpec:
     listed = find_entry(registry, spec.id)
     if listed is None or listed["id"] == spec.id:
         return spec
-    return respelled(spec, listed["id"], listed["manifestUrl"])
+    url = listed["manifestUrl"]
+    # An entry that names a commit of the file: the manifest's own URL stays the branch's.
+    branch_url = spec.manifest_url.removesuffix(manifest_path(spec.id)) + manifest_path(
+        listed["id"]
+    )
+    return respelled(spec, listed["id"], branch_url if named_commit(url, branch_url) else url)
 
 
 def respelled(spec: PluginSpec, plugin_id: str, manifest_url: str) -> PluginSpec:
