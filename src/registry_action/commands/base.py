@@ -123,6 +123,7 @@ def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Run
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
         commit_urls=target.commit_urls,
+        maps=inputs.map_kinds,
         log=log,
     )
 

@@ -213,6 +213,7 @@ COMMAND = Command(
         "health_check_timeout",
         "integrity",
         "manifest_urls",
+        "maps",
     },
     message="Update plugin: {id}",
     done="registered",

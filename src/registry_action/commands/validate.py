@@ -14,12 +14,14 @@ from registry_action.commands.target import (
     registry_url_of,
 )
 from registry_action.core.documents import REGISTRY_PATH
+from registry_action.core.maps import map_path, map_problems
 from registry_action.core.validation import Problem, find_problems
 from registry_action.engine.freshness import commit_problems
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.reading import read_registry
 from registry_action.settings.inputs import Inputs
 from registry_action.settings.runner import Runner
+from registry_action.settings.spelling import advise, setting
 from registry_action.store.interface import Deadline, RegistryStore
 from registry_action.store.local import LocalStore
 
@@ -49,6 +51,8 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
     log(f"Checked {REGISTRY_PATH} and {len(manifests)} manifest(s) in {where}")
     required = inputs.manifest_urls == "commit"
     found += commit_problems(store, index, manifests, required=required)
+    if inputs.map_kinds:
+        found += _map_problems(inputs, store, index, manifests)
     if inputs.live:
         from registry_action.engine.live import live_problems  # only live runs fetch
 
@@ -64,6 +68,16 @@ def validate(inputs: Inputs, runner: Runner, log: Log) -> Result:
         problems=problems,
         store=store,
     )
+
+
+def _map_problems(
+    inputs: Inputs, store: RegistryStore, index: bytes | None, manifests: dict[str, bytes]
+) -> list[Problem]:
+    """The maps the `maps` input names, each held to the index and the manifests."""
+    stored = {map_path(kind): store.read(map_path(kind)) for kind in inputs.map_kinds}
+    maps = {path: found.content if found else None for path, found in stored.items()}
+    advice = f"{advise('command', 'reindex')} with {setting('maps', inputs.maps)} to write it"
+    return map_problems(index, manifests, maps, inputs.map_kinds, advice)
 
 
 def _folder_store(folder: Path) -> RegistryStore:
@@ -93,6 +107,6 @@ COMMAND = Command(
     "validate",
     "check the registry and every manifest, reporting every problem",
     validate,
-    takes=REGISTRY_INPUTS | {"live", "manifest_urls"},
+    takes=REGISTRY_INPUTS | {"live", "manifest_urls", "maps"},
     done="checked",
 )

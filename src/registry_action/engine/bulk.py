@@ -19,7 +19,9 @@ from registry_action.core.documents import (
     REGISTRY_PATH,
     load_registry,
 )
+from registry_action.core.maps import build_maps
 from registry_action.core.strictjson import dumps
+from registry_action.engine.maps import map_writes, read_maps
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.pinning import (
     UNKNOWN_COMMIT,
@@ -100,18 +102,22 @@ def reindex_once(
     plan = conversion(index, contents, options.clock(), store.last_changed)
     stored = {**files, REGISTRY_PATH: index_file}
     manifests = _changes(plan.manifests, stored)
-    if urls is None:
-        tail = _changes({REGISTRY_PATH: plan.index} if plan.index else {}, stored)
-        _write(store, options, manifests, tail, head, message, state)
-    else:
+    maps = read_maps(store, options.maps, head)  # as of the head the rest was read at
+    final = plan.index
+    if urls is not None:
         listed = plan.index or index or {}
         kept = [path for path in listed_paths(listed) if path not in plan.manifests]
         commits = known_commits(store, kept, head)  # before any write: it may refuse
         head = _write(store, options, manifests, [], head, message, state)
+        manifests = []
         commits |= {path: _commit_of(path, state, options) for path in plan.manifests}
         final = pinned_index(listed, read, commits, urls, options.clock())
-        tail = _changes({REGISTRY_PATH: final} if final else {}, stored)
-        _write(store, options, [], tail, head, message, state)
+    tail = _changes({REGISTRY_PATH: final} if final else {}, stored)
+    if options.maps:
+        documents = {**readable(files), **plan.manifests}
+        drawn = build_maps(final or index or {"plugins": []}, documents, options.maps)
+        tail = map_writes(drawn, maps) + tail  # the index last, as in every write
+    _write(store, options, manifests, tail, head, message, state)
     return Outcome(
         plugin_id="",
         changes=tuple(state.changes.values()),

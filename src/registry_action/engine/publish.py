@@ -25,6 +25,7 @@ from typing import Any
 
 from registry_action.core.documents import (
     REGISTRY_PATH,
+    load_registry,
     manifest_path,
     prepare_validators,
 )
@@ -32,12 +33,14 @@ from registry_action.core.manifest import PluginSpec, render_manifest, same_cont
 from registry_action.core.registry import (
     as_listed,
     find_entry,
+    new_registry,
     registered_id,
     remove,
     upsert,
 )
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
+from registry_action.engine.maps import commit_index_and_maps
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.pinning import UNKNOWN_COMMIT, agrees_at_commit, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
@@ -126,7 +129,8 @@ class Publisher:
             manifest = current  # kept as stored, not re-stamped
             state.target_commit = commit
             entry = entry_at(manifest, self.options.commit_urls, commit)
-            if upsert(index, entry, now) is None and not state.commits:
+            # With maps, the maps may still need writing: the index step looks.
+            if upsert(index, entry, now) is None and not state.commits and not self.options.maps:
                 return self._outcome(spec.id, state, attempt, manifest)
         else:
             self._write(manifest_file, path, manifest, message, state)
@@ -141,6 +145,8 @@ class Publisher:
 
     def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
         """Make the index entry agree with ``state.target`` (its manifest, or none)."""
+        if self.options.maps:
+            return self._agree_index_and_maps(plugin_id, message, state)
         index_file, index = state.read_registry(self.options.clock)
         # Both files of one registration carry the same time.
         now, state.stamp = state.stamp or self.options.clock(), None
@@ -152,6 +158,21 @@ class Publisher:
             self._write(index_file, REGISTRY_PATH, updated, message, state)
         else:
             state.unwritten = index_file
+
+    def _agree_index_and_maps(self, plugin_id: str, message: str, state: RunState) -> None:
+        """As _agree_index, with the maps: all read exactly at the head, committed together."""
+        head = self.store.head()
+        index_file = self.store.read_at(REGISTRY_PATH, head)
+        clock = self.options.clock
+        index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
+        index = index if index is not None else new_registry(clock())
+        now, state.stamp = state.stamp or clock(), None
+        if state.target is None:
+            updated = remove(index, plugin_id, now)
+        else:
+            updated = upsert(index, self._entry(plugin_id, index, state), now)
+        read = (index_file, index)
+        commit_index_and_maps(self.store, self.options, state, head, read, updated, message)
 
     def _commit_of(
         self, path: str, manifest: dict[str, Any], listed: dict[str, Any] | None

@@ -49,6 +49,8 @@ class RunOptions:
     allow_downgrade: bool = False
     # With `manifest-urls: commit`: how index entries name the commit that wrote a manifest.
     commit_urls: CommitUrls | None = None
+    # The maps for other hosts written with the index (`maps`), in the order they are written.
+    maps: tuple[str, ...] = ()
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
