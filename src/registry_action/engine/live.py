@@ -10,11 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from registry_action.core.documents import REGISTRY_PATH, manifest_path
+from registry_action.core.documents import (
+    REGISTRY_PATH,
+    load_registry,
+    manifest_path,
+    replaceable_manifest,
+)
 from registry_action.core.escaping import printable
-from registry_action.core.validation import Checked, Problem, check_file, manifest_problems_of
+from registry_action.core.validation import Problem, manifest_problems_of
 from registry_action.engine.remote import Fetched, fetch_all, fetch_within, matches, sri
+from registry_action.errors import DamagedFileError
 from registry_action.settings.spelling import setting
 from registry_action.store.interface import Deadline
 
@@ -25,29 +32,38 @@ Fetcher = Callable[[str, Deadline], Fetched]
 class _Listed:
     """A listed plugin's valid manifest: where its remote entry is, and its recorded hash."""
 
-    checked: Checked
+    path: str
+    content: bytes
     remote_entry: str
     integrity: str | None
+
+    def line(self, *at: str) -> int | None:
+        """The line of a value, looked up only for a manifest with a problem."""
+        return manifest_problems_of(self.path, self.content)[0].line(*at)
 
 
 def listed_remote_entries(index: bytes | None, manifests: Mapping[str, bytes]) -> list[_Listed]:
     """The remote entries of the valid manifests ``registry.json`` lists, in its order."""
-    if index is None:
-        return []
-    checked_index, _ = check_file(REGISTRY_PATH, index, "registry")
-    document = checked_index.document
-    plugins = document.get("plugins") if isinstance(document, dict) else None
+    document = replaceable_registry(index)
     found: list[_Listed] = []
-    for entry in plugins if isinstance(plugins, list) else []:
-        plugin_id = entry.get("id") if isinstance(entry, dict) else None
-        content = manifests.get(manifest_path(plugin_id)) if isinstance(plugin_id, str) else None
-        if content is None:
-            continue  # validate reports the entry without its manifest
-        checked, _ = manifest_problems_of(manifest_path(str(plugin_id)), content)
-        if checked.valid:
-            ui = checked.document["ui"]
-            found.append(_Listed(checked, ui["remoteEntry"], ui.get("integrity")))
+    for entry in document.get("plugins", []) if document else []:
+        path = manifest_path(str(entry["id"]))
+        content = manifests.get(path)
+        manifest = replaceable_manifest(path, content)[0] if content is not None else None
+        if content is not None and manifest is not None and manifest["id"] == entry["id"]:
+            ui = manifest["ui"]
+            found.append(_Listed(path, content, ui["remoteEntry"], ui.get("integrity")))
     return found
+
+
+def replaceable_registry(index: bytes | None) -> dict[str, Any] | None:
+    """The index, when it is valid (validate reports it otherwise)."""
+    if index is None:
+        return None
+    try:
+        return load_registry(REGISTRY_PATH, index)
+    except DamagedFileError:
+        return None
 
 
 def live_problems(
@@ -72,20 +88,20 @@ def live_problems(
 
 
 def _problem(plugin: _Listed, fetched: Fetched) -> Problem | None:
-    checked, url = plugin.checked, printable(plugin.remote_entry)
+    url = printable(plugin.remote_entry)
     if fetched.late:
         return Problem(
             "error",
-            checked.path,
-            checked.line("ui", "remoteEntry"),
+            plugin.path,
+            plugin.line("ui", "remoteEntry"),
             f"the remote entry {url} was not checked: the run's deadline passed first; raise "
             f"{setting('timeout')}",
         )
     if fetched.body is None:
         return Problem(
             "error",
-            checked.path,
-            checked.line("ui", "remoteEntry"),
+            plugin.path,
+            plugin.line("ui", "remoteEntry"),
             f"the remote entry {url} {fetched.reason}: dashboards cannot load this plugin; "
             "deploy it again, or unregister the plugin",
         )
@@ -94,8 +110,8 @@ def _problem(plugin: _Listed, fetched: Fetched) -> Problem | None:
     algorithm = plugin.integrity.partition("-")[0]
     return Problem(
         "error",
-        checked.path,
-        checked.line("ui", "integrity"),
+        plugin.path,
+        plugin.line("ui", "integrity"),
         f"the remote entry {url} no longer matches its ui.integrity {plugin.integrity} (it now "
         f"hashes to {sri(fetched.body, algorithm)}): it was redeployed without registering, so "
         "dashboards refuse to load it; register the plugin again",

@@ -11,6 +11,7 @@ bytes cannot hold the run past it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http.client
 import socket
@@ -125,9 +126,15 @@ class _HttpHandler(urllib.request.HTTPHandler):
         return self.do_open(connection, req)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Loading the system's certificates takes tens of milliseconds: once per run, not per fetch.
+    return ssl.create_default_context()
+
+
 class _HttpsHandler(urllib.request.HTTPSHandler):
     def __init__(self, budget: _Budget) -> None:
-        super().__init__(context=ssl.create_default_context())
+        super().__init__(context=_tls())
         self.budget = budget
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
