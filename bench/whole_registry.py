@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import requests  # noqa: E402
 
 from fake_github import FakeGitHub  # noqa: E402
-from harness import REGISTRY, WRITE_TOKEN, docker_env, run_action, start_fake  # noqa: E402
+from harness import REGISTRY, WRITE_TOKEN, docker_env, run_process, start_fake  # noqa: E402
 from registry_action.store.github.contents import GitHubStore, make_client  # noqa: E402
 from registry_action.store.interface import Deadline  # noqa: E402
 from registry_files import manifest, registry_files  # noqa: E402
@@ -81,7 +81,7 @@ def timed(fake: FakeGitHub, action: Callable[[], object]) -> tuple[object, str, 
 
 def run_command(fake: FakeGitHub, name: str) -> int:
     with tempfile.TemporaryDirectory() as workdir:
-        run = run_action(docker_env(fake, Path(workdir), COMMAND=name))
+        run = run_process(docker_env(fake, Path(workdir), COMMAND=name))
     assert run.status == 0, run.stdout + run.stderr
     return run.status
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fake_github import FakeGitHub
-from harness import REGISTRY, WRITE_TOKEN, Action, new_fake, start_fake
+from harness import Action, docker_env, new_fake, start_fake
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests first: they mostly wait, and none should be the last one running."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
@@ -31,30 +35,21 @@ def fake() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def action(github: FakeGitHub, tmp_path: Path) -> Action:
-    """The action as a plugin repository ``acme/Calendar2`` runs it against the fake."""
+    """The action as a plugin repository ``acme/Calendar2`` runs it against the fake.
+
+    The workflow names the fake as `api-url` and leaves the other inputs empty, as the runner
+    passes them; conflicts wait the shipped backoff.
+    """
     workspace, files = tmp_path / "workspace", tmp_path / "file_commands"
-    workspace.mkdir()
     files.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
+    inputs = {"API-URL": github.api_url, "COMMAND": "", "REGISTRY-BRANCH": "", "PLUGIN-ID": ""}
+    env = docker_env(github, workspace, files, **inputs, **{"DRY-RUN": "false"})
+    env |= {
         "HOME": str(tmp_path),
-        "GITHUB_ACTIONS": "true",
         "CI": "true",
         "GITHUB_REPOSITORY": "acme/Calendar2",
-        "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_API_URL": "https://api.github.com",
         "GITHUB_REF": "refs/heads/main",
-        "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_OUTPUT": str(files / "output"),
-        "GITHUB_STEP_SUMMARY": str(files / "summary"),
-        "INPUT_TOKEN": WRITE_TOKEN,
-        "INPUT_REGISTRY-REPOSITORY": REGISTRY,
-        "INPUT_API-URL": github.api_url,
-        "INPUT_COMMAND": "",
-        "INPUT_REGISTRY-BRANCH": "",
-        "INPUT_PLUGIN-ID": "",
-        "INPUT_DRY-RUN": "false",
-        # Transport retries keep their count, with shorter waits between them.
-        "REGISTRY_ACTION_TRANSPORT_BACKOFF": "0.01",
     }
+    del env["REGISTRY_ACTION_RETRY_BASE_DELAY"]
     return Action(workspace, files, env)

@@ -1,13 +1,23 @@
-"""Run the installed console script on a local registry folder, as a terminal user does."""
+"""Run the console script on a terminal, as a user does: mostly on a local registry folder."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from harness import Run, console_script, parse_outputs
+from harness import Run, run, run_process
+
+
+def terminal(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, process: bool = False
+) -> Run:
+    """``registry-action args`` as typed in ``cwd``: only PATH, HOME and ``env`` are set.
+
+    With ``process`` it is the installed script in a process of its own.
+    """
+    full = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **(env or {})}
+    return run_process(full, args, cwd) if process else run(args, full, cwd)
 
 
 def run_console(args: Sequence[str], env: Mapping[str, str], tmp: Path) -> Run:
@@ -19,18 +29,7 @@ def run_console(args: Sequence[str], env: Mapping[str, str], tmp: Path) -> Run:
     full = {"PATH": os.environ.get("PATH", ""), **env}
     full.setdefault("GITHUB_OUTPUT", str(output))
     full.setdefault("GITHUB_STEP_SUMMARY", str(summary))
-    done = subprocess.run(
-        [console_script(), *args],
-        env=full,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-    outputs = parse_outputs(output.read_text())
-    return Run(done.returncode, done.stdout, done.stderr, outputs, summary.read_text())
+    return run(args, full, cwd=tmp)
 
 
 def seed(folder: Path, files: Mapping[str, bytes]) -> None:

@@ -83,7 +83,7 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
         return 2
     except RegistryActionError as exc:
         if debug:
-            traceback.print_exc()
+            _traceback(reporter)
         reporter.error(exc.message, title=exc.title)
         _summarise_failure(exc, env, reporter)
         return 1
@@ -92,7 +92,7 @@ def _guarded(arguments: list[str], env: Mapping[str, str], reporter: Reporter) -
         return 130
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _traceback(reporter)
         reporter.error(
             f"unexpected error: {type(exc).__name__}: {exc} (set RUNNER_DEBUG=1 for a traceback)",
             title="Unexpected error",
@@ -110,6 +110,16 @@ def _shown_as(args: argparse.Namespace | None, reporter: Reporter) -> TextIO | N
     # stdout holds the one JSON document; every message goes to stderr.
     document, reporter.out = reporter.out, reporter.err
     return document
+
+
+def _traceback(reporter: Reporter) -> None:
+    """The traceback of the error being handled, on stderr, scrubbed as every message is.
+
+    It quotes what servers answered (a 401's body can echo the token) and, on a runner, is read
+    for workflow commands like any other line: it goes out as the reporter's messages do.
+    """
+    text = reporter.scrub(traceback.format_exc()).rstrip("\n")
+    Reporter(reporter.in_actions, out=reporter.err, secrets=reporter.secrets).info(text)
 
 
 def _summarise_failure(
@@ -218,6 +228,8 @@ def _json_result(result: Result) -> str:
             "pull-request-number": pull.number if pull else None,
         }
     )
+    if result.history is not None:
+        document["history"] = [registration.as_output() for registration in result.history]
     if result.problems is not None:
         document["problems"] = [
             {"severity": p.severity, "file": p.path, "line": p.line, "message": p.message}

@@ -92,7 +92,10 @@ def _default_text(field: str, command: Command) -> str:
     """`` (default: ...)`` for the help, or nothing when the flag has no default to show."""
     if field == "commit_message":
         return f" (default: {command.message})"
-    default, shown = Inputs.model_fields[field].default, dict(declared())[field].shown
+    use = dict(declared())[field]
+    if "(default: " in dict(use.helps).get(command.name, ""):
+        return ""  # the command's own help for the flag says its own default
+    default, shown = Inputs.model_fields[field].default, use.shown
     if default is None and shown in (None, "required"):
         return ""
     return f" (default: {shown_default(field).replace('`', '')})"

@@ -12,7 +12,9 @@ import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from recordings import GRAPHQL_SCHEMA, require
-from registry_action.store.github.history import PATHS_PER_QUERY
+from registry_action.store.github.commit_times import PATHS_PER_QUERY
+from registry_action.store.github.commit_times import query_for as commit_times_query
+from registry_action.store.github.history import PER_PAGE
 from registry_action.store.github.history import query_for as history_query
 from registry_action.store.github.texts import TEXTS_PER_QUERY, query_for
 
@@ -43,5 +45,10 @@ def test_the_check_refuses_a_field_github_does_not_have() -> None:
 
 
 @pytest.mark.parametrize("count", [1, 2, PATHS_PER_QUERY])
+def test_the_commit_time_queries_are_ones_github_answers(count: int) -> None:
+    assert problems(commit_times_query(count)) == []
+
+
+@pytest.mark.parametrize("count", [1, 2, PER_PAGE])
 def test_the_history_queries_are_ones_github_answers(count: int) -> None:
     assert problems(history_query(count)) == []

@@ -1,24 +1,28 @@
-"""The PyGithub and urllib3 internals store/github/http.py relies on, on the installed versions.
+"""The library internals store/github/http.py and engine/health.py rely on, installed versions.
 
 An upgrade that renames one of them would not fail loudly: a setattr would create an unused
-attribute, a getattr would find nothing, and runs would lose connection reuse or the body
-deadline without a word. These checks fail instead, naming what moved.
+attribute, a getattr would find nothing, and runs would lose connection reuse or the deadline
+of each request without a word. These checks fail instead, naming what moved.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 from collections.abc import Iterator
 
 import pytest
+import requests
 from github import Github, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import HTTPResponse
 
 from registry_action.store.github import http as github_http
 from registry_action.store.github.contents import make_client
-from registry_action.store.github.http import DeadlineAdapter, GitHubRetry, Waits, waits_of
+from registry_action.store.github.http import DeadlineAdapter, GitHubRetry, waits_of
+from registry_action.store.github.waits import Waits
 from registry_action.store.interface import Deadline
 
 
@@ -72,18 +76,38 @@ def test_the_client_hands_its_retry_back(client: Github) -> None:
     assert client.requester.kwargs["retry"].waits is waits
 
 
-def test_the_body_deadline_reaches_the_socket_through_urllib3s_response() -> None:
-    assert isinstance(HTTPResponse.connection, property)
+def test_each_try_goes_through_the_watched_connections() -> None:
+    adapter = DeadlineAdapter()
+    for url in ("http://127.0.0.1:9/", "https://127.0.0.1:9/"):
+        pool = adapter.poolmanager.connection_from_url(url)
+        assert pool.ConnectionCls is github_http._POOLS[url.split(":")[0]].ConnectionCls
+    # A pool makes its connections from ConnectionCls, and each try calls connect and request.
+    assert "ConnectionCls" in names_read(HTTPConnectionPool._new_conn)
+    assert "request" in names_read(HTTPConnectionPool._make_request)
     assert http.client.HTTPConnection("127.0.0.1").sock is None  # the attribute, before connecting
 
 
-def test_githubretry_adds_403_carries_its_settings_and_reads_bodies() -> None:
+def test_a_body_read_here_is_what_requests_returns() -> None:
+    response = requests.Response()
+    response.raw = io.BytesIO(b"abc")
+    body = b"".join(response.iter_content(2))
+    response._content = body
+    assert response.content == b"abc"
+    assert isinstance(HTTPResponse.connection, property)
+
+
+def test_the_health_gate_sees_every_socket_http_client_opens() -> None:
+    # engine/health.py wraps this to cut a fetch's sockets when its time is up.
+    assert callable(http.client.HTTPConnection("127.0.0.1")._create_connection)
+    assert "_create_connection" in names_read(http.client.HTTPConnection.connect)
+
+
+def test_githubretry_adds_403_and_carries_its_settings() -> None:
     waits = Waits(Deadline(60))
     retry = GitHubRetry(waits, secondary_rate_wait=5).new().new()
     assert isinstance(retry, GithubRetry) and retry.waits is waits
     assert retry.secondary_rate_wait == 5
     assert sorted(s for s in retry.status_forcelist if s < 500) == [403, 429]
-    assert isinstance(GithubRetry.__dict__["get_content"], staticmethod)
 
 
 def test_pygithub_tells_githubs_rate_limit_texts_apart() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -10,17 +9,18 @@ import pytest
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from harness import terminal
+from console import terminal
+from harness import Run
 from registry_action.store.github.errors import why_unreachable
 
 
-def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, **env: str) -> Run:
     return terminal(*args, cwd=cwd, env=env)
 
 
 def test_bare_command_on_a_terminal_prints_usage(tmp_path: Path) -> None:
     done = cli(cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.status == 2
     assert done.stdout == "usage: registry-action [-h] [--version] COMMAND ...\n"
     assert done.stderr == (
         "error: no command given: run `registry-action register --help` (or another command), "
@@ -30,22 +30,22 @@ def test_bare_command_on_a_terminal_prints_usage(tmp_path: Path) -> None:
 
 def test_an_unknown_flag_is_one_line_with_the_way_to_help(tmp_path: Path) -> None:
     done = cli("register", "--bogus", "x", cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.status, done.stdout) == (2, "")
     assert done.stderr == ("error: unknown flag --bogus; see `registry-action register --help`\n")
 
 
 def test_an_unknown_command_is_one_line(tmp_path: Path) -> None:
     done = cli("publish", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.status == 2
     assert done.stderr == (
         "error: unknown command 'publish' (choose from register, unregister, validate, "
-        "reindex); see `registry-action --help`\n"
+        "reindex, history, rollback, promote); see `registry-action --help`\n"
     )
 
 
 def test_a_flag_without_its_value_is_one_line(tmp_path: Path) -> None:
     done = cli("register", "--plugin-id", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.status == 2
     assert done.stderr == (
         "error: argument --plugin-id: expected one argument; "
         "see `registry-action register --help`\n"
@@ -56,22 +56,22 @@ def test_a_flag_of_another_command_is_refused(tmp_path: Path) -> None:
     done = cli(
         "unregister", "--registry-dir", "r", "--plugin-id", "a", "--version", "1.2", cwd=tmp_path
     )
-    assert done.returncode == 2
+    assert done.status == 2
     assert done.stderr == (
-        "error: `registry-action unregister` does not take --version (only register does); "
-        "see `registry-action unregister --help`\n"
+        "error: `registry-action unregister` does not take --version (only register, rollback "
+        "do); see `registry-action unregister --help`\n"
     )
     done = cli("validate", "--registry-dir", "r", "--plugin-id", "Bad_ID", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.status == 2
     assert done.stderr == (
         "error: `registry-action validate` does not take --plugin-id (only register, "
-        "unregister do); see `registry-action validate --help`\n"
+        "unregister, history, rollback, promote do); see `registry-action validate --help`\n"
     )
 
 
 def test_validate_help_lists_only_what_validate_uses(tmp_path: Path) -> None:
     done = cli("validate", "--help", cwd=tmp_path)
-    assert done.returncode == 0
+    assert done.status == 0
     flags = {word.rstrip(",") for word in done.stdout.split() if word.startswith("--")}
     assert flags == {
         "--help",
@@ -95,20 +95,20 @@ def test_validate_help_lists_only_what_validate_uses(tmp_path: Path) -> None:
 def test_reindex_of_a_folder_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     for command in ("reindex", "validate"):
         done = cli(command, "--registry-dir", "regsitry", cwd=tmp_path)
-        assert done.returncode == 1
+        assert done.status == 1
         assert done.stderr == "error: the registry folder regsitry does not exist\n"
     assert not (tmp_path / "regsitry").exists()
 
 
 def test_a_bad_tuning_variable_is_one_line(tmp_path: Path) -> None:
     done = cli(cwd=tmp_path, INPUT_COMMAND="bogus", REGISTRY_ACTION_RETRY_BASE_DELAY="abc")
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr == (
         "error: input `command` must be one of register, unregister, validate, reindex, "
-        "not 'bogus'\n"
+        "history, rollback, promote, not 'bogus'\n"
     )
     done = cli(cwd=tmp_path, INPUT_COMMAND="validate", REGISTRY_ACTION_RETRY_BASE_DELAY="abc")
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr == (
         "error: REGISTRY_ACTION_RETRY_BASE_DELAY must be a valid number, unable to parse "
         "string as a number, not 'abc'\n"
@@ -130,7 +130,7 @@ def test_a_refused_connection_fails_at_once_in_one_line(tmp_path: Path) -> None:
         cwd=tmp_path,
         GITHUB_TOKEN="ghs_NotARealToken0123456789",
     )
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr == (
         "error: could not read the repository in org/plugin-registry: the connection to "
         "127.0.0.1:9 was refused (nothing listens there); check `--api-url` and the network, "

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from console import terminal as cli
 from harness import console_script
-from harness import terminal as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ REGISTER = (
 
 def test_register_into_a_folder_then_rerun(tmp_path: Path) -> None:
     first = cli(*REGISTER, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    assert first.status == 0, first.stderr
     assert first.stdout.strip() == (
         "calendar 1.4.2 registered in registry (plugins/calendar.json, registry.json)"
     )
@@ -43,14 +43,14 @@ def test_register_into_a_folder_then_rerun(tmp_path: Path) -> None:
     )
     before = {p: p.read_bytes() for p in (tmp_path / "registry").rglob("*.json")}
     again = cli(*REGISTER, cwd=tmp_path)
-    assert again.returncode == 0
+    assert again.status == 0
     assert "already up to date" in again.stdout
     assert {p: p.read_bytes() for p in (tmp_path / "registry").rglob("*.json")} == before
 
 
 def test_bad_input_on_a_terminal_is_one_plain_line(tmp_path: Path) -> None:
-    done = cli(*REGISTER[:-4], "--version", "1.2", cwd=tmp_path)
-    assert done.returncode == 1
+    done = cli(*REGISTER[:-4], "--version", "1.2", cwd=tmp_path, process=True)
+    assert done.status == 1
     assert done.stdout == ""
     assert done.stderr == (
         "error: `--version` '1.2' is not a semantic version (MAJOR.MINOR.PATCH such as "
@@ -64,7 +64,7 @@ def test_a_damaged_registry_is_reported_and_kept(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "registry.json").write_text('{"version": "1.0.0", "plugins": [}\n')
     done = cli(*REGISTER, cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr.startswith(
         "error: registry.json is not valid JSON: Expecting value at line 1"
     )
@@ -74,9 +74,9 @@ def test_a_damaged_registry_is_reported_and_kept(tmp_path: Path) -> None:
 
 def test_help_and_version(tmp_path: Path) -> None:
     version = cli("--version", cwd=tmp_path)
-    assert version.returncode == 0 and version.stdout.startswith("registry-action ")
+    assert version.status == 0 and version.stdout.startswith("registry-action ")
     helped = cli("register", "--help", cwd=tmp_path)
-    assert helped.returncode == 0
+    assert helped.status == 0
     for flag in ("--registry-dir", "--plugin-id", "--version", "--dry-run", "--manifest-template"):
         assert flag in helped.stdout
 
@@ -88,8 +88,8 @@ def test_no_arguments_reads_the_environment_like_the_container(tmp_path: Path) -
         "INPUT_TOKEN": "",
         "INPUT_REGISTRY-REPOSITORY": "",
     }
-    done = cli(cwd=tmp_path, env=env)
-    assert done.returncode == 1
+    done = cli(cwd=tmp_path, env=env, process=True)
+    assert done.status == 1
     assert done.stderr == (
         "error: input `registry-repository` is required (owner/name of the registry)\n"
     )
@@ -158,7 +158,7 @@ def test_a_register_that_fails_before_writing_leaves_no_folder(tmp_path: Path) -
         "1.4.2",
         cwd=tmp_path,
     )  # no repository: no manifest URL, found after opening
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr == (
         "error: `--manifest-base-url` (or `--registry-repository`) is required to compute the "
         "manifest URL of a local registry\n"

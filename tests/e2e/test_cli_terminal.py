@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from console import terminal
 from fake_github import FakeGitHub, faults
-from harness import REGISTRY, WRITE_TOKEN, terminal
+from harness import REGISTRY, WRITE_TOKEN
 
 WRONG = "ghs_WrongToken0123456789abcdefABCDEFG"
 FOLDER = ("--registry-dir", "registry", "--plugin-id", "calendar", "--version", "1.4.2")
@@ -40,7 +41,7 @@ def test_a_flag_is_never_guessed_from_its_beginning(
     tmp_path: Path, typed: tuple[str, ...], said: str
 ) -> None:
     done = cli(*REGISTER, *typed, cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (2, "", usage(said))
+    assert (done.status, done.stdout, done.stderr) == (2, "", usage(said))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -51,7 +52,7 @@ def test_a_token_on_the_command_line_is_refused_and_never_echoed(
     tmp_path: Path, typed: tuple[str, ...]
 ) -> None:
     done = cli("register", *ON_GITHUB, *typed, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.status, done.stdout) == (2, "")
     assert done.stderr == usage(
         "`registry-action register` takes no token on the command line, where other users of "
         "this machine could read it: export GITHUB_TOKEN (or GH_TOKEN) or use --token-env NAME"
@@ -60,7 +61,7 @@ def test_a_token_on_the_command_line_is_refused_and_never_echoed(
 
 def test_a_mistyped_command_is_one_line_suggesting_the_command(tmp_path: Path) -> None:
     done = cli("regster", *FOLDER, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.status, done.stdout) == (2, "")
     assert done.stderr == (
         "error: unknown command 'regster' (did you mean `registry-action register`?); "
         "see `registry-action --help`\n"
@@ -69,7 +70,7 @@ def test_a_mistyped_command_is_one_line_suggesting_the_command(tmp_path: Path) -
 
 def test_the_registry_is_asked_for_before_a_token(tmp_path: Path) -> None:
     done = cli("register", "--plugin-id", "calendar", "--version", "1.4.2", cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (1, "")
+    assert (done.status, done.stdout) == (1, "")
     assert done.stderr == (
         "error: `--registry-repository OWNER/NAME` or `--registry-dir DIR` is required: the "
         "registry on GitHub, or a registry folder\n"
@@ -109,13 +110,13 @@ def test_a_value_the_settings_refuse_is_a_usage_error_naming_it(
     tmp_path: Path, typed: tuple[str, ...], said: str
 ) -> None:
     done = cli("register", *FOLDER, *typed, cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (2, "", usage(said))
+    assert (done.status, done.stdout, done.stderr) == (2, "", usage(said))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_the_help_says_what_each_flag_takes(tmp_path: Path) -> None:
     helped = cli("register", "--help", cwd=tmp_path)
-    assert helped.returncode == 0
+    assert helped.status == 0
     for flag in (
         "--registry-repository OWNER/NAME",
         "--registry-branch BRANCH",
@@ -142,6 +143,9 @@ def test_the_help_says_what_each_flag_takes(tmp_path: Path) -> None:
         ("unregister", "branch to remove the plugin from"),
         ("validate", "branch to check"),
         ("reindex", "branch whose registry.json is rebuilt"),
+        ("history", "branch whose history is read"),
+        ("rollback", "branch to roll the plugin back in"),
+        ("promote", "branch to promote the plugin from (the source environment)"),
     ],
 )
 def test_each_command_says_what_its_branch_is(tmp_path: Path, command: str, branch: str) -> None:
@@ -154,7 +158,7 @@ def test_each_command_says_what_its_branch_is(tmp_path: Path, command: str, bran
 
 def test_json_prints_the_result_alone_on_stdout(tmp_path: Path) -> None:
     done = cli(*REGISTER, "--json", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     raw = "https://raw.githubusercontent.com/org/plugin-registry/main"
     manifest = json.loads((tmp_path / "registry/plugins/calendar.json").read_text())
     assert json.loads(done.stdout) == {
@@ -166,6 +170,7 @@ def test_json_prints_the_result_alone_on_stdout(tmp_path: Path) -> None:
         "manifest": manifest,
         "pull-request-url": None,
         "pull-request-number": None,
+        "history": None,
     }
     assert done.stderr == (
         f"{CREATED}calendar 1.4.2 registered in registry (plugins/calendar.json, registry.json)\n"
@@ -173,7 +178,7 @@ def test_json_prints_the_result_alone_on_stdout(tmp_path: Path) -> None:
     # A check's problems come with it; here the manifests name another repository.
     other = ("--registry-repository", "org/other", "--json")
     checked = cli("validate", "--registry-dir", "registry", *other, cwd=tmp_path)
-    assert checked.returncode == 1
+    assert checked.status == 1
     assert json.loads(checked.stdout)["problems"] == [
         {
             "severity": "error",
@@ -188,14 +193,14 @@ def test_json_prints_the_result_alone_on_stdout(tmp_path: Path) -> None:
 
 def test_quiet_prints_only_warnings_and_errors(tmp_path: Path) -> None:
     done = cli(*REGISTER, "--quiet", cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", CREATED)
+    assert (done.status, done.stdout, done.stderr) == (0, "", CREATED)
     again = cli(*REGISTER, "-q", cwd=tmp_path)
-    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert (again.status, again.stdout, again.stderr) == (0, "", "")
 
 
 def test_a_new_registry_folder_is_announced_once(tmp_path: Path) -> None:
     done = cli(*REGISTER, cwd=tmp_path)
-    assert (done.returncode, done.stderr) == (0, CREATED)
+    assert (done.status, done.stderr) == (0, CREATED)
     assert cli(*REGISTER, "--version", "1.4.3", cwd=tmp_path).stderr == ""
 
 
@@ -216,7 +221,7 @@ def test_a_warning_for_every_flag_a_folder_ignores(tmp_path: Path) -> None:
         "MY_TOKEN",
         cwd=tmp_path,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     folder = "`--registry-dir` names a folder, not a registry on GitHub"
     assert done.stderr.splitlines() == [
         f"warning: `--api-url` is ignored: {folder}",
@@ -254,7 +259,7 @@ def test_an_enterprise_api_url_gives_its_servers_raw_urls(
         cwd=tmp_path,
         GITHUB_TOKEN=WRITE_TOKEN,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     raw = f"{enterprise.root_url}/raw/org/plugin-registry/main/plugins/calendar.json"
     manifest = json.loads(enterprise.get_file(REGISTRY, "plugins/calendar.json") or b"{}")
     assert manifest["manifestUrl"] == raw
@@ -269,7 +274,7 @@ def test_an_enterprise_api_url_gives_its_servers_raw_urls(
         cwd=tmp_path,
         GITHUB_TOKEN=WRITE_TOKEN,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     manifest = json.loads(enterprise.get_file(REGISTRY, "plugins/calendar.json") or b"{}")
     assert manifest["manifestUrl"] == (
         "https://raw.ghe.example.com/org/plugin-registry/main/plugins/calendar.json"
@@ -289,9 +294,9 @@ def test_the_token_is_read_as_gh_reads_it(
 ) -> None:
     done = cli("register", *ON_GITHUB, "--api-url", github.api_url, cwd=tmp_path, **env)
     if read_from is None:
-        assert done.returncode == 0, done.stderr
+        assert done.status == 0, done.stderr
         return
-    assert (done.returncode, done.stdout) == (1, "")
+    assert (done.status, done.stdout) == (1, "")
     assert done.stderr == (
         "error: GitHub rejected the token (401 Bad credentials): it is wrong, expired or "
         f"revoked; put a valid token in {read_from}\n"
@@ -302,14 +307,14 @@ def test_the_token_is_read_as_gh_reads_it(
 def test_token_env_names_the_only_variable_read(tmp_path: Path, github: FakeGitHub) -> None:
     args = ("register", *ON_GITHUB, "--api-url", github.api_url, "--token-env", "MY_TOKEN")
     done = cli(*args, cwd=tmp_path, GH_TOKEN=WRITE_TOKEN)
-    assert (done.returncode, done.stderr) == (
+    assert (done.status, done.stderr) == (
         1,
         "error: no GitHub token in MY_TOKEN (a token with `contents: write` on "
         "org/plugin-registry): export it, or export GITHUB_TOKEN (or GH_TOKEN) without "
         "--token-env\n",
     )
     done = cli(*args, cwd=tmp_path, MY_TOKEN=WRITE_TOKEN, GH_TOKEN=WRONG)
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
 
 
 def test_validate_asks_for_read_access_only(tmp_path: Path, github: FakeGitHub) -> None:
@@ -324,7 +329,7 @@ def test_validate_asks_for_read_access_only(tmp_path: Path, github: FakeGitHub) 
         cwd=tmp_path,
         GITHUB_TOKEN=WRITE_TOKEN,
     )
-    assert (done.returncode, done.stdout) == (1, "")
+    assert (done.status, done.stdout) == (1, "")
     assert done.stderr == (
         f"error: the token cannot read the repository in org/plugin-registry (403 {refusal}): "
         "give it `contents: read` on org/plugin-registry (a GitHub App installed on it, or a "

@@ -117,7 +117,7 @@ def test_a_trickling_body_is_cut_at_the_deadline(
             handler.wfile.flush()
             time.sleep(0.2)
 
-    monkeypatch.setattr(DeadlineAdapter, "body_deadline", 1.5)
+    monkeypatch.setattr(DeadlineAdapter, "answer_seconds", 1.5)
     url = serve(trickle)
     env = {**action.env, "INPUT_VERSION": "1.2.3", "INPUT_API-URL": url}
     env["INPUT_REGISTRY-BRANCH"] = "main"
@@ -244,6 +244,21 @@ def test_a_token_echoed_in_every_error_body_is_never_shown(
     for text in (*printed, run.stderr, run.summary, *run.outputs.values()):
         assert token not in text
     assert "crashed" not in run.stdout
+
+
+def test_a_debug_traceback_is_scrubbed_too(
+    github: FakeGitHub, action: Action, serve: Callable[[Handler], str]
+) -> None:
+    token = "ghs_unknownTokenEchoedBack0123456"
+    proxy = serve(_echo_proxy(github.api_url))
+    run = action.run({"version": "1.2.3", "token": token, "api-url": proxy}, RUNNER_DEBUG="1")
+    assert run.status == 1
+    assert "Traceback (most recent call last):" in run.stderr
+    # The error's line in the traceback quotes the server's answer, with the token scrubbed.
+    assert "(you sent token ***)" in run.stderr
+    printed = [s for s in run.stdout.splitlines() if not s.startswith("::add-mask::")]
+    for text in (*printed, run.stderr, run.summary, *run.outputs.values()):
+        assert token not in text
 
 
 SUMMARY_FAILED = (

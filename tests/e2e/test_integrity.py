@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from console import terminal
 from fake_github import FakeGitHub
-from harness import READ_TOKEN, REGISTRY, WRITE_TOKEN, Action, manifest, terminal
+from harness import READ_TOKEN, REGISTRY, WRITE_TOKEN, Action, manifest
 from registry_action.core.strictjson import dumps
 from registry_action.engine.remote import sri
 from registry_files import manifest as manifest_of
@@ -203,7 +204,7 @@ def test_validate_live_of_a_folder_on_a_terminal(tmp_path: Path, hosts: RemoteHo
     for path, content in registry_files(document).items():
         (folder / path).write_bytes(content)
     done = terminal("validate", "--registry-dir", str(folder), "--live", cwd=folder.parent)
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr.splitlines()[-1] == (
         f"error: registry/plugins/cal.json:9: the remote entry {url} no longer matches its "
         f"ui.integrity {sri(b'')} (it now hashes to {sri(ENTRY)}): it was redeployed without "

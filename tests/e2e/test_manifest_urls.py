@@ -14,17 +14,18 @@ from typing import Any
 
 import pytest
 
+from console import terminal
 from fake_github import FakeGitHub
 from harness import (
     READ_TOKEN,
     REGISTRY,
     Action,
+    Run,
     docker_env,
     finish,
     manifest,
     registry,
     start,
-    terminal,
 )
 from registry_action.core.strictjson import dumps
 from registry_files import manifest as manifest_of
@@ -297,9 +298,7 @@ def checkout(tmp_path: Path) -> Path:
     return folder
 
 
-def register(
-    folder: Path, plugin_id: str, version: str, *extra: str
-) -> subprocess.CompletedProcess[str]:
+def register(folder: Path, plugin_id: str, version: str, *extra: str) -> Run:
     return terminal(
         "register",
         "--registry-dir",
@@ -317,7 +316,7 @@ def register(
 
 def test_a_checkout_commits_each_write_and_names_the_manifests_commit(checkout: Path) -> None:
     done = register(checkout, "calendar", "1.0.0", "--manifest-urls", "commit")
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     index_sha, manifest_sha = git(checkout, "log", "--format=%H").split()
     assert git(checkout, "show", "--name-only", "--format=", manifest_sha).split() == [
         "plugins/calendar.json"
@@ -333,12 +332,12 @@ def test_a_checkout_commits_each_write_and_names_the_manifests_commit(checkout: 
     check = terminal(
         "validate", "--registry-dir", str(checkout), "--manifest-urls", "commit", cwd=checkout
     )
-    assert check.returncode == 0, check.stderr
+    assert check.status == 0, check.stderr
 
 
 def test_a_folder_that_is_no_checkout_is_refused(tmp_path: Path) -> None:
     done = register(tmp_path / "registry", "calendar", "1.0.0", "--manifest-urls", "commit")
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr.splitlines() == [
         "error: `--manifest-urls commit` names the commit that writes each manifest, and "
         f"{tmp_path / 'registry'} is not a git checkout, so its writes make none"
@@ -347,10 +346,10 @@ def test_a_folder_that_is_no_checkout_is_refused(tmp_path: Path) -> None:
 
 
 def test_uncommitted_registry_files_are_refused(checkout: Path) -> None:
-    assert register(checkout, "calendar", "1.0.0").returncode == 0  # branch URLs, no commit
+    assert register(checkout, "calendar", "1.0.0").status == 0  # branch URLs, no commit
     before = (checkout / "registry.json").read_bytes()
     done = register(checkout, "calendar", "1.0.1", "--manifest-urls", "commit")
-    assert done.returncode == 1
+    assert done.status == 1
     assert done.stderr.splitlines() == [
         "error: `--manifest-urls commit` names the commit that writes each manifest, and "
         f"plugins/calendar.json, registry.json in {checkout} have changes no commit holds: "

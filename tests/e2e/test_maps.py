@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from console import terminal
 from fake_github import FakeGitHub
 from harness import (
     READ_TOKEN,
@@ -18,7 +19,6 @@ from harness import (
     finish,
     registry,
     start,
-    terminal,
 )
 from registry_action.core.maps import build_maps
 from registry_files import manifest as manifest_of
@@ -175,13 +175,13 @@ def test_a_folder_gets_its_maps_too(tmp_path: Path) -> None:
         "--plugin-id", "calendar", "--version", "1.0.0", "--maps", "import-map",
         cwd=tmp_path,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.status == 0, done.stderr
     assert json.loads((folder / "maps/import-map.json").read_text()) == {
         "imports": {"calendar": "https://calendar-ui.pages.dev/assets/remoteEntry.js"},
         "integrity": {},
     }
     bad = terminal("register", "--registry-dir", str(folder), "--maps", "webpack", cwd=tmp_path)
-    assert bad.returncode == 2
+    assert bad.status == 2
     assert bad.stderr.splitlines() == [
         "error: `--maps` must be a comma-separated list of module-federation, "
         "native-federation, import-map, not 'webpack'; see `registry-action register --help`"

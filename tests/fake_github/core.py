@@ -54,6 +54,8 @@ class ApiResponse:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # ("headers" or "body", seconds): that part is sent one byte at a time (faults.trickle_*).
+    trickle: tuple[str, float] | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> ApiResponse:

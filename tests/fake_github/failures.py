@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import re
 import secrets
 import time
 
 from . import graphql
-from .core import ApiError, ApiRequest, ApiResponse
+from .core import JSON_TYPE, ApiError, ApiRequest, ApiResponse
 from .faults import Fault
 from .model import State
 
@@ -56,7 +58,7 @@ def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse |
         doc = f"{RATE_DOC}#about-secondary-rate-limits"
         return ApiError(fault.status, secondary, doc, headers=retry).response()
     if fault.kind == "primary_rate_limit":
-        return primary_limit(req, int(time.time()) + fault.reset_in)
+        return primary_limit(req, fault.reset_at or str(int(time.time()) + fault.reset_in))
     if fault.kind == "graphql_error":
         error = {"type": fault.error_type, "path": ["repository"], "message": fault.message}
         return ApiResponse.json(200, {"data": {"repository": None}, "errors": [error]})
@@ -77,6 +79,12 @@ def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse |
     if fault.kind == "html":
         page = HTML_PAGE.format(status=fault.status).encode()
         return ApiResponse(fault.status, page, {"content-type": "text/html; charset=utf-8"})
+    if fault.kind == "answer":
+        headers = {"content-type": JSON_TYPE, **dict(fault.headers)}
+        return ApiResponse(fault.status, (fault.body or "").encode(), headers)
+    if fault.kind == "gzip_bomb":
+        bomb = _gzip_member() * max(1, fault.count // _MEMBER_MEBIBYTES)
+        return ApiResponse(fault.status, bomb, {"content-encoding": "gzip"})
     if fault.kind == "status":
         return ApiError(
             fault.status, fault.message or STATUS_TEXT.get(fault.status, "Error")
@@ -84,7 +92,17 @@ def fault_response(state: State, req: ApiRequest, fault: Fault) -> ApiResponse |
     return None
 
 
-def primary_limit(req: ApiRequest, reset: int) -> ApiResponse:
+# gzip members may follow one another (RFC 1952 section 2.2); one member of 16 MiB of spaces,
+# repeated, inflates to gigabytes from a body of a few KB.
+_MEMBER_MEBIBYTES = 16
+
+
+@functools.cache
+def _gzip_member() -> bytes:
+    return gzip.compress(b" " * (_MEMBER_MEBIBYTES << 20), 9)
+
+
+def primary_limit(req: ApiRequest, reset: str) -> ApiResponse:
     """403 "API rate limit exceeded for ..." with no requests remaining until ``reset``."""
     if req.token is None:
         who = (
@@ -95,7 +113,7 @@ def primary_limit(req: ApiRequest, reset: int) -> ApiResponse:
         who = "installation ID 1."
     else:
         who = "user ID 1."
-    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
     doc = f"{RATE_DOC}#about-primary-rate-limits"
     return ApiError(403, f"API rate limit exceeded for {who}", doc, headers=headers).response()
 

@@ -28,6 +28,9 @@ KINDS = frozenset(
         "graphql_rate_limited",
         "graphql_partial",
         "graphql_error",
+        "answer",
+        "trickle",
+        "gzip_bomb",
     }
 )
 
@@ -45,10 +48,14 @@ class Fault:
     message: str | None = None
     apply: bool = False
     seconds: float = 0.0
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     reset_in: int = 60
     count: int = 0
     error_type: str = ""
+    # A raw x-ratelimit-reset value, sent instead of now + reset_in.
+    reset_at: str | None = None
+    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -78,19 +85,28 @@ def branch_race() -> Fault:
     return Fault("branch_race", status=409)
 
 
-def secondary_rate_limit(retry_after: int | None = 1) -> Fault:
-    """403 with ``retry-after`` and "You have exceeded a secondary rate limit..."."""
+def secondary_rate_limit(retry_after: int | str | None = 1) -> Fault:
+    """403 with ``retry-after`` and "You have exceeded a secondary rate limit...".
+
+    A text ``retry_after`` is sent as it is: GitHub sends whole seconds, but a gateway in front
+    of GitHub Enterprise may send what RFC 9110 section 10.2.3 does not allow (milliseconds,
+    digits of another script) or ``0``, which must not make a client retry at once.
+    """
     return Fault("secondary_rate_limit", status=403, retry_after=retry_after)
 
 
-def too_many_requests(retry_after: int | None = 1) -> Fault:
+def too_many_requests(retry_after: int | str | None = 1) -> Fault:
     """429 with ``retry-after`` and the secondary rate limit message."""
     return Fault("too_many_requests", status=429, retry_after=retry_after)
 
 
-def primary_rate_limit(reset_in: int = 60) -> Fault:
-    """403 "API rate limit exceeded for ..." with ``x-ratelimit-remaining: 0`` and a reset epoch."""
-    return Fault("primary_rate_limit", status=403, reset_in=reset_in)
+def primary_rate_limit(reset_in: int = 60, reset_at: str | None = None) -> Fault:
+    """403 "API rate limit exceeded for ..." with ``x-ratelimit-remaining: 0`` and a reset epoch.
+
+    ``reset_at`` is sent as the ``x-ratelimit-reset`` header as it is: in milliseconds, as some
+    gateways count, or far in the future, which no wait can honour within a run.
+    """
+    return Fault("primary_rate_limit", status=403, reset_in=reset_in, reset_at=reset_at)
 
 
 def latency(seconds: float) -> Fault:
@@ -236,3 +252,40 @@ def graphql_error(error_type: str, message: str) -> Fault:
     (``FORBIDDEN``, ``NOT_FOUND``...), in the ``errors`` list of the GraphQL spec's response
     (https://spec.graphql.org/October2021/#sec-Errors); GitHub adds the ``type``."""
     return Fault("graphql_error", status=200, message=message, error_type=error_type)
+
+
+def answer(status: int, body: str = "", **headers: str) -> Fault:
+    """Answer ``status`` with exactly ``body`` (JSON unless a ``content_type`` is given).
+
+    For answers GitHub's documented shape does not promise, which a cache or a proxy in front of
+    the API can give: a 304 (RFC 9111 section 4.3.4; GitHub answers conditional requests so,
+    https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate),
+    a 204 with no body, ``null``, a JSON string, a file whose content is not base64.
+    """
+    pairs = tuple((name.replace("_", "-"), value) for name, value in headers.items())
+    return Fault("answer", status=status, body=body, headers=pairs)
+
+
+def trickle_headers(seconds: float) -> Fault:
+    """Answer normally, but send the status line and headers one byte every ``seconds``.
+
+    A congested link or a proxy that relays byte by byte does this; requests' timeout is the
+    time between bytes, "not a time limit on the entire response download"
+    (https://requests.readthedocs.io/en/latest/user/advanced/#timeouts).
+    """
+    return Fault("trickle", message="headers", seconds=seconds)
+
+
+def trickle_body(seconds: float) -> Fault:
+    """Answer normally, headers at once, then the body one byte every ``seconds``."""
+    return Fault("trickle", message="body", seconds=seconds)
+
+
+def gzip_bomb(mebibytes: int) -> Fault:
+    """200 with ``Content-Encoding: gzip``: a body of a few KB that inflates to ``mebibytes``.
+
+    GitHub compresses answers for a client that accepts gzip, as requests does; a proxy or a
+    wrong ``api-url`` can send a body that inflates to gigabytes (urllib3 fixed the unbounded
+    decompression of one, GHSA-2xpw-w6gg-jr37, but reading the whole body is the client's).
+    """
+    return Fault("gzip_bomb", status=200, count=mebibytes)

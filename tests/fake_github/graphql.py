@@ -1,11 +1,15 @@
 """GitHub's GraphQL API as far as the store uses it, with the limits GitHub puts on a query.
 
-Three query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
-alias (``b0: object(oid: $o0) { ... on Blob { text isTruncated } }``), one tree's entries
-with their blobs (``object(oid: $oid) { ... on Tree { entries ... } }``), and the newest
-commit that touched each of some paths (``object(expression: $ref) { ... on Commit {
-h0: history(first: 1, path: $p0) { nodes { oid } } } }``). Both sit under
-``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
+Four query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
+alias (``b0: object(oid: $o0) { ... on Blob { text isTruncated } }``); blobs by revision
+expression, each under an alias (``f0: object(expression: $e0) { ... on Blob { oid text
+isTruncated } }``, where ``$e0`` is ``<commit>:<path>``: the Repository object's ``object``
+field takes "A Git revision expression suitable for rev-parse",
+https://docs.github.com/en/graphql/reference/objects#repository, and resolves to null when it
+names nothing); one tree's entries with their blobs (``object(oid: $oid) { ... on Tree {
+entries ... } }``); and the newest commit that touched each of some paths (``object(expression:
+$ref) { ... on Commit { h0: history(first: 1, path: $p0) { nodes { oid } } } }``). All sit
+under ``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
 
 Limits, from GitHub's docs, "Rate limits and query limits for the GraphQL API":
 
@@ -44,6 +48,7 @@ TIMEOUT_MESSAGE = (
     "your request and contact us if the problem persists."
 )
 _ALIASED_OBJECT = re.compile(r"(\w+)\s*:\s*object\(oid:\s*\$(\w+)\)")
+_ALIASED_EXPRESSION = re.compile(r"(\w+)\s*:\s*object\(expression:\s*\$(\w+)\)")
 _TREE_QUERY = re.compile(r"object\(oid:\s*\$oid\)[\s\S]*entries")
 _EXPRESSION = re.compile(r"object\(expression:\s*\$ref\)")
 _ALIASED_HISTORY = re.compile(r"(\w+)\s*:\s*history\(first:\s*1,\s*path:\s*\$(\w+)\)")
@@ -71,12 +76,15 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
         if len(histories) > api.state.graphql_histories:
             return timed_out()
         return ApiResponse.json(200, {"data": {"repository": found}})
+    expressions = _ALIASED_EXPRESSION.findall(query)
     if aliases:
         found = {alias: _blob(repo, variables.get(name)) for alias, name in aliases}
+    elif expressions:
+        found = {alias: _revision(repo, variables.get(name)) for alias, name in expressions}
     elif _TREE_QUERY.search(query):
         found = {"object": _tree(api, repo, str(variables.get("oid")))}
     else:
-        return ApiResponse.json(200, {"errors": [{"message": "the fake answers two queries"}]})
+        return ApiResponse.json(200, {"errors": [{"message": "the fake answers four queries"}]})
     texts = [t for t in _texts(found) if t is not None]
     state = api.state
     if len(texts) > state.graphql_texts or sum(map(_utf8_size, texts)) > state.graphql_bytes:
@@ -129,6 +137,16 @@ def _blob(repo: Repo, oid: object) -> dict[str, Any] | None:
     # An oid that names no blob of the repository resolves to null.
     data = repo.blobs.get(oid) if isinstance(oid, str) else None
     return None if data is None else blob_json(data)
+
+
+def _revision(repo: Repo, expression: object) -> dict[str, Any] | None:
+    """The blob ``<commit or branch>:<path>`` names, with its ``oid``; null if none."""
+    if not isinstance(expression, str) or ":" not in expression:
+        return None
+    revision, _, path = expression.partition(":")
+    commit = repo.resolve(revision)
+    sha = commit.files.get(path) if commit is not None else None
+    return None if sha is None else {"oid": sha, **blob_json(repo.blobs[sha])}
 
 
 def _tree(api: Api, repo: Repo, oid: str) -> dict[str, Any] | None:

@@ -543,7 +543,7 @@ class FakeGitHub:
             reset = int(self._state.window_start) + 3600
             if _is_graphql(req):  # GraphQL has a budget of its own, and says so with a 200
                 return graphql.rate_limited(reset=reset)
-            return failures.primary_limit(req, reset)
+            return failures.primary_limit(req, str(reset))
         return None
 
     def _rate_key(self, req: ApiRequest) -> tuple[str, int]:
@@ -585,9 +585,11 @@ class FakeGitHub:
             if kind == "graphql_partial":
                 self._fire(req, injection, response.status)
                 return graphql.partial(response)
-            if fault is None or kind in ("latency", "hang", "stale_reads", "vanish"):
+            if fault is None or kind in ("latency", "hang", "stale_reads", "vanish", "trickle"):
                 if fault is not None:
                     self._fire(req, injection, response.status)
+                if kind == "trickle" and fault is not None:
+                    response.trickle = (fault.message or "headers", fault.seconds)
                 return response
             if kind == "reset":
                 self._fire(req, injection, None)
@@ -666,7 +668,7 @@ class FakeGitHub:
             if req.method == "GET" and req.headers.get("if-none-match") == etag:
                 status = 304
         record.status = status
-        exchange.reply(ApiResponse(status, response.body, headers))
+        exchange.reply(ApiResponse(status, response.body, headers, response.trickle))
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"

@@ -7,6 +7,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Protocol
 
@@ -14,6 +15,15 @@ from .core import ApiResponse
 
 if TYPE_CHECKING:
     from socketserver import BaseServer
+
+
+def _latin1(value: str) -> str:
+    """``value`` as the Latin-1 text http.server sends: itself, or its UTF-8 bytes."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode().decode("latin-1")
+    return value
 
 
 class Service(Protocol):
@@ -95,14 +105,40 @@ class Exchange(BaseHTTPRequestHandler):
 
     def reply(self, response: ApiResponse) -> None:
         """Send ``response`` with a correct Content-Length, keeping the connection alive."""
-        self.send_response(response.status)
-        for key, value in response.headers.items():
-            self.send_header(key, value)
         body = b"" if self.command == "HEAD" or response.status in (204, 304) else response.body
-        self.send_header("content-length", str(len(body)))
+        if response.trickle is not None:
+            self._trickle(response, body, *response.trickle)
+            return
+        self._head(response, body)
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+    def _head(self, response: ApiResponse, body: bytes) -> None:
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            # Bytes past ASCII in a field value are opaque (RFC 9110 section 5.5): a text that
+            # Latin-1 cannot hold goes out as UTF-8, as a server written in another language would.
+            self.send_header(key, _latin1(value))
+        self.send_header("content-length", str(len(body)))
+
+    def _trickle(self, response: ApiResponse, body: bytes, part: str, seconds: float) -> None:
+        """Send the headers, or the body, one byte every ``seconds`` (until the client leaves)."""
+        self._head(response, body)
+        head = b"".join(self._headers_buffer) + b"\r\n"
+        self._headers_buffer = []
+        slow, fast = (head, b"") if part == "headers" else (body, head)
+        self.close_connection = True
+        try:
+            self.wfile.write(fast)
+            for byte in (slow[i : i + 1] for i in range(len(slow))):
+                self.wfile.write(byte)
+                self.wfile.flush()
+                time.sleep(seconds)
+            if part == "headers":
+                self.wfile.write(body)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def drop(self) -> None:
         """Reset the connection: no response at all, an RST on the wire."""

@@ -77,5 +77,5 @@ def test_an_unknown_command_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert main([], env) == 1
     assert capsys.readouterr().err.splitlines() == [
         "error: input `command` must be one of register, unregister, validate, reindex, "
-        "not 'delete'"
+        "history, rollback, promote, not 'delete'"
     ]

@@ -31,6 +31,7 @@ OUTPUTS = {
     "manifest",
     "pull-request-url",
     "pull-request-number",
+    "history",
 }
 ACTION_INPUTS = [(input_name(field), use) for field, use in declared() if use.action]
 

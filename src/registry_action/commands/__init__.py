@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from registry_action.commands.base import Command, Log, Result
+from registry_action.commands.history import COMMAND as HISTORY
+from registry_action.commands.promote import COMMAND as PROMOTE
 from registry_action.commands.register import COMMAND as REGISTER
 from registry_action.commands.reindex import COMMAND as REINDEX
+from registry_action.commands.rollback import COMMAND as ROLLBACK
 from registry_action.commands.unregister import COMMAND as UNREGISTER
 from registry_action.commands.validate import COMMAND as VALIDATE
 from registry_action.errors import InputError
@@ -18,7 +21,9 @@ from registry_action.settings.inputs import Inputs, input_name
 from registry_action.settings.runner import Runner
 from registry_action.settings.spelling import named
 
-COMMANDS: dict[str, Command] = {c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX)}
+COMMANDS: dict[str, Command] = {
+    c.name: c for c in (REGISTER, UNREGISTER, VALIDATE, REINDEX, HISTORY, ROLLBACK, PROMOTE)
+}
 
 
 def lookup(name: str) -> Command:

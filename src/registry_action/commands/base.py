@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from registry_action.commands.target import REGISTRY_INPUTS
+from registry_action.core.ids import device_name_text
 from registry_action.core.manifest import RepositoryContext, placeholder_context, substitute
 from registry_action.core.models import is_plugin_id, now
+from registry_action.engine.history import with_run
 from registry_action.engine.outcome import Outcome
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
@@ -24,7 +26,9 @@ from registry_action.settings.spelling import advise, named
 
 if TYPE_CHECKING:
     from registry_action.commands.target import Target
+    from registry_action.core.manifest import PluginSpec
     from registry_action.core.validation import Problem
+    from registry_action.engine.history import Registration
     from registry_action.store.interface import PullRequest, RegistryStore
 
 Log = Callable[[str], None]
@@ -76,6 +80,8 @@ class Result:
     problems: tuple[Problem, ...] | None = None  # what a check found; None: nothing was checked
     store: RegistryStore | None = None  # the store the command worked on
     label: str | None = None  # how the headline names what changed (default: the plugin)
+    # The registrations a history read, newest first; None: no history was read.
+    history: tuple[Registration, ...] | None = None
 
     @property
     def failed(self) -> bool:
@@ -83,35 +89,46 @@ class Result:
         return any(problem.severity == "error" for problem in self.problems or ())
 
 
-def plugin_id(inputs: Inputs, runner: Runner) -> str:
-    """The plugin-id input, else the calling repository's name, lowercased; checked."""
+def plugin_id(inputs: Inputs, runner: Runner, *, new_file: bool = False) -> str:
+    """The plugin-id input, else the calling repository's name, lowercased; checked.
+
+    ``new_file``: the id may name a file this run writes, so a Windows device name is refused
+    (an existing one can still be unregistered).
+    """
     if inputs.plugin_id:
         chosen, source = inputs.plugin_id, named("plugin-id")
     elif runner.repository:
         chosen, source = runner.repository.partition("/")[2].lower(), "the repository name"
     else:
         raise InputError(f"{named('plugin-id')} is required when GITHUB_REPOSITORY is not set")
+    hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
     if not is_plugin_id(chosen):
-        hint = "" if inputs.plugin_id else f"; {advise('plugin-id')}"
         raise InputError(
             f"{source} {chosen!r} is not a valid plugin id: use letters, digits, "
             f"'.', '_' and '-', starting with a letter or digit, no '..', at most 100 "
             f"characters{hint}"
         )
+    device = device_name_text(chosen) if new_file else None
+    if device is not None:
+        raise InputError(f"{device}: choose another id{hint}")
     return chosen
 
 
 def commit_message(
     inputs: Inputs, command: Command, target: Target, runner: Runner, **known: str
 ) -> str:
-    """The commit message, its placeholders filled with what the command knows."""
+    """The commit message, its placeholders filled with what the command knows.
+
+    On a runner it ends with a trailer naming the workflow run, so the registry's history says
+    which run made each commit.
+    """
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     context = {
         **placeholder_context(known.get("id", ""), known.get("version", ""), repos),
         "name": known.get("name", known.get("id", "")),
     }
     text = inputs.commit_message or command.message or "Update registry"
-    return substitute(text, context, named("commit-message"))
+    return with_run(substitute(text, context, named("commit-message")), runner.run_url)
 
 
 def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> RunOptions:
@@ -131,3 +148,17 @@ def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Run
 def publisher(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Publisher:
     """The publish loop over the target's store."""
     return Publisher(target.store, run_options(inputs, target, runner, log))
+
+
+def register_or_propose(
+    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
+) -> tuple[Outcome, PullRequest | None]:
+    """Write the target branch, or, in pull-request mode, propose the manifest."""
+    if target.proposals is None:
+        return publisher(inputs, target, runner, log).register(spec, message), None
+    # Pull-request mode is loaded only by the runs that use it.
+    from registry_action.engine.proposal import Proposer
+
+    options = run_options(inputs, target, runner, log)
+    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
+    return proposal.outcome, proposal.pull_request

@@ -12,8 +12,7 @@ from registry_action.commands.base import (
     Result,
     commit_message,
     plugin_id,
-    publisher,
-    run_options,
+    register_or_propose,
 )
 from registry_action.commands.target import Target, open_target, registry_url_of
 from registry_action.core import strictjson
@@ -43,7 +42,7 @@ from registry_action.store.interface import PullRequest
 
 def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
     """Render the plugin's manifest and register it; bad input fails before any request."""
-    chosen_id = plugin_id(inputs, runner)
+    chosen_id = plugin_id(inputs, runner, new_file=True)
     version = resolve_version(
         inputs.version,
         runner.workspace / inputs.version_file,
@@ -60,15 +59,16 @@ def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
         )
     repos = RepositoryContext(runner.repository or "", target.repository, target.branch)
     fields = inputs.spec_values()
-    if fields["description"] is None:
-        fields["description"] = _event_description(runner)
-    spec = build_spec(SpecInputs(chosen_id, version, target.base_url, fields, template), repos)
+    # The payload's description is the repository's text, not a template: no placeholders.
+    literal = {"description": _event_description(runner)} if fields["description"] is None else {}
+    raw = SpecInputs(chosen_id, version, target.base_url, fields, template, literal)
+    spec = build_spec(raw, repos)
     message = commit_message(
         inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
     )
-    _health_gate(inputs, spec, log)
+    _health_gate(inputs, target, spec, log)
     spec = _with_integrity(inputs, spec, target, log)
-    outcome, pull_request = _register_or_propose(inputs, target, runner, spec, message, log)
+    outcome, pull_request = register_or_propose(inputs, target, runner, spec, message, log)
     return _registered(_with_http_warnings(outcome), target, spec, pull_request)
 
 
@@ -105,7 +105,7 @@ def _event_description(runner: Runner) -> str:
     return description if isinstance(description, str) else ""
 
 
-def _health_gate(inputs: Inputs, spec: PluginSpec, log: Log) -> None:
+def _health_gate(inputs: Inputs, target: Target, spec: PluginSpec, log: Log) -> None:
     """With `health-check`, wait until the deployment the manifest names answers."""
     if not inputs.health_check:
         return
@@ -113,8 +113,7 @@ def _health_gate(inputs: Inputs, spec: PluginSpec, log: Log) -> None:
     from registry_action.engine.health import HealthGate, probes_for
 
     probes = probes_for(render_manifest(spec, now()))
-    log(f"Health check: waiting up to {inputs.health_check_timeout:g}s for the deployment")
-    HealthGate(inputs.health_check_timeout, log=log).wait(probes)
+    HealthGate(inputs.health_check_timeout, log=log, deadline=target.deadline).wait(probes)
 
 
 def _with_integrity(inputs: Inputs, spec: PluginSpec, target: Target, log: Log) -> PluginSpec:
@@ -129,20 +128,6 @@ def _with_integrity(inputs: Inputs, spec: PluginSpec, target: Target, log: Log) 
     return replace(spec, integrity=integrity_of(url, target.deadline, log))
 
 
-def _register_or_propose(
-    inputs: Inputs, target: Target, runner: Runner, spec: PluginSpec, message: str, log: Log
-) -> tuple[Outcome, PullRequest | None]:
-    """Write the registry branch, or, in pull-request mode, propose the manifest."""
-    if target.proposals is None:
-        return publisher(inputs, target, runner, log).register(spec, message), None
-    # Pull-request mode is loaded only by the runs that use it.
-    from registry_action.engine.proposal import Proposer
-
-    options = run_options(inputs, target, runner, log)
-    proposal = Proposer(target.store, target.proposals, options).propose(spec, message)
-    return proposal.outcome, proposal.pull_request
-
-
 def _with_http_warnings(outcome: Outcome) -> Outcome:
     """The outcome, warned of every plain http URL its manifest holds."""
     warnings = [
@@ -155,7 +140,7 @@ def _with_http_warnings(outcome: Outcome) -> Outcome:
 def _registered(
     outcome: Outcome, target: Target, spec: PluginSpec, pull_request: PullRequest | None
 ) -> Result:
-    # An id listed in another case keeps that entry's manifest URL.
+    # An id spelled in another case in the registry is that spelling's manifest URL.
     manifest_url = (outcome.manifest or {}).get("manifestUrl", spec.manifest_url)
     return Result(
         outcome,
@@ -172,13 +157,21 @@ def _registered(
 def build_spec(raw: SpecInputs, repos: RepositoryContext) -> PluginSpec:
     """Substitute placeholders in every input and check the results; InputError if wrong."""
     context = placeholder_context(raw.plugin_id, raw.version, repos)
-    name_input = raw.fields.get("plugin_name") or repos.repository_name or raw.plugin_id
-    name = substitute(name_input, context, named("plugin-name"))
+    given_name = raw.fields.get("plugin_name")
+    # Only what the user wrote is a template; the repository's name is taken as it is.
+    name = (
+        substitute(given_name, context, named("plugin-name"))
+        if given_name
+        else repos.repository_name or raw.plugin_id
+    )
     context["name"] = name
     base = checked_input(raw.manifest_base_url, "manifest-base-url", "url", context).rstrip("/")
     values: dict[str, str] = {}
     for key, use in declared():
         if use.spec and key != "plugin_name":
+            if not raw.fields.get(key) and key in raw.literal:
+                values[key] = raw.literal[key]
+                continue
             text = raw.fields.get(key) or ""
             values[key] = checked_input(text, input_name(key), use.check, context)
     template = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from registry_action.core.commit_urls import CommitUrls
 from registry_action.core.documents import REGISTRY_PATH
@@ -69,14 +69,16 @@ def raw_base_url(server: str, repository: str, branch: str, isolation: bool = Tr
     GitHub Enterprise Server serves raw files at ``https://raw.HOSTNAME/OWNER/REPO/REF/PATH``
     with subdomain isolation (which GitHub recommends, and after which ``/raw/`` paths may
     answer 404) and at ``https://HOSTNAME/raw/OWNER/REPO/REF/PATH`` without it; the input
-    `subdomain-isolation` says which, since nothing in the API tells.
+    `subdomain-isolation` says which, since nothing in the API tells. The branch is
+    percent-encoded, its slashes kept: a ``#``, ``%`` or ``?`` in it would name another file.
     """
+    ref = quote(branch, safe="/")
     if not is_enterprise(server):
-        return f"https://raw.githubusercontent.com/{repository}/{branch}"
+        return f"https://raw.githubusercontent.com/{repository}/{ref}"
     parts = urlsplit(server.rstrip("/"))
     if isolation:
-        return f"{parts.scheme}://raw.{parts.netloc}{parts.path}/{repository}/{branch}"
-    return f"{parts.scheme}://{parts.netloc}{parts.path}/raw/{repository}/{branch}"
+        return f"{parts.scheme}://raw.{parts.netloc}{parts.path}/{repository}/{ref}"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}/raw/{repository}/{ref}"
 
 
 def server_of(inputs: Inputs, runner: Runner) -> str:
@@ -145,13 +147,67 @@ def open_target(
     """The store named by the inputs: a local folder (made when ``create``), or GitHub."""
     if inputs.registry_dir is not None:
         return _open_folder(inputs, runner, inputs.registry_dir, create)
+    session = _session(inputs, runner, log)
+    return _on_github(
+        inputs,
+        runner,
+        session,
+        (inputs.registry_repository or "", inputs.registry_branch),
+        proposals=inputs.pull_request,
+        base_url=inputs.manifest_base_url,
+    )
+
+
+def open_promotion(
+    inputs: Inputs, runner: Runner, log: Callable[[str], None]
+) -> tuple[Target, Target]:
+    """The registry promoted from (``registry-repository``, ``registry-branch``) and the one
+    promoted to (``to-repository``, ``to-branch``), on GitHub, through one client."""
+    if inputs.registry_dir is not None:
+        raise InputError(
+            f"promote needs registries on GitHub: {setting('registry-dir')} names one folder, "
+            "with no other environment to promote to"
+        )
+    if inputs.to_branch is None and inputs.to_repository is None:
+        raise InputError(
+            f"{named('to-branch')} or {setting('to-repository')} is required: the environment "
+            "to promote the plugin to"
+        )
+    session = _session(inputs, runner, log)
+    source = _on_github(
+        inputs, runner, session, (inputs.registry_repository or "", inputs.registry_branch)
+    )
+    destination = _on_github(
+        inputs,
+        runner,
+        session,
+        (inputs.to_repository or source.repository, inputs.to_branch),
+        proposals=inputs.pull_request,
+        base_url=inputs.manifest_base_url,
+        names=("to-repository", "to-branch"),
+    )
+    if (source.repository.lower(), source.branch) == (
+        destination.repository.lower(),
+        destination.branch,
+    ):
+        raise InputError(
+            f"promote copies a plugin from one environment to another, but "
+            f"{setting('to-branch')} and {setting('to-repository')} name "
+            f"{source.store.description}, the registry it is promoted from"
+        )
+    return source, destination
+
+
+def _session(inputs: Inputs, runner: Runner, log: Callable[[str], None]) -> tuple[Any, Deadline]:
+    """The GitHub client of the run (PyGithub's, opaque here), and the run's deadline, which
+    starts now."""
     # Where the registry is comes first: without it, a token is of no use.
     if inputs.registry_repository is None:
         raise no_target()
     if inputs.token is None:
         raise no_token(inputs.registry_repository)
     # PyGithub is imported only when GitHub is used: local runs and --help do not pay for it.
-    from registry_action.store.github.contents import GitHubStore, make_client
+    from registry_action.store.github.contents import make_client
 
     deadline = Deadline(inputs.timeout)
     client = make_client(
@@ -162,21 +218,37 @@ def open_target(
         secondary_wait=runner.secondary_wait,
         backoff=runner.transport_backoff,
     )
+    return client, deadline
+
+
+def _on_github(
+    inputs: Inputs,
+    runner: Runner,
+    session: tuple[Any, Deadline],
+    where: tuple[str, str | None],
+    *,
+    proposals: bool = False,
+    base_url: str | None = None,
+    names: tuple[str, str] = ("registry-repository", "registry-branch"),
+) -> Target:
+    """The registry on branch ``where[1]`` (None: the default) of repository ``where[0]``."""
+    # Loaded by _session already; PyGithub stays out of local runs.
+    from registry_action.store.github.contents import GitHubStore
+
+    client, deadline = session
     # No committer unless one is asked for: GitHub then signs an App token's commits (Verified).
-    store = GitHubStore(
-        client, inputs.registry_repository, inputs.registry_branch, committer=inputs.committer
-    )
+    store = GitHubStore(client, where[0], where[1], committer=inputs.committer, names=names)
     branch, repository = store.branch, store.repository  # as GitHub names it now
-    base = inputs.manifest_base_url or raw_base_url(
+    base = base_url or raw_base_url(
         server_of(inputs, runner), repository, branch, inputs.subdomain_isolation
     )
-    proposals = None
-    if inputs.pull_request:
+    host = None
+    if proposals:
         from registry_action.store.github.proposals import GitHubProposals  # only this mode
 
-        proposals = GitHubProposals(client, repository, branch, committer=inputs.committer)
+        host = GitHubProposals(client, repository, branch, committer=inputs.committer)
     urls = commit_urls(inputs, base, branch)
-    return Target(store, repository, branch, base, deadline, proposals, urls)
+    return Target(store, repository, branch, base, deadline, host, urls)
 
 
 def _open_folder(inputs: Inputs, runner: Runner, path: Path, create: bool) -> Target:
@@ -210,7 +282,8 @@ def commit_urls(inputs: Inputs, base: str | None, branch: str) -> CommitUrls | N
             f"{setting('manifest-urls', 'commit')} needs the raw-file URL of the branch: set "
             f"{setting('registry-repository')} or {setting('manifest-base-url')}"
         )
-    urls = CommitUrls.of(base, branch)
+    # The base URL spells the branch percent-encoded when made here, as given when an input.
+    urls = CommitUrls.of(base, quote(branch, safe="/")) or CommitUrls.of(base, branch)
     if urls is None:
         raise InputError(
             f"{setting('manifest-urls', 'commit')} names a commit where the raw-file URL names "

@@ -2,7 +2,7 @@
 
 Every document read from a registry and every document about to be written goes through
 ``load_*`` / ``check_*`` here: JSON syntax, UTF-8, the JSON schema (jsonschema), the pydantic
-model, and the rules a schema cannot say (unique plugin ids).
+model, and the rules a schema cannot say (unique plugin ids, URLs as browsers parse them).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from registry_action.core import strictjson
 from registry_action.core.models import Manifest, Registry
+from registry_action.core.urls import browser_violations
 from registry_action.errors import DamagedFileError
 
 Kind = Literal["registry", "manifest"]
@@ -124,6 +125,13 @@ def schema_problems(kind: Kind, document: object) -> list[str]:
     ]
 
 
+def browser_problems(kind: Kind, document: object) -> list[str]:
+    """Every value of ``document`` that browsers would refuse or read otherwise, as problems."""
+    return [
+        f"at {_pointer(where)}: {message}" for where, message in browser_violations(kind, document)
+    ]
+
+
 def schema_violations(kind: Kind, document: object) -> list[tuple[tuple[str | int, ...], str]]:
     """Every schema violation of ``document`` as (where, message), ordered by where."""
     fast = _fast_validator(kind)
@@ -180,7 +188,7 @@ def check_registry(path: str, document: object) -> Registry:
 
 def _registry_model(document: object) -> tuple[Registry | None, list[str]]:
     # The model is built once, both to check and to return: a big registry feels every pass.
-    problems = schema_problems("registry", document)
+    problems = schema_problems("registry", document) or browser_problems("registry", document)
     if problems:
         return None, problems
     try:
@@ -227,7 +235,7 @@ def check_manifest(path: str, document: object) -> Manifest:
 
 def manifest_problems(document: object) -> list[str]:
     """Schema and model violations of a manifest document."""
-    problems = schema_problems("manifest", document)
+    problems = schema_problems("manifest", document) or browser_problems("manifest", document)
     if problems:
         return problems
     try:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -25,6 +24,7 @@ from registry_action.core.models import (
     is_canonical_timestamp,
     is_http_url,
 )
+from registry_action.core.urls import host_of, path_problem, url_problem
 from registry_action.errors import InputError, TemplateError
 from registry_action.settings.spelling import named
 
@@ -130,6 +130,8 @@ class SpecInputs:
 
     ``fields`` holds the inputs declared as spec fields (``Inputs.spec_values``), by field
     name; the others are worked out by the command (the id, the version, the base URL).
+    ``literal`` holds values for fields the user left unset that came from elsewhere (the
+    event payload's repository description): text nobody wrote as a template, taken as it is.
     """
 
     plugin_id: str
@@ -137,6 +139,7 @@ class SpecInputs:
     manifest_base_url: str
     fields: Mapping[str, str | None]
     template: Mapping[str, Any] | None = None
+    literal: Mapping[str, str] = field(default_factory=dict)
 
 
 def placeholder_context(plugin_id: str, version: str, repos: RepositoryContext) -> dict[str, str]:
@@ -166,6 +169,15 @@ def checked_input(text: str, input_name: str, check: str, context: Mapping[str, 
         )
     if check == "path" and not is_absolute_path(result):
         raise InputError(f"{named(input_name)} {result!r} must be a path starting with '/'")
+    if check == "url" and (problem := url_problem(result)) is not None:
+        raise InputError(
+            f"{named(input_name)} {result!r} is not a URL browsers accept as written: {problem}"
+        )
+    if check == "path" and (problem := path_problem(result)) is not None:
+        raise InputError(
+            f"{named(input_name)} {result!r} is not a path browsers keep on the deployment's "
+            f"host: {problem}"
+        )
     return result
 
 
@@ -176,7 +188,7 @@ KEY_ORDER: dict[str, tuple[str, ...]] = {"": tuple(Manifest.model_fields)} | {
     for name, field in Manifest.model_fields.items()
     if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
 }
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}  # as browsers write them
 
 
 def render_manifest(spec: PluginSpec, now: str) -> dict[str, Any]:
@@ -243,7 +255,5 @@ def insecure_urls(manifest: Mapping[str, Any]) -> list[str]:
     return [
         url
         for url in urls
-        if isinstance(url, str)
-        and urlsplit(url).scheme.lower() == "http"
-        and urlsplit(url).hostname not in LOCAL_HOSTS
+        if isinstance(url, str) and url[:7].lower() == "http://" and host_of(url) not in LOCAL_HOSTS
     ]

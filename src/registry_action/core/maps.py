@@ -19,13 +19,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from registry_action.core.documents import REGISTRY_PATH, manifest_path, read_json
+from registry_action.core.ids import container_name
 from registry_action.core.strictjson import NotJSONError
-from registry_action.core.validation import (
-    Problem,
-    check_file,
-    container_name,
-    manifest_problems_of,
-)
+from registry_action.core.validation import Problem, check_file, manifest_problems_of
 
 MAPS_DIR = "maps"
 

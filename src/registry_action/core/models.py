@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -151,8 +150,11 @@ def is_absolute_path(value: str) -> bool:
 
 
 def is_http_url(value: str) -> bool:
-    """True for an absolute ``http``/``https`` URL with a host."""
-    return bool(_HTTP_URL_RE.fullmatch(value)) and bool(urlsplit(value).hostname)
+    """True for a value of the shape of an absolute ``http``/``https`` URL (the schemas' check).
+
+    Whether browsers accept it is ``core.urls.url_problem``'s to say.
+    """
+    return bool(_HTTP_URL_RE.fullmatch(value))
 
 
 # Python's re is used for the patterns with look-aheads (the Rust engine has none).

@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from registry_action.core.commit_urls import named_commit
-from registry_action.core.documents import manifest_path
+from registry_action.core.documents import is_manifest_path, manifest_path, plugin_id_of
 from registry_action.core.manifest import PluginSpec
 from registry_action.core.models import (
     UNEXPANDED_DATE,
@@ -86,28 +85,40 @@ def registered_id(registry: Mapping[str, Any], requested: str) -> str:
 
 
 def as_listed(spec: PluginSpec, registry: Mapping[str, Any]) -> PluginSpec:
-    """``spec`` under the id and manifest URL of its entry in ``registry``, when it has one.
+    """``spec`` under the id of its entry in ``registry``, when it has one in another case.
 
-    An id matching an entry regardless of case names that plugin: its file and ``manifestUrl``
-    stay where dashboards already find them, and the id keeps its spelling.
+    An id matching an entry regardless of case names that plugin: it keeps its spelling, and
+    so its file.
     """
     listed = find_entry(registry, spec.id)
     if listed is None or listed["id"] == spec.id:
         return spec
-    url = listed["manifestUrl"]
-    # An entry that names a commit of the file: the manifest's own URL stays the branch's.
-    branch_url = spec.manifest_url.removesuffix(manifest_path(spec.id)) + manifest_path(
-        listed["id"]
-    )
-    return respelled(spec, listed["id"], branch_url if named_commit(url, branch_url) else url)
+    return respelled(spec, listed["id"])
 
 
-def respelled(spec: PluginSpec, plugin_id: str, manifest_url: str) -> PluginSpec:
-    """``spec`` with the id ``plugin_id`` (the same id in another case) and ``manifest_url``."""
+def as_spelled(spec: PluginSpec, paths: Iterable[str]) -> PluginSpec:
+    """``spec`` under the spelling of its manifest among ``paths``, when that is another case.
+
+    Two files differing only in case cannot both exist on macOS or Windows, and a rebuild of
+    the index would list the plugin twice.
+    """
+    stems = [plugin_id_of(path) for path in paths if is_manifest_path(path)]
+    spelling = spelled_as(stems, spec.id)
+    return spec if spelling is None or spelling == spec.id else respelled(spec, spelling)
+
+
+def respelled(spec: PluginSpec, plugin_id: str) -> PluginSpec:
+    """``spec`` with the id ``plugin_id`` (the same id in another case), and its file's URL.
+
+    The URL is made anew from the base URL, never copied from the entry: an entry's stale URL
+    (another base, another case) would keep dashboards fetching the wrong file.
+    """
     template = spec.template
     if template is not None and template.get("id") == spec.id:
         template = {**template, "id": plugin_id}  # "{id}" in a template meant this plugin
-    return replace(spec, id=plugin_id, manifest_url=manifest_url, template=template)
+    base = spec.manifest_url.removesuffix(manifest_path(spec.id))
+    url = f"{base}{manifest_path(plugin_id)}"
+    return replace(spec, id=plugin_id, manifest_url=url, template=template)
 
 
 def upsert(

@@ -32,6 +32,7 @@ from registry_action.core.registry import (
 )
 from registry_action.core.validation import Problem, manifest_problems_of
 from registry_action.errors import DamagedFileError, RegistryProblemsError
+from registry_action.settings.spelling import setting
 
 
 def rebuild(
@@ -182,3 +183,37 @@ def manifests_by_path(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
             "fix or delete them (validate lists every problem), then reindex again"
         )
     return manifests
+
+
+def found_index(files: Mapping[str, bytes], now: str) -> dict[str, Any] | None:
+    """An index for a registry without ``registry.json``: every manifest of ``files`` listed.
+
+    None when ``files`` holds no manifest. RegistryProblemsError names each manifest that a new
+    index could not list (damaged, misnamed, or one id spelled in two cases): leaving it out
+    would hide that plugin with no word, listing it would write a damaged index.
+    """
+    problems: list[Problem] = []
+    manifests: dict[str, dict[str, Any]] = {}
+    for path, content in sorted(files.items()):
+        checked, found = manifest_problems_of(path, content)
+        errors = [problem for problem in found if problem.severity == "error"]
+        problems += errors
+        if not errors:
+            manifests[path] = checked.document
+    ids = [manifest["id"] for manifest in manifests.values()]
+    paths = list(manifests)
+    for where in repeated_ids(ids):
+        problems += [
+            Problem("error", paths[i], None, repeated_id_text([ids[j] for j in where]))
+            for i in where
+        ]
+    if problems:
+        listed = "; ".join(
+            f"{p.path}{f' line {p.line}' if p.line else ''}: {p.message}" for p in problems
+        )
+        raise RegistryProblemsError(
+            f"{REGISTRY_PATH} is missing, and plugins/ holds manifests a new index cannot list: "
+            f"{listed}; fix or delete them (validate lists every problem), then run "
+            f"{setting('command', 'reindex')} to rebuild {REGISTRY_PATH}"
+        )
+    return rebuild(None, manifests.values(), now) if manifests else None

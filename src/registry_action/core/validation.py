@@ -13,7 +13,6 @@ same container: one plugin replaces the other.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,9 +31,11 @@ from registry_action.core.documents import (
     repeated_ids,
     schema_violations,
 )
+from registry_action.core.ids import container_name, device_name_text
 from registry_action.core.models import RegistryEntry
 from registry_action.core.registry import ENTRY_FIELDS, LegacyForm, manifest_forms, registry_forms
 from registry_action.core.strictjson import Pointer, line_of, value_lines
+from registry_action.core.urls import browser_violations
 
 Severity = Literal["error", "warning"]
 
@@ -68,7 +69,7 @@ def check_file(path: str, content: bytes, kind: Kind) -> tuple[Checked, list[Pro
         document = read_json(path, content)
     except strictjson.NotJSONError as exc:
         return Checked(path, None, {}, valid=False), [Problem("error", path, exc.line, str(exc))]
-    violations = schema_violations(kind, document)
+    violations = schema_violations(kind, document) + browser_violations(kind, document)
     lines = value_lines(content.decode("utf-8"))
     checked = Checked(path, document, lines, valid=not violations)
     problems = [
@@ -116,6 +117,7 @@ def find_problems(
         if checked.valid:
             valid[path] = checked.document
             problems += _legacy(checked, manifest_forms(checked.document))
+            problems += _device_name(checked)
             wrong_url = _manifest_url_problem(checked, base_url)
             problems += [wrong_url] if wrong_url else []
     if index is None:
@@ -128,6 +130,14 @@ def find_problems(
         if checked.valid:
             problems += _legacy(checked, registry_forms(checked.document))
     return sorted(problems, key=_order)
+
+
+def _device_name(checked: Checked) -> list[Problem]:
+    text = device_name_text(checked.document["id"])
+    if text is None:
+        return []
+    advice = "unregister the plugin and register it under another id"
+    return [Problem("error", checked.path, checked.line("id"), f"{text}: {advice}")]
 
 
 def _legacy(checked: Checked, forms: list[LegacyForm]) -> list[Problem]:
@@ -236,14 +246,6 @@ def _disagreements(
         # An entry may name the commit that wrote the manifest (`manifest-urls: commit`).
         and not (field == "manifestUrl" and named_commit(entry[field], manifest[field]))
     ]
-
-
-_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
-
-
-def container_name(plugin_id: str) -> str:
-    """The name of the window property a dashboard loads the plugin's container from."""
-    return _NOT_ALPHANUMERIC.sub("", plugin_id)
 
 
 def _manifest_url_problem(checked: Checked, base_url: str | None) -> Problem | None:

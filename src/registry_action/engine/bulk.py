@@ -94,7 +94,7 @@ def reindex_once(
     index_file = store.read_at(REGISTRY_PATH, head)
     read = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
     files = read_manifest_files(store, head)
-    _adopt_landed(state, {**files, REGISTRY_PATH: index_file})
+    adopt_landed(state, {**files, REGISTRY_PATH: index_file})
     contents = {path: stored.content for path, stored in files.items()}
     urls = options.commit_urls
     # Entries that name commits are compared in the branch's terms, then named anew.
@@ -177,7 +177,7 @@ def _differs(stored: StoredFile | None, body: bytes) -> bool:
     return stored is None or stored.content != body
 
 
-def _adopt_landed(state: RunState, found: dict[str, StoredFile | None]) -> None:
+def adopt_landed(state: RunState, found: dict[str, StoredFile | None]) -> None:
     """Count as this run's the changes of an earlier attempt found written (answer lost)."""
     for path, change in list(state.pending.items()):
         current = found.get(path)

@@ -23,8 +23,9 @@ from registry_action.core.documents import (
     replaceable_manifest,
 )
 from registry_action.core.escaping import code_fence, markdown_code
+from registry_action.core.ids import check_container
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
-from registry_action.core.registry import respelled, spelled_as
+from registry_action.core.registry import as_spelled
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.outcome import FileChange, Outcome
@@ -148,7 +149,7 @@ class Proposer:
     def _propose_once(
         self, spec: PluginSpec, message: str, warnings: list[str], attempt: int
     ) -> Proposal:
-        spec = self._as_listed(spec, warnings)
+        spec = self._as_listed(spec)
         path = manifest_path(spec.id)
         base_file, on_base = _read(self.base, path, warnings)
         manifest = render_manifest(spec, self.options.clock())
@@ -181,24 +182,17 @@ class Proposer:
         )
         return Proposal(outcome, pull)
 
-    def _as_listed(self, spec: PluginSpec, warnings: list[str]) -> PluginSpec:
+    def _as_listed(self, spec: PluginSpec) -> PluginSpec:
         """``spec`` under the spelling its manifest has on the registry branch, if another.
 
         The registry branch's manifests are what the index is rebuilt from after a merge, so
-        proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice.
+        proposing ``calendar2.json`` beside ``Calendar2.json`` would list the plugin twice, and
+        ``weath-er.json`` beside ``weather.json`` would list two plugins with one container.
         """
-        stems = [
-            plugin_id_of(path) for path in self.base.list_dir(PLUGINS_DIR) if is_manifest_path(path)
-        ]
-        spelling = spelled_as(stems, spec.id)
-        if spelling is None or spelling == spec.id:
-            return spec
-        _, listed = _read(self.base, manifest_path(spelling), warnings)
-        if listed is not None:
-            url: str = listed["manifestUrl"]
-        else:  # a damaged manifest, to be replaced: its URL is where the base URL puts it
-            url = f"{spec.manifest_url.rpartition('/')[0]}/{spelling}.json"
-        return respelled(spec, spelling, url)
+        paths = self.base.list_dir(PLUGINS_DIR)
+        spec = as_spelled(spec, paths)
+        check_container([plugin_id_of(path) for path in paths if is_manifest_path(path)], spec.id)
+        return spec
 
     def _update(
         self, draft: _Draft, pull: PullRequest, warnings: list[str]

@@ -31,7 +31,6 @@ from registry_action.core.documents import (
 )
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
-    as_listed,
     find_entry,
     new_registry,
     registered_id,
@@ -41,6 +40,7 @@ from registry_action.core.registry import (
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
 from registry_action.engine.maps import commit_index_and_maps
+from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.pinning import UNKNOWN_COMMIT, agrees_at_commit, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
@@ -111,9 +111,9 @@ class Publisher:
         """Write the plugin's manifest unless it already says the same; None when work remains."""
         # Both files are read before any write, so a damaged registry stops the run with nothing
         # written. The manifest's path is decided here, against the index just read: an id
-        # listed in another case keeps that spelling, its file and its manifestUrl.
+        # listed, or with a file, in another case keeps that spelling and that file.
         index_file, index = state.read_registry(self.options.clock)
-        spec = as_listed(spec, index)
+        spec, index = spelled(self.store, spec, index_file, index, state, self.options.clock)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
         manifest_file, current = state.read_manifest(path)
         listed = find_entry(index, spec.id)
@@ -148,6 +148,8 @@ class Publisher:
         if self.options.maps:
             return self._agree_index_and_maps(plugin_id, message, state)
         index_file, index = state.read_registry(self.options.clock)
+        if index_file is None and state.found_index is not None and state.target is not None:
+            index = state.found_index
         # Both files of one registration carry the same time.
         now, state.stamp = state.stamp or self.options.clock(), None
         if state.target is None:
@@ -165,6 +167,8 @@ class Publisher:
         index_file = self.store.read_at(REGISTRY_PATH, head)
         clock = self.options.clock
         index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
+        if index is None and state.found_index is not None and state.target is not None:
+            index = state.found_index  # the manifests found without an index stay listed
         index = index if index is not None else new_registry(clock())
         now, state.stamp = state.stamp or clock(), None
         if state.target is None:

@@ -54,6 +54,8 @@ class RunState:
     wrote_manifest: bool = False
     # The index as last read, when it already agreed and needed no write.
     unwritten: StoredFile | None = None
+    # Without registry.json: the index of the manifests already in plugins/, to merge into.
+    found_index: dict[str, Any] | None = None
 
     def warn(self, warning: str) -> None:
         if warning not in self.warnings:

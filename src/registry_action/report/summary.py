@@ -29,13 +29,22 @@ def outputs(result: Result) -> dict[str, str]:
         "manifest": strictjson.dumps_text(manifest, indent=2) if manifest else "",
         "pull-request-url": result.pull_request.url if result.pull_request else "",
         "pull-request-number": str(result.pull_request.number) if result.pull_request else "",
+        "history": _history_output(result),
     }
+
+
+def _history_output(result: Result) -> str:
+    if result.history is None:
+        return ""
+    return strictjson.dumps_text([r.as_output() for r in result.history], indent=2)
 
 
 def headline(result: Result) -> str:
     """One line saying what happened."""
     if result.problems is not None:
         return _checked_headline(result)
+    if result.history is not None:
+        return _history_headline(result)
     outcome, command = result.outcome, COMMANDS[result.command]
     would = "would be " if outcome.dry_run else ""
     version = (outcome.manifest or {}).get("version")
@@ -59,6 +68,14 @@ def _checked_headline(result: Result) -> str:
     if not problems:
         return f"{result.registry}: no problems found"
     return f"{result.registry}: {errors} error(s), {warnings} warning(s)"
+
+
+def _history_headline(result: Result) -> str:
+    found, plugin = result.history or (), result.outcome.plugin_id
+    if not found:
+        return f"{plugin}: no registrations in {result.registry}"
+    times = "registration" if len(found) == 1 else "registrations"
+    return f"{plugin}: {len(found)} {times} in {result.registry} (newest: {found[0].version})"
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,10 @@ def summary(result: Result) -> str:
     lines = [f"### registry-action: {result.command}", "", markdown_text(headline(result)), ""]
     if result.problems is not None:
         return "\n".join(lines + _problem_table(result.problems)) + "\n"
+    if result.history is not None:
+        lines += _history_table(result)
+        lines += [f"\n> [!WARNING]\n> {markdown_text(w)}" for w in outcome.warnings]
+        return "\n".join(lines) + "\n"
     rows = plugin_rows(outcome)
     if rows:
         lines += ["| plugin | version | files changed | commits |", "|---|---|---|---|"]
@@ -177,6 +198,19 @@ def _problem_table(problems: tuple[Problem, ...]) -> list[str]:
         message = markdown_text(problem.message)
         where = markdown_code(problem.path)
         lines.append(f"| {mark} | {where} | {problem.line or ''} | {message} |")
+    return lines
+
+
+def _history_table(result: Result) -> list[str]:
+    if not result.history:
+        return []
+    lines = ["| version | commit | date | workflow run |", "|---|---|---|---|"]
+    for registration in result.history:
+        run = _link(registration.run) if registration.run else "—"
+        commit = f"`{registration.commit[:7]}`"
+        lines.append(
+            f"| {markdown_text(registration.version)} | {commit} | {registration.date} | {run} |"
+        )
     return lines
 
 

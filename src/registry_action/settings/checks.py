@@ -23,7 +23,7 @@ MAP_KINDS = ("module-federation", "native-federation", "import-map")
 class InputChecks(BaseModel):
     """Validators of ``Inputs``, apart from the declarations they check."""
 
-    @field_validator("registry_repository", check_fields=False)
+    @field_validator("registry_repository", "to_repository", check_fields=False)
     @classmethod
     def _owner_and_name(cls, value: str | None) -> str | None:
         if value is not None and not _REPOSITORY.fullmatch(value):

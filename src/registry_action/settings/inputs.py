@@ -100,6 +100,7 @@ class Inputs(InputChecks):
             shown="required",
             required=True,
             metavar="OWNER/NAME",
+            helps=(("promote", "owner/name of the registry repository to promote from"),),
         ),
     ] = None
     registry_branch: Annotated[
@@ -113,7 +114,26 @@ class Inputs(InputChecks):
                 ("unregister", "branch to remove the plugin from"),
                 ("validate", "branch to check"),
                 ("reindex", "branch whose registry.json is rebuilt"),
+                ("history", "branch whose history is read"),
+                ("rollback", "branch to roll the plugin back in"),
+                ("promote", "branch to promote the plugin from (the source environment)"),
             ),
+        ),
+    ] = None
+    to_branch: Annotated[
+        str | None,
+        Use(
+            "the branch to copy the plugin's registration to (the destination environment)",
+            shown="the destination repository's default branch",
+            metavar="BRANCH",
+        ),
+    ] = None
+    to_repository: Annotated[
+        str | None,
+        Use(
+            "owner/name of the registry repository to copy the plugin's registration to",
+            shown="`registry-repository`",
+            metavar="OWNER/NAME",
         ),
     ] = None
     command: Annotated[str, Use("the command to run", flag=False)] = "register"
@@ -137,6 +157,13 @@ class Inputs(InputChecks):
             "semantic version to register",
             shown="`version` in `version-file`, else a `vX.Y.Z` tag in `GITHUB_REF`",
             metavar="SEMVER",
+            helps=(
+                (
+                    "rollback",
+                    "registered version to restore (default: the newest one registered before "
+                    "the current one and lower than it)",
+                ),
+            ),
         ),
     ] = None
     version_file: Annotated[
@@ -176,7 +203,14 @@ class Inputs(InputChecks):
             placeholder=True,
             shown="the branch's raw-file URL",
             metavar="URL",
-            helps=(("validate", "the URL every manifestUrl must start with, plus plugins/"),),
+            helps=(
+                ("validate", "the URL every manifestUrl must start with, plus plugins/"),
+                (
+                    "promote",
+                    "where dashboards of the destination fetch plugins/<id>.json from (default: "
+                    "the destination branch's raw-file URL)",
+                ),
+            ),
         ),
     ] = None
     server_url: Annotated[

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from registry_action.errors import InputError
 from registry_action.settings.spelling import setting
@@ -34,6 +34,8 @@ class Runner(BaseModel):
     workspace: Path = Path()
     output: Path | None = None
     step_summary: Path | None = None
+    # The workflow run's number (GITHUB_RUN_ID): commits name the run that made them.
+    run_id: str | None = None
     # Seconds of the first conflict backoff (full jitter, doubling). Not an input: it exists so
     # that test suites and benchmarks can run many contending registrations quickly.
     retry_base_delay: float = Field(default=0.5, ge=0, le=60)
@@ -63,6 +65,7 @@ class Runner(BaseModel):
             "workspace": get("GITHUB_WORKSPACE"),
             "output": get("GITHUB_OUTPUT"),
             "step_summary": get("GITHUB_STEP_SUMMARY"),
+            "run_id": get("GITHUB_RUN_ID"),
             **{field: get(variable) for field, variable in _TUNING.items()},
         }
         try:
@@ -71,8 +74,24 @@ class Runner(BaseModel):
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
             variable = _TUNING.get(field) or f"GITHUB_{field.upper()}"
-            message = str(error["msg"]).replace("Input should be", "must be")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            message = message.replace("Input should be", "must be")
             raise InputError(f"{variable} {message}, not {error['input']!r}") from None
+
+    @field_validator("run_id")
+    @classmethod
+    def _run_number(cls, value: str | None) -> str | None:
+        # It goes into commit messages and URLs: the runner's digits, nothing else.
+        if value is not None and not re.fullmatch(r"[0-9]+", value):
+            raise ValueError("must be the workflow run's number")
+        return value
+
+    @property
+    def run_url(self) -> str | None:
+        """The web address of the workflow run, when the runner says which run this is."""
+        if self.run_id is None or self.repository is None:
+            return None
+        return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
 
     @property
     def is_enterprise(self) -> bool:

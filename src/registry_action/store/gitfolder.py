@@ -69,7 +69,7 @@ class GitFolder(LocalStore):
             "a squash gives them other shas, which the raw-file URLs would not find)",
         )
 
-    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+    def _git_checked(self, *args: str, stdin: bytes | None = None) -> bytes:
         git = shutil.which("git") or "git"
         done = subprocess.run(  # noqa: S603 - fixed arguments, paths after "--"
             [git, *args],
@@ -85,7 +85,7 @@ class GitFolder(LocalStore):
         return done.stdout
 
     def head(self) -> str | None:
-        return self._git("rev-parse", "HEAD").decode().strip() if self._born() else None
+        return self._git_checked("rev-parse", "HEAD").decode().strip() if self._born() else None
 
     def _born(self) -> bool:
         """Whether the checkout's branch has a commit yet."""
@@ -103,10 +103,10 @@ class GitFolder(LocalStore):
         if commit is None:
             return self.read(path)
         self._file(path)  # refuses a path outside the folder
-        listed = self._git("ls-tree", "-z", commit, "--", path).split(b"\0")[0]
+        listed = self._git_checked("ls-tree", "-z", commit, "--", path).split(b"\0")[0]
         if not listed:
             return None
-        content = self._git("cat-file", "blob", listed.split()[2].decode())
+        content = self._git_checked("cat-file", "blob", listed.split()[2].decode())
         return StoredFile(path, content, blob_sha(content))
 
     def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
@@ -137,8 +137,8 @@ class GitFolder(LocalStore):
     def _commit_paths(self, paths: list[str], message: str) -> tuple[str, str | None]:
         """Commit exactly ``paths`` as they are in the folder; the commit and its parent."""
         parent = self.head()
-        self._git("add", "--all", "--", *paths)
-        self._git("commit", "--quiet", "--only", "--no-verify", "-m", message, "--", *paths)
+        self._git_checked("add", "--all", "--", *paths)
+        self._git_checked("commit", "--quiet", "--only", "--no-verify", "-m", message, "--", *paths)
         self._committed = True
         return str(self.head()), parent
 
@@ -148,8 +148,8 @@ class GitFolder(LocalStore):
             return sorted(
                 self.list_dir("plugins") + [p for p in ("registry.json",) if self.read(p)]
             )
-        prefix = self._git("rev-parse", "--show-prefix").decode().strip()
-        listed = self._git(
+        prefix = self._git_checked("rev-parse", "--show-prefix").decode().strip()
+        listed = self._git_checked(
             "status", "--porcelain", "-z", "--untracked-files=all", "--", *REGISTRY_FILES
         )
         return sorted(
@@ -161,9 +161,11 @@ class GitFolder(LocalStore):
         found: dict[str, str | None] = dict.fromkeys(paths)
         if not paths or not self._born():
             return found
-        changed = self._git("status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
+        changed = self._git_checked(
+            "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths
+        )
         dirty = {entry[3:].decode() for entry in changed.split(b"\0") if entry[3:]}
-        log = self._git(
+        log = self._git_checked(
             "log", "--relative", "--format=%x00%H", "--name-only", at or "HEAD", "--", *paths
         )
         commit = ""
@@ -172,7 +174,7 @@ class GitFolder(LocalStore):
                 commit = line[1:]
             elif line in found and found[line] is None and commit:
                 found[line] = commit
-        prefix = self._git("rev-parse", "--show-prefix").decode().strip()
+        prefix = self._git_checked("rev-parse", "--show-prefix").decode().strip()
         for path in paths:
             if f"{prefix}{path}" in dirty:
                 found[path] = None  # git status names paths from the top of the work tree

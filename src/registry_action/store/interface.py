@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -89,6 +89,16 @@ class FileWrite:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A file as one commit of its history left it."""
+
+    commit: str
+    date: datetime  # when the commit was made (its committer date)
+    message: str
+    content: bytes | None  # None: the commit deleted the file
+
+
+@dataclass(frozen=True)
 class CommitLimit:
     """How much one commit of a store may carry: files, and bytes of their content."""
 
@@ -106,6 +116,12 @@ class ConflictError(RegistryActionError):
     def __init__(self, message: str, *, outdated: bool = True) -> None:
         super().__init__(message)
         self.outdated = outdated
+
+
+class NoHistoryError(RegistryActionError):
+    """The store keeps no history of its files (a folder that is not a git checkout)."""
+
+    title = "No history to read"
 
 
 class VanishedError(ConflictError):
@@ -206,6 +222,15 @@ class RegistryStore(ABC):
         store that keeps no history, or whose history is costly to read, answers None.
         """
         return None
+
+    def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
+        """Every commit that changed ``path``, newest first, with the file as each left it.
+
+        From ``commit`` (what ``head()`` returned), else from the branch's head. Read lazily:
+        a caller that stops early spends no more requests. A store that keeps no history
+        raises NoHistoryError.
+        """
+        raise NoHistoryError(f"{self.description} keeps no history: there are no earlier versions")
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,21 @@ never appears in a URL.
 
 from __future__ import annotations
 
-import base64
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, InputGitAuthor
 from github.Commit import Commit
-from github.ContentFile import ContentFile
 from github.Repository import Repository
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from registry_action.errors import GitHubError
 from registry_action.store.github import http
+from registry_action.store.github.answers import decoded, file_document, odd_document
+from registry_action.store.github.commit_times import last_commits
 from registry_action.store.github.commits import (
     COMMIT_LIMIT,
     commit_input,
@@ -36,22 +36,18 @@ from registry_action.store.github.errors import (
     translate,
     unreachable,
 )
-from registry_action.store.github.history import last_commits
-from registry_action.store.github.http import (
-    BACKOFF_BASE_SECONDS,
-    SECONDARY_WAIT_SECONDS,
-    GitHubRetry,
-    Waits,
-    waits_of,
-)
+from registry_action.store.github.history import HistoryReader
+from registry_action.store.github.http import GitHubRetry, waits_of
 from registry_action.store.github.moves import Found, find, moved_notice
 from registry_action.store.github.tree import Moved, TreeReader, last_commit_time
+from registry_action.store.github.waits import BACKOFF_BASE_SECONDS, SECONDARY_WAIT_SECONDS, Waits
 from registry_action.store.interface import (
     CommitLimit,
     ConflictError,
     Deadline,
     FileWrite,
     RegistryStore,
+    Revision,
     StoredFile,
     VanishedError,
     WriteResult,
@@ -114,8 +110,10 @@ class GitHubStore(RegistryStore):
         branch: str | None,
         committer: tuple[str, str] | None = None,
         protected_hint: str | None = None,
+        names: tuple[str, str] = ("registry-repository", "registry-branch"),
     ) -> None:
         self._repository_name = repository
+        self._names = names  # the settings that named the repository and branch, for advice
         self._waits = waits_of(client)
         self._protected_hint = protected_hint or pull_request_hint()
         # The client is lazy: no request until a file is read or written.
@@ -154,6 +152,7 @@ class GitHubStore(RegistryStore):
                 self._protected_hint,
                 self._waits,
                 contents_write=contents_write,
+                names=self._names,
             ) from None
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise unreachable(exc, self._repository_name, doing, self._waits) from None
@@ -229,10 +228,20 @@ class GitHubStore(RegistryStore):
             return None
         if isinstance(found, list):
             raise GitHubError(f"{path} in {self.description} is a folder, not a file")
-        if f"/repos/{self._repository_name}/".lower() not in found.url.lower():
+        odd = self._odd(f"GET /repos/{self._repository_name}/contents/{path}")
+        sha, content = file_document(found.raw_data, odd)
+        if f"/repos/{self._repository_name}/".lower() not in str(found.url).lower():
             # PyGithub followed a 301 by path, dropping ?ref=: this may be another ref's file.
             raise self._moved_meanwhile(f"read {path}")
-        return StoredFile(path, self._content(found), found.sha)
+        if content is not None:
+            return StoredFile(path, decoded(content, odd), sha)
+        # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
+        # returns any file up to GitHub's 100 MB limit, and the sha pins the very version read.
+        return StoredFile(path, b"" if found.size == 0 else self._blob(path, sha), sha)
+
+    def _odd(self, where: str) -> Callable[[str], GitHubError]:
+        """The error for an answer to ``where`` that is not what GitHub sends."""
+        return lambda what: odd_document(self._client.requester.base_url, where, what)
 
     def head(self) -> str | None:
         branch = self.branch
@@ -242,15 +251,6 @@ class GitHubStore(RegistryStore):
     def read_at(self, path: str, commit: str | None) -> StoredFile | None:
         # A commit never changes, so a read at one is exact where a read of the branch may lag.
         return self._file(path, commit or self.branch)
-
-    def _content(self, found: ContentFile) -> bytes:
-        # Above 1 MB the Contents API sends no inline content (encoding "none"); the blob API
-        # returns any file up to GitHub's 100 MB limit, and the sha pins the very version read.
-        if found.raw_data.get("encoding") == "base64" and found.raw_data.get("content"):
-            return base64.b64decode(found.raw_data["content"])
-        if found.size == 0:
-            return b""
-        return self._blob(found.path, found.sha)
 
     def _trees(self) -> TreeReader:
         return TreeReader(
@@ -262,7 +262,8 @@ class GitHubStore(RegistryStore):
 
     def _blob(self, path: str, sha: str) -> bytes:
         blob = self._call(f"read {path}", lambda: self._repo.get_git_blob(sha))
-        return base64.b64decode(blob.content)
+        odd = self._odd(f"GET /repos/{self._repository_name}/git/blobs/{sha}")
+        return decoded(str(blob.content or ""), odd)
 
     def list_dir(self, path: str) -> list[str]:
         # The Contents API would list at most 1,000 files, without a word.
@@ -378,6 +379,28 @@ class GitHubStore(RegistryStore):
         return self._call(
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
         )
+
+    def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
+        """The commits that changed ``path`` (commits API), each page's files in one query."""
+        given = 0
+        for _ in range(2):
+            repository = self.repository  # looks the repository up again after a move
+            reader = HistoryReader(
+                self._client.requester,
+                self._repo.url,
+                repository,
+                lambda doing, request: self._call(doing, request),
+                (self._blob, self._file),
+            )
+            try:
+                for number, revision in enumerate(reader.revisions(commit or self.branch, path)):
+                    if number >= given:  # after a move, what was given is not given twice
+                        given += 1
+                        yield revision
+                return
+            except Moved:
+                self._found, self._moved = None, True
+        raise self._moved_meanwhile(f"read the history of {path}")
 
 
 def _parent(commit: Commit) -> str | None:

@@ -27,8 +27,8 @@ from registry_action.errors import GaveUpError, GitHubError
 from registry_action.settings.spelling import advise, permission, setting, token_advice
 from registry_action.store.interface import ConflictError, Deadline
 
-if TYPE_CHECKING:  # http.py makes the requests and imports this module
-    from registry_action.store.github.http import Waits
+if TYPE_CHECKING:  # waits.py imports this module
+    from registry_action.store.github.waits import Waits
 
 NO_TIME_NAMED = "GitHub named no time"
 
@@ -151,10 +151,12 @@ def translate(
     waits: Waits | None = None,
     *,
     contents_write: bool = False,
+    names: tuple[str, str] = ("registry-repository", "registry-branch"),
 ) -> Exception:
     """The project's error for a GitHub refusal, with what to do about it.
 
     ``contents_write``: the request was a Contents API PUT or DELETE, whose 409 is a conflict.
+    ``names``: the settings that named the repository and the branch, for the advice.
     """
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
@@ -173,10 +175,16 @@ def translate(
             f"could not {doing}: GitHub kept failing ({status} {message or 'server error'})"
             f"{tried}; see https://www.githubstatus.com and re-run"
         )
-    return _refused(exc, repository, branch, doing)
+    return _refused(exc, repository, branch, doing, names)
 
 
-def _refused(exc: GithubException, repository: str, branch: str | None, doing: str) -> Exception:
+def _refused(
+    exc: GithubException,
+    repository: str,
+    branch: str | None,
+    doing: str,
+    names: tuple[str, str],
+) -> Exception:
     """The error for a refusal that no retry can fix: the token, the repository, the branch."""
     status, message = exc.status, _message(exc)
     where = f"{repository}@{branch}" if branch else repository
@@ -193,12 +201,12 @@ def _refused(exc: GithubException, repository: str, branch: str | None, doing: s
     if status == 404 and is_missing_ref(exc):
         return GitHubError(
             f"the branch {branch!r} does not exist in {repository}: create it or "
-            f"{advise('registry-branch')} to an existing branch"
+            f"{advise(names[1])} to an existing branch"
         )
     if status == 404:
         return GitHubError(
             f"could not {doing}: {repository} was not found (404), or the token cannot see it; "
-            f"check {setting('registry-repository')} and that the token has access to that "
+            f"check {setting(names[0])} and that the token has access to that "
             "repository"
         )
     return GitHubError(f"GitHub refused to {doing} in {where} ({status} {message})")
@@ -219,6 +227,9 @@ def rate_limit_error(exc: GithubException, doing: str, waits: Waits | None) -> G
         else "GitHub's secondary rate limit (shared by everything that uses this token or App "
         "installation) was hit"
     )
+    if waits is not None and not isinstance(exc, RateLimitPastDeadline):
+        # The retries ran out of tries, not of time: the limit held through every wait.
+        return GaveUpError(f"could not {doing}: {what} ({exc.status} {shown}){tried}; re-run later")
     return GaveUpError(
         f"could not {doing}: {what} ({exc.status} {shown}); it asks to wait {wait.seconds:.0f} s "
         f"({wait.source}), more than the {max(deadline.remaining(), 0):.0f} s left{tried}: "

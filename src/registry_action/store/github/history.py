@@ -1,18 +1,18 @@
-"""The commit that last changed each of many files, through GraphQL's ``Commit.history``.
+"""A file's history on a GitHub branch: the commits that changed it, and the file at each.
 
-Part of the GitHub store (store/github): contents.py calls it for ``RegistryStore.last_commits``.
-``history(first: 1, path: ...)`` of a commit is the newest commit, from that one back, that
-changed the path (https://docs.github.com/en/graphql/reference/objects#commit: "The linear
-commit history starting from (and including) this commit, in the same order as git log";
-``path``: "If non-null, filters history to only show commits touching files under this
-path"). One query asks for many paths, each under an alias, from one commit; a query GitHub
-stops after 10 s (502 or 504) is asked again in halves, down to single paths, as texts.py does.
+Part of the GitHub store (store/github): contents.py calls it for ``RegistryStore.history``.
+The commits come from the REST commits API filtered by ``path``, 100 a page, newest first,
+following the ``Link`` header's ``rel="next"``; the file as each commit of a page left it
+comes from one GraphQL query naming each by revision expression (``<commit>:<path>``), so a
+page of 100 registrations costs two requests. A text GraphQL cut, or whose bytes do not hash to
+the blob it names, is read through the blob API; one a partial answer left out, through the
+Contents API at that commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from github import GithubException
@@ -20,95 +20,148 @@ from github.Requester import Requester
 
 from registry_action.errors import GitHubError
 from registry_action.store.github.http import GRAPHQL_TIMEOUTS
-from registry_action.store.github.texts import rate_limit_message, wait_out
+from registry_action.store.github.texts import rate_limit, wait_out
+from registry_action.store.github.tree import Moved
+from registry_action.store.interface import Revision, StoredFile, blob_sha
 
-# A history lookup walks commits until it meets one that changed the path: far fewer lookups
-# than blob texts fit in GitHub's 10 s.
-PATHS_PER_QUERY = 50
+# The most the commits API gives in a page ("per_page ... max 100", its OpenAPI description);
+# one page's files then make one GraphQL query of that many small texts.
+PER_PAGE = 100
 
 Call = Callable[[str, Callable[[], Any]], Any]
+# A file's bytes by blob sha (the blob API), and a file at a commit (the Contents API).
+ReadBlob = Callable[[str, str], bytes]
+ReadAt = Callable[[str, str], StoredFile | None]
+_UNKNOWN = object()  # a file a query did not answer for: read it on its own
 
 
 def query_for(count: int) -> str:
-    """A query for ``count`` paths' newest commit: ``h{i}`` takes the path in ``p{i}``."""
-    declared = "".join(f", $p{i}: String!" for i in range(count))
+    """A query for the blobs ``count`` revision expressions name: ``f{i}`` takes ``$e{i}``."""
+    declared = "".join(f", $e{i}: String!" for i in range(count))
     fields = "".join(
-        f"\n        h{i}: history(first: 1, path: $p{i}) {{ nodes {{ oid }} }}"
+        f"\n    f{i}: object(expression: $e{i}) {{ ... on Blob {{ oid text isTruncated }} }}"
         for i in range(count)
     )
     return (
-        f"query($owner: String!, $name: String!, $ref: String!{declared}) {{\n"
-        "  repository(owner: $owner, name: $name) {\n"
-        f"    object(expression: $ref) {{\n      ... on Commit {{{fields}\n      }}\n    }}\n"
-        "  }\n}\n"
+        f"query($owner: String!, $name: String!{declared}) {{\n"
+        f"  repository(owner: $owner, name: $name) {{{fields}\n  }}\n}}\n"
     )
 
 
-def last_commits(
-    requester: Requester, repository: str, ref: str, paths: Sequence[str], call: Call
-) -> dict[str, str | None]:
-    """The newest commit from ``ref`` (a commit sha or a branch) that changed each path."""
-    found: dict[str, str | None] = dict.fromkeys(paths)
-    pending = [list(paths[i : i + PATHS_PER_QUERY]) for i in range(0, len(paths), PATHS_PER_QUERY)]
-    while pending:
-        batch = pending.pop()
-        answer = call(
-            "read the history of the manifests",
-            partial(_ask, requester, repository, ref, batch),
+class HistoryReader:
+    """The commits of one branch that changed a path, with the file as each left it."""
+
+    def __init__(
+        self,
+        requester: Requester,
+        repo_url: str,
+        repository: str,
+        call: Call,
+        read: tuple[ReadBlob, ReadAt],
+    ) -> None:
+        self._requester = requester
+        self._url = repo_url
+        self._repository = repository
+        self._call = call  # runs a request, translating its failures into the project's errors
+        self._blob, self._read_at = read
+
+    def revisions(self, ref: str, path: str) -> Iterator[Revision]:
+        """Newest first, from ``ref`` (a branch or a commit), one page at a time."""
+        page = 1
+        while True:
+            headers, commits = self._page(ref, path, page)
+            contents = self._files(path, [sha for sha, _, _ in commits])
+            for (sha, date, message), content in zip(commits, contents, strict=True):
+                yield Revision(sha, date, message, content)
+            # GitHub says in the Link header whether a next page exists: no empty page asked.
+            if not commits or 'rel="next"' not in str(headers.get("link") or ""):
+                return
+            page += 1
+
+    def _page(
+        self, ref: str, path: str, page: int
+    ) -> tuple[Mapping[str, Any], list[tuple[str, datetime, str]]]:
+        request = self._requester.requestJsonAndCheck
+        parameters = {"sha": ref, "path": path, "per_page": str(PER_PAGE), "page": str(page)}
+        headers, items = self._call(
+            f"read the history of {path}",
+            lambda: request("GET", f"{self._url}/commits", parameters),
         )
-        if answer is None:  # stopped after 10 s: ask for less
-            if len(batch) == 1:
-                raise GitHubError(
-                    f"GitHub's GraphQL API could not find the last commit of {batch[0]} in "
-                    f"{repository} within its 10 s limit"
-                )
-            half = (len(batch) + 1) // 2
-            pending += [batch[:half], batch[half:]]
-            continue
-        found.update(answer)
-    return found
+        if not isinstance(items, list):
+            raise GitHubError(f"GitHub answered the history of {path} with no list of commits")
+        return headers, [self._listed(item, path) for item in items]
 
-
-def _ask(
-    requester: Requester, repository: str, ref: str, batch: list[str]
-) -> dict[str, str | None] | None:
-    owner, _, name = repository.partition("/")
-    variables = {"owner": owner, "name": name, "ref": ref}
-    variables.update({f"p{i}": path for i, path in enumerate(batch)})
-    body = {"query": query_for(len(batch)), "variables": variables}
-    tries = 0
-    while True:
-        tries += 1
+    def _listed(self, item: Any, path: str) -> tuple[str, datetime, str]:
         try:
-            headers, data = requester.requestJsonAndCheck("POST", requester.graphql_url, input=body)
-        except GithubException as exc:
-            if exc.status in GRAPHQL_TIMEOUTS:
-                return None
-            raise
-        data = data if isinstance(data, dict) else {}
-        limited = rate_limit_message(data)
-        if limited is None:
-            return _commits(repository, ref, batch, data)
-        wait_out(requester, headers, limited, tries)  # the deadline ends the loop
+            url, sha = str(item["url"]), str(item["sha"])
+            commit = item["commit"]
+            moment = datetime.fromisoformat(str(commit["committer"]["date"]))
+            message = str(commit["message"])
+        except (KeyError, TypeError, ValueError):
+            raise GitHubError(f"GitHub gave a commit of {path} without its sha or date") from None
+        if f"/repos/{self._repository}/".lower() not in url.lower():
+            # PyGithub followed a 301 by path, dropping the query: not this path's history.
+            raise Moved(self._repository)
+        return sha, moment if moment.tzinfo else moment.replace(tzinfo=UTC), message
 
+    def _files(self, path: str, shas: Sequence[str]) -> list[bytes | None]:
+        """``path`` as each commit left it (None: deleted there)."""
+        nodes = self._nodes([f"{sha}:{path}" for sha in shas])
+        return [self._content(path, sha, node) for sha, node in zip(shas, nodes, strict=True)]
 
-def _commits(
-    repository: str, ref: str, batch: list[str], data: dict[str, Any]
-) -> dict[str, str | None]:
-    commit = ((data.get("data") or {}).get("repository") or {}).get("object")
-    if not isinstance(commit, dict):
-        said = "; ".join(
-            " ".join(str(e.get("message") or "").split())
-            for e in data.get("errors") or []
-            if isinstance(e, dict)
-        )
-        raise GitHubError(
-            f"could not read the history of the manifests of {repository} at {ref}: GitHub's "
-            f"GraphQL API answered {said or 'no commit'}"
-        )
-    found: dict[str, str | None] = {}
-    for i, path in enumerate(batch):
-        nodes = (commit.get(f"h{i}") or {}).get("nodes") or []
-        oid = nodes[0].get("oid") if nodes and isinstance(nodes[0], dict) else None
-        found[path] = oid if isinstance(oid, str) else None
-    return found
+    def _content(self, path: str, sha: str, node: object) -> bytes | None:
+        if node is _UNKNOWN:
+            stored = self._read_at(path, sha)
+            return stored.content if stored is not None else None
+        if not isinstance(node, dict) or not isinstance(node.get("oid"), str):
+            return None  # no such file at that commit (or not a file): the commit deleted it
+        text = node.get("text")
+        if isinstance(text, str) and not node.get("isTruncated"):
+            content = text.encode("utf-8", "surrogatepass")
+            if blob_sha(content) == node["oid"]:
+                return content
+        return self._blob(path, node["oid"])  # cut at 512,000 bytes, or not text: the blob API
+
+    def _nodes(self, expressions: list[str]) -> list[object]:
+        """What GraphQL gives for each expression; _UNKNOWN where it gave no answer."""
+        if not expressions:
+            return []
+        data = self._call("read the history's files", lambda: self._ask(expressions))
+        if data is None:  # stopped after 10 s: ask for half as much at once
+            if len(expressions) == 1:
+                return [_UNKNOWN]
+            half = (len(expressions) + 1) // 2
+            return self._nodes(expressions[:half]) + self._nodes(expressions[half:])
+        repository = (data.get("data") or {}).get("repository")
+        if not isinstance(repository, dict):
+            raise GitHubError(
+                f"could not read the history of {self._repository}: GitHub's GraphQL API "
+                "answered no repository"
+            )
+        partial = bool(data.get("errors"))
+        return [
+            _UNKNOWN if repository.get(f"f{i}") is None and partial else repository.get(f"f{i}")
+            for i in range(len(expressions))
+        ]
+
+    def _ask(self, expressions: list[str]) -> dict[str, Any] | None:
+        owner, _, name = self._repository.partition("/")
+        variables = {"owner": owner, "name": name}
+        variables.update({f"e{i}": expression for i, expression in enumerate(expressions)})
+        body = {"query": query_for(len(expressions)), "variables": variables}
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                headers, data = self._requester.requestJsonAndCheck(
+                    "POST", self._requester.graphql_url, input=body
+                )
+            except GithubException as exc:
+                if exc.status in GRAPHQL_TIMEOUTS:
+                    return None
+                raise
+            data = data if isinstance(data, dict) else {}
+            limited = rate_limit(data)
+            if limited is None:
+                return data
+            wait_out(self._requester, headers, limited, tries)  # the deadline ends the loop

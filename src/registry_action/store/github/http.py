@@ -1,44 +1,44 @@
-"""How PyGithub talks to GitHub here: retries within the deadline, and answers checked whole.
+"""How PyGithub talks to GitHub here: retries and answers within the run's deadline, checked whole.
 
-Retries follow GitHub's rules ("Rate limits for the REST API", "Best practices for using the
-REST API"): a secondary rate limit comes as 403 or 429; if ``retry-after`` is present, wait
-that many seconds; else, if ``x-ratelimit-remaining`` is ``0``, wait until the epoch second in
-``x-ratelimit-reset``; else wait at least one minute, longer each time. 5xx, resets and
-timeouts back off with full jitter. Every wait stays within the run's deadline.
+Retries follow GitHub's rules (waits.py). 5xx, resets and timeouts back off with full jitter.
+Every wait stays within the run's deadline.
 
-requests applies its timeout to each read, so a server sending one byte every few seconds
-holds a run as long as it likes: here a whole body must arrive within a deadline. PyGithub
-takes a 200 answer that is not JSON (a captive portal's page) for a document: here that is one
-clear error. The PyGithub and urllib3 internals this needs are used here only, and
-tests/contract/test_library_internals.py holds them to the installed versions.
+Each try of a request (its connection, headers and body) gets at most ANSWER_SECONDS, never
+more than the time left before the run's deadline: urllib3's connections here tell the
+request's Watch (watch.py) when a try starts, and it cuts the socket when the time is up. A
+body is read up to ANSWER_LIMIT_BYTES once decompressed. Answers that are not GitHub's become
+one clear error (answers.py). The PyGithub, requests and urllib3 internals this needs are used
+here only, and tests/contract/test_library_internals.py holds them to the installed versions.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import socket
-import threading
-import time
-from collections.abc import Callable, Mapping
-from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from github import Github, GithubException, GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
-from urllib3 import BaseHTTPResponse, Retry
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3 import BaseHTTPResponse, ProxyManager, Retry
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ResponseError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.response import HTTPResponse
 
-from registry_action.core import strictjson
 from registry_action.errors import GitHubError
 from registry_action.settings.spelling import setting
+from registry_action.store.github.answers import check_json, check_redirect, odd_answer, where
 from registry_action.store.github.errors import (
     NO_TIME_NAMED,
     RateLimitPastDeadline,
@@ -46,22 +46,24 @@ from registry_action.store.github.errors import (
     github_message,
     refused,
 )
-from registry_action.store.github.moves import REDIRECTS, other_host
+from registry_action.store.github.moves import REDIRECTS
+from registry_action.store.github.waits import (
+    BACKOFF_CAP_SECONDS,
+    RATE_JITTER,
+    Waits,
+    rate_wait,
+)
+from registry_action.store.github.watch import Watch, current, watching
 from registry_action.store.interface import Deadline
 
-# Transient faults back off with full jitter from this base, doubling, capped: GitHub's front
-# ends recover in seconds to minutes, and racing runs must not retry in step.
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 30.0
-# GitHub: without retry-after or a reset, "wait for at least one minute before retrying".
-SECONDARY_WAIT_SECONDS = 60.0
-# Waits that GitHub names are stretched by up to this share, so that runs released by one
-# reset do not all arrive in the same second.
-RATE_JITTER = 0.1
-# GitHub sends even a 100 MB blob in a few seconds; a body still arriving after this is stuck.
-BODY_DEADLINE_SECONDS = 60.0
-# Enough that urllib3 never stops by count: the deadline decides.
-_UNCOUNTED = 1_000_000
+# GitHub sends even a 100 MB blob in a few seconds; a try still going after this is stuck.
+ANSWER_SECONDS = 60.0
+# GitHub's largest answer is a 100 MB file from the blob API, base64 in JSON: about 140 MB.
+ANSWER_LIMIT_BYTES = 160 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
+# urllib3 retries by recursion, a stack frame a try: this stays clear of Python's limit of 1000
+# (with one wait of at least a second between tries, it is minutes of retries).
+_MOST_TRIES = 500
 # Every method this program uses: writes too, since each carries the sha it read, so
 # repeating one that GitHub had applied is refused (409/422) instead of committing twice.
 _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"})
@@ -71,22 +73,40 @@ _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"})
 GRAPHQL_TIMEOUTS = frozenset({502, 504})
 
 
-@dataclass
-class Waits:
-    """What the retries of one client share: the deadline, the log, the waits so far."""
+class _WatchedHTTPConnection(HTTPConnection):
+    """urllib3's connection, telling the watch of the request when each try starts."""
 
-    deadline: Deadline
-    log: Callable[[str], None] = print
-    sleep: Callable[[float], None] = time.sleep
-    epoch: Callable[[], float] = time.time  # x-ratelimit-reset is in UTC epoch seconds
-    rng: random.Random = field(default_factory=random.Random)
-    backoff: float = BACKOFF_BASE_SECONDS  # the first transient fault's backoff cap
-    unnamed_waits: int = 0  # secondary limits that named no time: each wait doubles
-    tries: int = 1  # tries of the latest request that needed more than one
+    def connect(self) -> None:
+        watch = current()
+        if watch is not None:
+            watch.connecting(self)
+        try:
+            super().connect()
+        except ConnectTimeoutError:
+            if watch is not None:
+                watch.connect_timed_out()
+            raise
 
-    def tried(self) -> str:
-        spent = self.deadline.elapsed()
-        return f"{self.tries} {'try' if self.tries == 1 else 'tries'} in {spent:.0f} s"
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = current()
+        if watch is not None:
+            watch.requesting(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS = {"http": _Pool, "https": _TLSPool}
 
 
 class GitHubRetry(GithubRetry):
@@ -100,7 +120,7 @@ class GitHubRetry(GithubRetry):
     def __init__(self, waits: Waits | None = None, **kwargs: Any) -> None:
         self.waits = waits or Waits(Deadline(0))
         self.pause = 0.0
-        kwargs.setdefault("total", _UNCOUNTED)
+        kwargs.setdefault("total", _MOST_TRIES)
         kwargs["status_forcelist"] = [429, *range(500, 600)]  # GithubRetry adds 403
         kwargs["allowed_methods"] = _METHODS
         # retry-after is read below, for rate limits only: not for a 413 or a 503.
@@ -114,6 +134,9 @@ class GitHubRetry(GithubRetry):
         return super().new(**kw)
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        watch = current()
+        if watch is not None:
+            watch.stop()  # a wait is no part of a try
         if self.pause > 0:
             self.waits.sleep(self.pause)
 
@@ -128,6 +151,9 @@ class GitHubRetry(GithubRetry):
     ) -> GitHubRetry:
         waits = self.waits
         waits.tries = len(self.history) + 1
+        watch = current()
+        if error is not None and watch is not None and watch.ran_out():
+            raise watch.late() from None
         if refused(error) and _pool is not None:  # nothing listens: retrying only delays
             raise MaxRetryError(_pool, url or "", error)
         if _graphql_timeout(url, response) and _pool is not None:
@@ -139,6 +165,8 @@ class GitHubRetry(GithubRetry):
         cap = min(BACKOFF_CAP_SECONDS, waits.backoff * 2 ** min(waits.tries - 1, 30))
         retry.pause = waits.rng.uniform(0, cap)
         if not waits.deadline.allows(retry.pause):
+            if watch is not None and _timed_out(error):  # the deadline, not the network, ends it
+                raise watch.late() from None
             raise MaxRetryError(_pool, url, error or ResponseError("deadline"))  # type: ignore[arg-type]
         waits.tries += 1
         return retry
@@ -147,7 +175,7 @@ class GitHubRetry(GithubRetry):
         self, method: str | None, url: str, response: HTTPResponse, pool: ConnectionPool | None
     ) -> GitHubRetry:
         waits = self.waits
-        body = self.get_content(response, url)
+        body = _small_body(response, f"{method} {urlsplit(url).path}")
         try:
             data: Any = json.loads(body)
         except ValueError:
@@ -186,24 +214,13 @@ class GitHubRetry(GithubRetry):
     ) -> RateWait | None:
         """The wait GitHub's rules give for a 403/429 (or an answer ``limited`` by its body),
         or None when it is no rate limit."""
-        named = {key.lower(): value for key, value in headers.items()}
-        retry_after, remaining = named.get("retry-after", ""), named.get("x-ratelimit-remaining")
-        reset = named.get("x-ratelimit-reset", "")
-        secondary = status == 429 or Requester.isSecondaryRateLimitError(message)
-        primary = remaining == "0" or Requester.isPrimaryRateLimitError(message) or limited
-        if not (secondary or primary or retry_after):
-            return None  # a refusal of the token's permissions: retrying cannot help
-        kind = "secondary" if secondary or not primary else "primary"
-        if retry_after.strip().isdigit():
-            return RateWait(kind, float(retry_after), f"its retry-after header: {retry_after} s")
-        if remaining == "0" and reset.isdigit():
-            # The reset is a whole second: one more makes sure the window has turned.
-            seconds = max(0.0, int(reset) - self.waits.epoch()) + 1
-            moment = datetime.fromtimestamp(int(reset), UTC).strftime("%H:%M:%S UTC")
-            return RateWait(kind, seconds, f"its x-ratelimit-reset: {moment}")
-        repeat, least = self.waits.unnamed_waits, self.secondary_rate_wait
-        again = f", doubled for repeat {repeat}" if repeat else ""
-        return RateWait(kind, least * 2**repeat, f"{NO_TIME_NAMED}: at least {least:g} s{again}")
+        least = self.secondary_rate_wait
+        return rate_wait(status, headers, message, self.waits, least, limited=limited)
+
+
+def _timed_out(error: Exception | None) -> bool:
+    # urllib3 derives a refused or unresolved connection from its connect timeout.
+    return isinstance(error, Urllib3Timeout) and not isinstance(error, NewConnectionError)
 
 
 def _graphql_timeout(url: str | None, response: BaseHTTPResponse | None) -> bool:
@@ -220,91 +237,94 @@ def waits_of(client: Github) -> Waits | None:
 
 
 class DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """An HTTPAdapter that reads each body within a deadline and checks JSON answers."""
+    """An HTTPAdapter whose every try ends by the deadline, with bodies read whole and checked."""
 
-    body_deadline: float = BODY_DEADLINE_SECONDS
+    answer_seconds: float = ANSWER_SECONDS
+    answer_limit: int = ANSWER_LIMIT_BYTES
+    _redirects_in_a_row = 0
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is ProxyManager:  # a SOCKS proxy keeps connections of its own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         kwargs["stream"] = True
-        response = super().send(request, *args, **kwargs)
-        _refuse_other_host(request, response)
-        _read_within(response, self.body_deadline)
-        _check_json(request, response)
+        retry = self.max_retries
+        deadline = retry.waits.deadline if isinstance(retry, GitHubRetry) else Deadline(math.inf)
+        watch = Watch(deadline, self.answer_seconds, where(request))
+        if deadline.remaining() <= 0:
+            raise watch.late()
+        watching(watch)
+        try:
+            response = super().send(request, *args, **kwargs)
+            redirected = response.status_code in REDIRECTS
+            in_a_row = self._redirects_in_a_row + 1 if redirected else 0
+            self._redirects_in_a_row = 0  # a refused chain ends here
+            check_redirect(request, response, in_a_row)
+            self._redirects_in_a_row = in_a_row
+            _read_within(response, watch, self.answer_limit)
+        finally:
+            watch.stop()
+            watching(None)
+        check_json(request, response)
         return response
 
 
-def _where(request: requests.PreparedRequest) -> str:
-    return f"{request.method} {urlsplit(request.url or '').path}"
-
-
-def _refuse_other_host(request: requests.PreparedRequest, response: requests.Response) -> None:
-    """Stop at a redirect away from the API's host: the token is never sent anywhere else."""
-    location = response.headers.get("Location")
-    if response.status_code not in REDIRECTS or not location:
-        return
-    here = urlsplit(request.url or "")
-    there = urlsplit(urljoin(request.url or "", location))
-    if (there.scheme, there.netloc) != (here.scheme, here.netloc):
-        response.close()
-        raise other_host(f"{here.scheme}://{here.netloc}", there.geturl())
-
-
-def _read_within(response: requests.Response, seconds: float) -> None:
-    """Read the whole body, cutting the connection when ``seconds`` pass first."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    expired = threading.Event()
-
-    def cut() -> None:
-        expired.set()
-        if sock is not None:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(seconds, cut)
-    timer.daemon = True
-    timer.start()
+def _read_within(response: requests.Response, watch: Watch, limit: int) -> None:
+    """Read the whole body, decompressed, within the watch's time and up to ``limit`` bytes."""
     try:
-        _ = response.content
-    except (requests.RequestException, OSError):
-        if not expired.is_set():
-            raise
-    finally:
-        timer.cancel()
-    if expired.is_set():
+        body = _capped(response.iter_content(_CHUNK_BYTES), watch.where, limit, response.close)
+    except requests.exceptions.ContentDecodingError:
         response.close()
+        coding = response.headers.get("Content-Encoding") or "its content encoding"
+        raise odd_answer(
+            response.request, f"{response.status_code} and a body that is not valid {coding}"
+        ) from None
+    except (requests.RequestException, OSError):
+        if not watch.cut:
+            raise
+    if watch.cut:
+        response.close()
+        if watch.by_deadline:
+            raise watch.late()
         raise GitHubError(
-            f"the answer to {_where(response.request)} did not arrive within {seconds:g} s "
+            f"the answer to {watch.where} did not arrive within {watch.most:g} s "
             f"(the server sent it too slowly); check {setting('api-url')} and the network, then "
             "re-run"
         )
+    # Where requests keeps a body it has read (iter_content marked it consumed): .content
+    # returns it from there.
+    response._content = body
 
 
-def _check_json(request: requests.PreparedRequest, response: requests.Response) -> None:
-    body = response.content or b""
-    head = body.lstrip()[:1]
-    # PyGithub asks for no media type (requests then sends */*) unless it wants raw bytes.
-    accept = request.headers.get("Accept") or "*/*"
-    wants_json = "json" in accept or "*/*" in accept
-    ok = 200 <= response.status_code < 300
-    if not body.strip() or not (head in (b"{", b"[") or (ok and wants_json)):
-        return
+def _capped(chunks: Iterable[bytes], what: str, limit: int, close: Callable[[], None]) -> bytes:
+    """The chunks of a body, joined; refused once they grow past ``limit`` bytes."""
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            close()
+            raise GitHubError(
+                f"the answer to {what} is larger than {limit // (1024 * 1024)} MB once "
+                f"decompressed, more than GitHub ever sends; check {setting('api-url')} (a "
+                "proxy in the way?)"
+            )
+    return bytes(body)
+
+
+def _small_body(response: HTTPResponse, what: str) -> bytes:
+    """The body of an answer that is retried (a rate limit's), or nothing if it cannot be read."""
     try:
-        strictjson.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GitHubError(
-            f"{urlsplit(request.url or '').netloc} answered {_where(request)} with "
-            f"{response.status_code} and {_what(response, head, exc)} instead of GitHub's JSON; "
-            f"check {setting('api-url')} (a proxy or a captive portal in the way?)"
-        ) from None
-
-
-def _what(response: requests.Response, head: bytes, exc: Exception) -> str:
-    kind = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-    if head not in (b"{", b"["):
-        return f"a {kind} page" if kind else "something else"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"damaged JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
-    return "damaged JSON (a key appears twice)"
+        chunks = response.stream(_CHUNK_BYTES, decode_content=True)
+        return _capped(chunks, what, ANSWER_LIMIT_BYTES, response.close)
+    except (HTTPError, OSError):
+        return b""
 
 
 def _mount(connection: HTTPRequestsConnectionClass | HTTPSRequestsConnectionClass) -> None:

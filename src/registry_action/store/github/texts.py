@@ -151,7 +151,7 @@ class TextReader:
                         return None  # stopped after 10 s: ask for less
                     raise
                 data = data if isinstance(data, dict) else {}
-                limited = rate_limit_message(data)
+                limited = rate_limit(data)
                 if limited is None:
                     return data
                 wait_out(requester, headers, limited, tries)  # the deadline ends the loop
@@ -204,7 +204,7 @@ def _next(batch: list[Blob], answer: _Answer, asked_again: set[str]) -> list[lis
     return [again] if again else []
 
 
-def rate_limit_message(data: dict[str, Any]) -> str | None:
+def rate_limit(data: dict[str, Any]) -> str | None:
     """The message of a rate limit GitHub answered with status 200, if this is one."""
     for error in data.get("errors") or []:
         if not isinstance(error, dict):

@@ -1,0 +1,183 @@
+"""`timeout` is the run's real limit: every request to GitHub, whole, and the health gate.
+
+Each server here holds a request open in a way a per-read timeout never notices: headers or a
+body sent a byte at a time, an answer that never comes. The run ends at its deadline with one
+line, writes nothing, and memory stays bounded whatever a compressed answer inflates to.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from console import terminal
+from fake_github import FakeGitHub, faults
+from harness import REGISTRY, WRITE_TOKEN, Action
+from strict_checks import assert_failed_cleanly
+
+INDEX = r"/contents/registry\.json$"
+READ = "GET /repos/org/plugin-registry/contents/registry.json"
+EMPTY = b'{"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}\n'
+SEEDED = frozenset({"registry.json"})
+
+
+def late(seconds: int, where: str = READ, *, name: str = "`timeout`") -> str:
+    return (
+        f"the answer to {where} did not arrive in time (1 try in {seconds} s); the run's "
+        f"deadline is {name} ({seconds} s): raise it, or re-run later"
+    )
+
+
+def timed(run: Callable[[], object]) -> float:
+    started = time.monotonic()
+    run()
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [faults.trickle_headers(0.5), faults.trickle_body(0.2), faults.hang(60)],
+    ids=["headers a byte at a time", "body a byte at a time", "no answer"],
+)
+def test_timeout_bounds_every_request_whole(
+    github: FakeGitHub, action: Action, fault: faults.Fault
+) -> None:
+    github.put_file(REGISTRY, "registry.json", EMPTY)
+    github.inject(method="GET", path_regex=INDEX, fault=fault, times=None)
+    runs = []
+    inputs = {"version": "1.2.3", "timeout": "3", "registry-branch": "main"}
+    took = timed(lambda: runs.append(action.run(inputs)))
+    assert_failed_cleanly(
+        runs[0], f"::error title=Gave up after retries::{late(3)}", github, SEEDED
+    )
+    # Three seconds of run, and the start of the console script.
+    assert 3 <= took < 6, took
+    assert len(github.requests) == 1
+
+
+def test_a_command_line_timeout_holds_against_a_slow_server(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.latency = 5
+    args = ["register", "--registry-repository", REGISTRY, "--registry-branch", "main"]
+    args += ["--api-url", github.api_url, "--version", "1.2.3", "--plugin-id", "cal"]
+    started = time.monotonic()
+    done = terminal(*args, "--timeout", "2", cwd=tmp_path, env={"GITHUB_TOKEN": WRITE_TOKEN})
+    took = time.monotonic() - started
+    assert done.status == 1, done.stderr
+    assert done.stderr == f"error: {late(2, name='`--timeout`')}\n"
+    assert 2 <= took < 5, took
+    assert github.writes == [] and github.list_files(REGISTRY) == []
+
+
+def test_a_connection_never_accepted_ends_at_the_deadline(tmp_path: Path) -> None:
+    # A listener whose queue is full: the kernel drops further SYNs, and connect() waits.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        queued = [socket.socket() for _ in range(3)]
+        for waiting in queued:
+            waiting.setblocking(False)
+            waiting.connect_ex(("127.0.0.1", port))
+        args = ["register", "--registry-repository", REGISTRY, "--registry-branch", "main"]
+        args += ["--api-url", f"http://127.0.0.1:{port}", "--version", "1.2.3", "--timeout", "3"]
+        args += ["--plugin-id", "cal"]
+        started = time.monotonic()
+        done = terminal(*args, cwd=tmp_path, env={"GITHUB_TOKEN": WRITE_TOKEN})
+        took = time.monotonic() - started
+        for waiting in queued:
+            waiting.close()
+    assert done.status == 1, done.stderr
+    assert done.stderr == f"error: {late(3, name='`--timeout`')}\n"
+    assert 3 <= took < 6, took
+
+
+def test_a_gzip_bomb_is_one_line_in_bounded_memory(github: FakeGitHub, action: Action) -> None:
+    # A few KB on the wire, 4 GiB once inflated.
+    github.inject(method="GET", path_regex=INDEX, fault=faults.gzip_bomb(4096))
+    run = action.run({"version": "1.2.3"})
+    assert_failed_cleanly(
+        run,
+        f"::error title=GitHub refused the request::the answer to {READ} is larger than 160 MB "
+        "once decompressed, more than GitHub ever sends; check `api-url` (a proxy in the way?)",
+        github,
+    )
+    # The largest of this process's children so far, this run included (in KiB on Linux).
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 600 * 1024
+
+
+@pytest.fixture
+def trickling() -> Iterator[str]:
+    """A deployment that sends its status line and headers one byte every half second."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: " + b"x" * 200:
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def gated(url: str, **inputs: str) -> dict[str, str]:
+    return {
+        "version": "1.2.3",
+        "health-check": "true",
+        "server-deployment-url": url,
+        "ui-remote-entry": f"{url}/assets/remoteEntry.js",
+        **inputs,
+    }
+
+
+def unhealthy(url: str, seconds: int, limit: str) -> str:
+    return (
+        "::error title=Deployment not healthy::the deployment is not healthy: the health "
+        f"endpoint {url}/api/health did not answer within {seconds}s (expected 2xx) after "
+        f"{seconds}s of waiting; nothing was registered. Check the deployment, or raise "
+        f"`{limit}` if it needs longer to go live"
+    )
+
+
+@pytest.mark.parametrize(
+    ("inputs", "limit"),
+    [({"health-check-timeout": "3"}, "health-check-timeout"), ({"timeout": "3"}, "timeout")],
+    ids=["health-check-timeout", "the run's timeout"],
+)
+def test_the_health_gate_ends_in_its_window_against_trickling_headers(
+    github: FakeGitHub, action: Action, trickling: str, inputs: dict[str, str], limit: str
+) -> None:
+    runs = []
+    took = timed(lambda: runs.append(action.run(gated(trickling, **inputs))))
+    [error] = runs[0].errors
+    # With the run's timeout, the gate has what is left of it: a busy machine leaves less than 3 s.
+    window = re.search(r"did not answer within ([0-9.]+)s", error)
+    seconds = window.group(1) if window and limit == "timeout" else "3"
+    assert 2 <= float(seconds) <= 3, error
+    expected = unhealthy(trickling, 3, limit).replace("within 3s", f"within {seconds}s")
+    assert_failed_cleanly(runs[0], expected.replace("after 3s", f"after {seconds}s"), github)
+    assert 3 <= took < 6, took
