@@ -371,3 +371,17 @@ def test_history_queries_github_stops_are_asked_again_in_halves(
     assert [r.status for r in queries].count(502) == 3
     assert all(entry["manifestUrl"].startswith(f"{RAW}/") for entry in entries(github).values())
     assert all(commit_named(entry) for entry in entries(github).values())
+
+
+def test_a_branch_whose_url_is_percent_encoded_names_commits(
+    github: FakeGitHub, action: Action
+) -> None:
+    github.create_branch(REGISTRY, "rel#1%")
+    inputs = {"version": "1.2.3", "registry-branch": "rel#1%", "manifest-urls": "commit"}
+    run = action.run(inputs)
+    assert run.status == 0, run.stdout + run.stderr
+    assert run.outputs["manifest-url"] == f"{RAW}/rel%231%25/plugins/calendar2.json"
+    index = json.loads(github.get_file(REGISTRY, "registry.json", branch="rel#1%") or b"")
+    sha = commit_named(index["plugins"][0])
+    manifest_commit = github.commits(REGISTRY, branch="rel#1%")[-2]
+    assert (manifest_commit.sha, manifest_commit.paths) == (sha, ("plugins/calendar2.json",))
