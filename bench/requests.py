@@ -19,13 +19,20 @@ from harness import docker_env, run_action, start_fake  # noqa: E402
 OPERATIONS = (("fresh registration", "1.0.0"), ("update", "1.1.0"), ("unchanged re-run", "1.1.0"))
 
 
-def measure(branch_given: bool) -> list[tuple[str, int, int]]:
+# Inputs that change what a registration writes, each measured with the branch given.
+VARIANTS = {
+    "manifest-urls: commit": {"MANIFEST-URLS": "commit"},
+    "maps: all three": {"MAPS": "module-federation,native-federation,import-map"},
+}
+
+
+def measure(branch_given: bool, **inputs: str) -> list[tuple[str, int, int]]:
     fake = start_fake()
     rows = []
     try:
         with tempfile.TemporaryDirectory() as workdir:
             for name, version in OPERATIONS:
-                env = docker_env(fake, Path(workdir), VERSION=version)
+                env = docker_env(fake, Path(workdir), VERSION=version, **inputs)
                 if not branch_given:
                     env.pop("INPUT_REGISTRY-BRANCH")
                 fake.reset_log()
@@ -43,6 +50,9 @@ def run() -> None:
         for name, requests, writes in measure(branch_given):
             given = "given" if branch_given else "default (looked up)"
             print(f"{name:<22} {given:<20} {requests:>8} {writes:>6}")
+    for variant, inputs in VARIANTS.items():
+        for name, requests, writes in measure(True, **inputs):
+            print(f"{name:<22} {variant:<20} {requests:>8} {writes:>6}")
 
 
 if __name__ == "__main__":

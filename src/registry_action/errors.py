@@ -53,6 +53,12 @@ class HealthCheckError(RegistryActionError):
     title = "Deployment not healthy"
 
 
+class RemoteEntryError(RegistryActionError):
+    """The remote entry whose hash was to be recorded could not be fetched; nothing was written."""
+
+    title = "Remote entry not fetched"
+
+
 class DowngradeError(RegistryActionError):
     """Registering a lower version than the registered one, without ``allow-downgrade``."""
 

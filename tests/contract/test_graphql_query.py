@@ -12,6 +12,8 @@ import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from recordings import GRAPHQL_SCHEMA, require
+from registry_action.store.github.commit_times import PATHS_PER_QUERY
+from registry_action.store.github.commit_times import query_for as commit_times_query
 from registry_action.store.github.history import PER_PAGE
 from registry_action.store.github.history import query_for as history_query
 from registry_action.store.github.texts import TEXTS_PER_QUERY, query_for
@@ -40,6 +42,11 @@ def test_the_check_refuses_a_field_github_does_not_have() -> None:
         problems(misspelt)
         == ["Cannot query field 'truncated' on type 'Blob'. Did you mean 'isTruncated'?"] * 2
     )
+
+
+@pytest.mark.parametrize("count", [1, 2, PATHS_PER_QUERY])
+def test_the_commit_time_queries_are_ones_github_answers(count: int) -> None:
+    assert problems(commit_times_query(count)) == []
 
 
 @pytest.mark.parametrize("count", [1, 2, PER_PAGE])

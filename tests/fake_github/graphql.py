@@ -1,14 +1,15 @@
 """GitHub's GraphQL API as far as the store uses it, with the limits GitHub puts on a query.
 
-Three query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
+Four query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
 alias (``b0: object(oid: $o0) { ... on Blob { text isTruncated } }``); blobs by revision
 expression, each under an alias (``f0: object(expression: $e0) { ... on Blob { oid text
 isTruncated } }``, where ``$e0`` is ``<commit>:<path>``: the Repository object's ``object``
 field takes "A Git revision expression suitable for rev-parse",
 https://docs.github.com/en/graphql/reference/objects#repository, and resolves to null when it
-names nothing); and one tree's entries with their blobs (``object(oid: $oid) { ... on Tree {
-entries ... } }``). All sit under ``repository(owner: $owner, name: $name)``; errors come with
-status 200 in ``errors``.
+names nothing); one tree's entries with their blobs (``object(oid: $oid) { ... on Tree {
+entries ... } }``); and the newest commit that touched each of some paths (``object(expression:
+$ref) { ... on Commit { h0: history(first: 1, path: $p0) { nodes { oid } } } }``). All sit
+under ``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
 
 Limits, from GitHub's docs, "Rate limits and query limits for the GraphQL API":
 
@@ -18,6 +19,7 @@ Limits, from GitHub's docs, "Rate limits and query limits for the GraphQL API":
   502 or 504 status code." The fake cannot time a query, so a size stands for the 10 s: an
   answer holding more than ``state.graphql_texts`` texts or ``state.graphql_bytes`` bytes of
   text is a 502. Public tools read 100-250 files per query and still meet 502s at 250.
+  A query asking for more than ``state.graphql_histories`` path histories is a 502 too.
 - Exceeding the rate limit: "If you exceed your primary rate limit, the response status will
   still be 200, but you will receive an error message, and the value of the
   x-ratelimit-remaining header will be 0"; a secondary limit is "200 or 403".
@@ -48,6 +50,8 @@ TIMEOUT_MESSAGE = (
 _ALIASED_OBJECT = re.compile(r"(\w+)\s*:\s*object\(oid:\s*\$(\w+)\)")
 _ALIASED_EXPRESSION = re.compile(r"(\w+)\s*:\s*object\(expression:\s*\$(\w+)\)")
 _TREE_QUERY = re.compile(r"object\(oid:\s*\$oid\)[\s\S]*entries")
+_EXPRESSION = re.compile(r"object\(expression:\s*\$ref\)")
+_ALIASED_HISTORY = re.compile(r"(\w+)\s*:\s*history\(first:\s*1,\s*path:\s*\$(\w+)\)")
 
 
 def answer(api: Api, req: ApiRequest) -> ApiResponse:
@@ -66,6 +70,12 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
         error = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
         return ApiResponse.json(200, {"data": {"repository": None}, "errors": [error]})
     aliases = _ALIASED_OBJECT.findall(query)
+    histories = _ALIASED_HISTORY.findall(query)
+    if histories and _EXPRESSION.search(query):
+        found = {"object": _histories(repo, variables.get("ref"), histories, variables)}
+        if len(histories) > api.state.graphql_histories:
+            return timed_out()
+        return ApiResponse.json(200, {"data": {"repository": found}})
     expressions = _ALIASED_EXPRESSION.findall(query)
     if aliases:
         found = {alias: _blob(repo, variables.get(name)) for alias, name in aliases}
@@ -74,12 +84,41 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
     elif _TREE_QUERY.search(query):
         found = {"object": _tree(api, repo, str(variables.get("oid")))}
     else:
-        return ApiResponse.json(200, {"errors": [{"message": "the fake answers three queries"}]})
+        return ApiResponse.json(200, {"errors": [{"message": "the fake answers four queries"}]})
     texts = [t for t in _texts(found) if t is not None]
     state = api.state
     if len(texts) > state.graphql_texts or sum(map(_utf8_size, texts)) > state.graphql_bytes:
         return timed_out()
     return ApiResponse.json(200, {"data": {"repository": found}})
+
+
+def _histories(
+    repo: Repo, ref: object, aliases: list[tuple[str, str]], variables: dict[str, Any]
+) -> dict[str, Any] | None:
+    """``Commit.history(first: 1, path:)`` for each alias, from the commit ``ref`` names.
+
+    https://docs.github.com/en/graphql/reference/objects#commit: history is "the linear commit
+    history starting from (and including) this commit, in the same order as git log", and
+    ``path`` "filters history to only show commits touching files under this path". An
+    expression that names no object resolves to null. The fake walks first parents (its
+    histories are linear) and counts a commit as touching a path when the path's blob differs
+    from the first parent's, as git log does.
+    """
+    head = repo.resolve(ref) if isinstance(ref, str) else None
+    if head is None:
+        return None
+    newest_first = [repo.commits[sha] for sha in reversed(repo.history_from(head.sha))]
+    found: dict[str, Any] = {}
+    for alias, name in aliases:
+        path = str(variables.get(name))
+        touching = next((c for c in newest_first if _touches(repo, c, path)), None)
+        found[alias] = {"nodes": [{"oid": touching.sha}] if touching else []}
+    return found
+
+
+def _touches(repo: Repo, commit: Any, path: str) -> bool:
+    parent = repo.commits[commit.parents[0]].files if commit.parents else {}
+    return bool(commit.files.get(path) != parent.get(path))
 
 
 def _utf8_size(text: str) -> int:

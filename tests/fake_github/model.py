@@ -258,6 +258,8 @@ class State:
     # (graphql.py cites GitHub).
     graphql_texts: int = 500
     graphql_bytes: int = 4_000_000
+    # ... and past these many path histories in one query.
+    graphql_histories: int = 100
     listing_limit: int = 1000  # entries of a Contents API directory listing
     trees: dict[str, tuple[Mapping[str, str], str]] = field(default_factory=dict)
     moved: dict[str, int] = field(default_factory=dict)  # old owner/name (lowered) -> id

@@ -340,6 +340,16 @@ class FakeGitHub:
             self._state.graphql_texts, self._state.graphql_bytes = map(int, limits)
 
     @property
+    def graphql_histories(self) -> int:
+        """Path histories a GraphQL query may ask for; past them, a timeout's 502."""
+        return self._state.graphql_histories
+
+    @graphql_histories.setter
+    def graphql_histories(self, limit: int) -> None:
+        with self._lock:
+            self._state.graphql_histories = int(limit)
+
+    @property
     def stale_read_seconds(self) -> float:
         """After every commit to a path, reads of it see the previous version for this long.
 

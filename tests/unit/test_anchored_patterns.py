@@ -31,6 +31,7 @@ BASES = [
     "https://calendar.fly.dev",
     "https://raw.githubusercontent.com/org/plugin-registry/main/plugins/calendar.json",
     "/api/health",
+    "sha384-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",
 ]
 # Each is bad under any plugin-id pattern (lower-case only, or upper case allowed).
 SUFFIXES = ["\n", "\r\n", "\r", "\n\n", "\u2028", "\x00", " ", "\t"]
@@ -80,7 +81,11 @@ VALID_MANIFEST: dict[str, Any] = {
     "name": "calendar",
     "version": "1.4.2",
     "description": "Team calendar",
-    "ui": {"remoteEntry": "https://calendar-ui.pages.dev/assets/remoteEntry.js", "expose": "./P"},
+    "ui": {
+        "remoteEntry": "https://calendar-ui.pages.dev/assets/remoteEntry.js",
+        "expose": "./P",
+        "integrity": "sha384-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",
+    },
     "server": {
         "routeBase": "/api/integrations/calendar",
         "deploymentUrl": "https://calendar.fly.dev",
@@ -98,6 +103,7 @@ FIELDS: list[tuple[Kind, tuple[str | int, ...]]] = [
     ("manifest", ("id",)),
     ("manifest", ("version",)),
     ("manifest", ("ui", "remoteEntry")),
+    ("manifest", ("ui", "integrity")),
     ("manifest", ("server", "routeBase")),
     ("manifest", ("server", "deploymentUrl")),
     ("manifest", ("server", "healthCheck")),

@@ -19,6 +19,7 @@ from registry_action.core.models import TIMESTAMP_READ_PATTERN, Manifest, Regist
 
 ROOT = Path(__file__).resolve().parents[2]
 UNEXPANDED = "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)"
+SRI384 = "sha384-" + "A" * 63 + "B"
 
 MANIFEST: dict[str, Any] = {
     "id": "calendar",
@@ -113,6 +114,13 @@ MANIFEST_CASES = [
     ("empty name", changed(MANIFEST, "name", ""), False),
     ("number as version", changed(MANIFEST, "version", 1), False),
     ("null description", changed(MANIFEST, "description", None), False),
+    ("sha384 integrity", changed(MANIFEST, "ui/integrity", SRI384), True),
+    ("sha512 integrity", changed(MANIFEST, "ui/integrity", "sha512-" + "A" * 86 + "=="), True),
+    ("sha256 integrity", changed(MANIFEST, "ui/integrity", "sha256-" + "A" * 43 + "="), True),
+    ("md5 integrity", changed(MANIFEST, "ui/integrity", "md5-1B2M2Y8AsgTpgAmY7PhCfg=="), False),
+    ("two hashes", changed(MANIFEST, "ui/integrity", f"{SRI384} {SRI384}"), False),
+    ("short hash", changed(MANIFEST, "ui/integrity", SRI384[:-1]), False),
+    ("null integrity", changed(MANIFEST, "ui/integrity", None), False),
     ("not an object", [], False),
 ]
 REGISTRY_CASES = [

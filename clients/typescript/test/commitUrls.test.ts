@@ -1,7 +1,9 @@
 /**
- * Index entries whose manifestUrl names the commit that wrote the manifest
- * (`.../{owner}/{repo}/{40-hex sha}/plugins/<id>.json`, what `manifest-urls: commit` writes): a
- * dashboard that reads a cached copy of registry.json still gets exactly the manifests it lists.
+ * Index entries whose manifestUrl names the commit that wrote the manifest, as
+ * `registry-action register --manifest-urls commit` writes them
+ * (`.../{owner}/{repo}/{40-hex sha}/plugins/<id>.json`): a dashboard that reads a cached copy of
+ * registry.json still gets exactly the manifests it lists. The same registrations with branch
+ * manifestUrls meet a newer manifest, which the client skips.
  */
 import assert from "node:assert/strict";
 import { after, before, test, type TestContext } from "node:test";
@@ -18,39 +20,51 @@ after(() => browser.uninstall());
 
 interface Scenario {
   registry: TestRegistry;
-  commit: string;
-  /** registry.json as the commit wrote it, manifestUrls turned into commit URLs. */
-  commitIndex: string;
-  /** registry.json as the commit wrote it, branch URLs. */
-  branchIndex: string;
+  /** registry.json as it was after the first two registrations: what the CDN still serves. */
+  cachedIndex: string;
+  /** Where the dashboard reads registry.json. */
+  registryUrl: string;
 }
 
 /**
- * calendar 1.4.2 and notes 0.3.0 registered and committed; then calendar 1.4.3 registered and
- * committed, while the CDN still serves the index of the first commit.
+ * calendar 1.4.2 and notes 0.3.0 registered; then calendar 1.4.3, while the CDN still serves the
+ * index of before. With `commit`, the CLI makes the commits (the folder is a git checkout);
+ * with branch manifestUrls, the test commits the folder after each step.
  */
-async function registeredTwice(t: TestContext): Promise<Scenario> {
+async function registeredTwice(t: TestContext, form: "commit" | "branch"): Promise<Scenario> {
   const registry = await TestRegistry.create();
   t.after(() => registry.close());
-  registry.register("calendar", "1.4.2");
-  registry.register("notes", "0.3.0");
-  const commit = registry.commit("register calendar 1.4.2 and notes 0.3.0");
-  const branchIndex = registry.read("registry.json");
-  const index = JSON.parse(branchIndex);
-  for (const entry of index.plugins) {
-    entry.manifestUrl = `${registry.baseUrl}/${commit}/plugins/${entry.id}.json`;
-  }
-  const commitIndex = `${JSON.stringify(index, null, 2)}\n`;
-  registry.register("calendar", "1.4.3");
-  registry.commit("register calendar 1.4.3");
-  return { registry, commit, commitIndex, branchIndex };
+  const extra =
+    form === "commit"
+      ? ["--manifest-urls", "commit", "--manifest-base-url", registry.branchUrl]
+      : [];
+  const step = (id: string, version: string) => {
+    registry.register(id, version, ...extra);
+    if (form === "branch") registry.commit(`register ${id} ${version}`);
+  };
+  step("calendar", "1.4.2");
+  step("notes", "0.3.0");
+  const cachedIndex = registry.readAt(registry.head(), "registry.json");
+  step("calendar", "1.4.3");
+  const registryUrl =
+    form === "commit" ? `${registry.branchUrl}/registry.json` : registry.registryUrl;
+  return { registry, cachedIndex, registryUrl };
+}
+
+function serveCached({ registry, cachedIndex, registryUrl }: Scenario): void {
+  const path = new URL(registryUrl).pathname;
+  registry.overrides.set(path, { status: 200, body: cachedIndex });
 }
 
 test("a commit manifestUrl reads what that commit wrote, whatever the branch holds", async (t) => {
-  const { registry, commit, commitIndex } = await registeredTwice(t);
-  registry.overrides.set("/registry.json", { status: 200, body: commitIndex });
+  const scenario = await registeredTwice(t, "commit");
+  const { registry, cachedIndex, registryUrl } = scenario;
+  serveCached(scenario);
+  const commits = JSON.parse(cachedIndex).plugins.map(
+    (entry: { manifestUrl: string }) => /\/([0-9a-f]{40})\/plugins\//.exec(entry.manifestUrl)?.[1],
+  );
 
-  const result = await fetchPluginRegistry({ registryUrl: registry.registryUrl });
+  const result = await fetchPluginRegistry({ registryUrl });
 
   assert.deepEqual(result.skipped, []);
   assert.deepEqual(
@@ -61,35 +75,50 @@ test("a commit manifestUrl reads what that commit wrote, whatever the branch hol
     ],
   );
   // The manifest's own manifestUrl stays its branch URL.
-  assert.equal(result.plugins[0]?.manifestUrl, `${registry.baseUrl}/plugins/calendar.json`);
-  assert.deepEqual(registry.requests.map((request) => request.url).sort(), [
-    `/${commit}/plugins/calendar.json`,
-    `/${commit}/plugins/notes.json`,
-    "/registry.json",
-  ]);
+  assert.equal(result.plugins[0]?.manifestUrl, `${registry.branchUrl}/plugins/calendar.json`);
+  assert.deepEqual(
+    registry.requests.map((request) => request.url).sort(),
+    [
+      `/${commits[0]}/plugins/calendar.json`,
+      `/${commits[1]}/plugins/notes.json`,
+      "/main/registry.json",
+    ].sort(),
+  );
+  // Each manifest names the commit of its own registration.
+  assert.notEqual(commits[0], commits[1]);
 });
 
 test("the same cached index with branch manifestUrls meets a newer manifest: skipped", async (t) => {
-  const { registry, branchIndex } = await registeredTwice(t);
-  registry.overrides.set("/registry.json", { status: 200, body: branchIndex });
+  const scenario = await registeredTwice(t, "branch");
+  serveCached(scenario);
 
-  const result = await fetchPluginRegistry({ registryUrl: registry.registryUrl, onSkip() {} });
+  const result = await fetchPluginRegistry({ registryUrl: scenario.registryUrl, onSkip() {} });
 
-  const url = `${registry.baseUrl}/plugins/calendar.json`;
+  const url = `${scenario.registry.baseUrl}/plugins/calendar.json`;
   const reason = `manifest ${url} is version 1.4.3, the index lists 1.4.2 (one of them is stale)`;
   assert.deepEqual(result.skipped, [{ id: "calendar", reason }]);
 });
 
-test("plugins listed with commit manifestUrls load", async (t) => {
-  const { registry, commitIndex } = await registeredTwice(t);
-  registry.overrides.set("/registry.json", { status: 200, body: commitIndex });
+test("plugins listed with commit manifestUrls load, from the cached index and the fresh one", async (t) => {
+  const scenario = await registeredTwice(t, "commit");
+  const { registry, registryUrl } = scenario;
 
-  const result = await loadAvailablePlugins({ registryUrl: registry.registryUrl });
+  const fresh = await loadAvailablePlugins({ registryUrl });
+  serveCached(scenario);
+  const cached = await loadAvailablePlugins({ registryUrl });
 
-  assert.deepEqual(result.skipped, []);
-  assert.deepEqual(
-    result.loaded.map((plugin) => plugin.manifest.id),
-    ["calendar", "notes"],
-  );
+  for (const [result, calendar] of [
+    [fresh, "1.4.3"],
+    [cached, "1.4.2"],
+  ] as const) {
+    assert.deepEqual(result.skipped, []);
+    assert.deepEqual(
+      result.loaded.map((plugin) => [plugin.manifest.id, plugin.manifest.version]),
+      [
+        ["calendar", calendar],
+        ["notes", "0.3.0"],
+      ],
+    );
+  }
   assert.ok(browser.loads.some((load) => load.src === registry.remoteEntryUrl("calendar")));
 });

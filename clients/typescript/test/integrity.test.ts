@@ -1,7 +1,8 @@
 /**
  * `ui.integrity`: the remote entry is loaded with `integrity` and `crossorigin="anonymous"`, and a
  * fake browser that applies Subresource Integrity to the bytes it is served runs it or refuses it.
- * The expected hashes are computed here, from the bytes the server sends, with node:crypto.
+ * The hashes are recorded by the CLI's `--integrity`, which fetches the remote entry from the
+ * test's server; the expected ones are computed here, from the bytes it sends, with node:crypto.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -37,11 +38,21 @@ function scriptsOf(registry: TestRegistry) {
     .map((load) => [load.src, load.integrity, load.crossorigin, load.outcome]);
 }
 
-test("a remote entry matching ui.integrity loads with integrity and crossorigin", async (t) => {
-  const registry = await calendarAndNotes(t);
+/** calendar registered with `--integrity` (the CLI hashes what this server deploys), and notes. */
+async function calendarWithIntegrity(t: TestContext): Promise<TestRegistry> {
+  const registry = await TestRegistry.create();
+  t.after(() => registry.close());
+  await registry.registerServed("calendar", "1.4.2", "--integrity");
+  registry.register("notes", "0.3.0");
+  return registry;
+}
+
+test("a remote entry registered with --integrity loads with integrity and crossorigin", async (t) => {
+  const registry = await calendarWithIntegrity(t);
   const url = registry.remoteEntryUrl("calendar");
   const integrity = await servedSri(url);
-  registry.recordIntegrity("calendar", integrity);
+  // What the CLI recorded is what a browser computes from the bytes served.
+  assert.equal(registry.readJson("plugins/calendar.json").ui.integrity, integrity);
 
   const result = await loadAvailablePlugins({ registryUrl: registry.registryUrl, onSkip() {} });
 
@@ -55,9 +66,9 @@ test("a remote entry matching ui.integrity loads with integrity and crossorigin"
 });
 
 test("a remote entry redeployed without registering is refused, the others load", async (t) => {
-  const registry = await calendarAndNotes(t);
+  const registry = await calendarWithIntegrity(t);
   const url = registry.remoteEntryUrl("calendar");
-  const integrity = registry.recordIntegrity("calendar", await servedSri(url));
+  const integrity = registry.readJson("plugins/calendar.json").ui.integrity;
   registry.remoteEntries.set("calendar", remoteEntrySource("calendar", "1.4.2-hotfix"));
 
   const result = await loadAvailablePlugins({ registryUrl: registry.registryUrl, onSkip() {} });
@@ -77,10 +88,23 @@ test("a remote entry redeployed without registering is refused, the others load"
   assert.notEqual(await servedSri(url), integrity);
 });
 
+test("registering the redeployed remote entry again records its hash: it loads", async (t) => {
+  const registry = await calendarWithIntegrity(t);
+  registry.remoteEntries.set("calendar", remoteEntrySource("calendar", "1.4.3"));
+  await registry.registerServed("calendar", "1.4.3", "--integrity");
+
+  const result = await loadAvailablePlugins({ registryUrl: registry.registryUrl, onSkip() {} });
+
+  assert.deepEqual(result.skipped, []);
+  assert.deepEqual(result.loaded[0]?.module, { id: "calendar", build: "1.4.3" });
+  assert.equal(
+    result.loaded[0]?.manifest.ui.integrity,
+    await servedSri(registry.remoteEntryUrl("calendar")),
+  );
+});
+
 test("with integrity, a remote entry whose host sends no CORS header is refused", async (t) => {
-  const registry = await calendarAndNotes(t);
-  const url = registry.remoteEntryUrl("calendar");
-  registry.recordIntegrity("calendar", await servedSri(url));
+  const registry = await calendarWithIntegrity(t);
   registry.withoutCors.add("calendar");
 
   const result = await loadAvailablePlugins({ registryUrl: registry.registryUrl, onSkip() {} });
@@ -114,7 +138,7 @@ test("a ui.integrity that is not an SRI hash skips the plugin before anything lo
 test("loadPlugin throws the same line for a refused remote entry", async (t) => {
   const registry = await calendarAndNotes(t);
   const url = registry.remoteEntryUrl("notes");
-  registry.recordIntegrity("notes", await servedSri(url));
+  await registry.registerServed("notes", "0.3.0", "--integrity");
   registry.remoteEntries.set("notes", remoteEntrySource("notes", "0.3.1"));
   const { plugins } = await fetchPluginRegistry({ registryUrl: registry.registryUrl });
   const notes = plugins.find((plugin) => plugin.id === "notes");

@@ -38,19 +38,19 @@ interface PrivateRegistry {
 }
 
 /**
- * calendar (branch manifestUrl) and notes (manifestUrl naming its commit) registered with the
- * registry's raw URLs, committed on main, behind the fake API.
+ * notes (registered with `--manifest-urls commit`: its entry names the commit of its manifest)
+ * and calendar (branch manifestUrl) registered with the registry's raw URLs, committed on main,
+ * behind the fake API.
  */
 async function privateRegistry(t: TestContext): Promise<PrivateRegistry> {
   const registry = await TestRegistry.create();
   t.after(() => registry.close());
   const raw = ["--manifest-base-url", `${RAW}/main`];
-  registry.register("notes", "0.3.0", ...raw);
-  const commit = registry.commit("register notes 0.3.0");
+  registry.register("notes", "0.3.0", ...raw, "--manifest-urls", "commit");
+  const named = registry.readJson("registry.json").plugins[0].manifestUrl;
+  const commit = String(/\/([0-9a-f]{40})\/plugins\/notes\.json$/.exec(named)?.[1]);
+  assert.equal(registry.readAt(commit, "plugins/notes.json"), registry.read("plugins/notes.json"));
   registry.register("calendar", "1.4.2", ...raw);
-  const index = registry.readJson("registry.json");
-  index.plugins[0].manifestUrl = `${RAW}/${commit}/plugins/notes.json`;
-  registry.writeJson("registry.json", index);
   registry.commit("register calendar 1.4.2");
   const api = await FakeContentsApi.create(registry.dir, REPOSITORY, TOKEN);
   t.after(() => api.close());

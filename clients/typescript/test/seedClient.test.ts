@@ -12,7 +12,6 @@ import { sri, TestRegistry } from "./support/registry.js";
 let browser: FakeBrowser;
 let registry: TestRegistry;
 let seed: typeof SeedClient;
-let commit: string;
 
 before(async () => {
   browser = installFakeBrowser();
@@ -23,14 +22,13 @@ before(async () => {
     __webpack_init_sharing__: async () => undefined,
   });
   registry = await TestRegistry.create();
-  registry.register("calendar", "1.4.2");
-  registry.register("Team_Board", "2.0.0");
-  for (const id of ["calendar", "Team_Board"]) {
-    registry.recordIntegrity(id, sri(registry.remoteEntries.get(id) ?? ""));
-  }
-  commit = registry.commit("register calendar and Team_Board with integrity");
+  // Both with the hash of what is deployed, and index entries naming the manifests' commits.
+  const extra = ["--integrity", "--manifest-urls", "commit"];
+  extra.push("--manifest-base-url", registry.branchUrl);
+  await registry.registerServed("calendar", "1.4.2", ...extra);
+  await registry.registerServed("Team_Board", "2.0.0", ...extra);
   // The seed reads its registry URL once, when the module loads.
-  process.env.NEXT_PUBLIC_PLUGIN_REGISTRY_URL = registry.registryUrl;
+  process.env.NEXT_PUBLIC_PLUGIN_REGISTRY_URL = `${registry.branchUrl}/registry.json`;
   seed = await import("./fixtures/seedClient.js");
 });
 
@@ -45,8 +43,6 @@ async function loadAll(): Promise<unknown[]> {
 }
 
 test("the seed's client reads and loads manifests that carry ui.integrity", async () => {
-  registry.overrides.clear();
-
   const manifests = await seed.fetchAvailablePlugins();
   const modules = await loadAll();
 
@@ -54,7 +50,10 @@ test("the seed's client reads and loads manifests that carry ui.integrity", asyn
     registry.readJson("plugins/calendar.json"),
     registry.readJson("plugins/Team_Board.json"),
   ]);
-  assert.match(String((manifests[0]?.ui as { integrity?: string }).integrity), /^sha384-/);
+  for (const [index, id] of ["calendar", "Team_Board"].entries()) {
+    const integrity = (manifests[index]?.ui as { integrity?: string }).integrity;
+    assert.equal(integrity, sri(registry.remoteEntries.get(id) ?? ""));
+  }
   assert.deepEqual(modules, [
     { id: "calendar", build: "1.4.2" },
     { id: "Team_Board", build: "2.0.0" },
@@ -67,10 +66,6 @@ test("the seed's client reads and loads manifests that carry ui.integrity", asyn
 
 test("the seed's client follows manifestUrls that name a commit", async () => {
   const index = registry.readJson("registry.json");
-  for (const entry of index.plugins) {
-    entry.manifestUrl = `${registry.baseUrl}/${commit}/plugins/${entry.id}.json`;
-  }
-  registry.overrides.set("/registry.json", { status: 200, body: JSON.stringify(index) });
   registry.requests.length = 0;
 
   const modules = await loadAll();
@@ -82,9 +77,12 @@ test("the seed's client follows manifestUrls that name a commit", async () => {
   const read = registry.requests
     .map((request) => request.url)
     .filter((url) => url.endsWith(".json"));
-  assert.deepEqual(read.sort(), [
-    `/${commit}/plugins/Team_Board.json`,
-    `/${commit}/plugins/calendar.json`,
-    "/registry.json",
-  ]);
+  const named = index.plugins.map((entry: { manifestUrl: string }) =>
+    new URL(entry.manifestUrl).pathname.replace(/^\/main\//, "/"),
+  );
+  assert.ok(
+    named.every((path: string) => /^\/[0-9a-f]{40}\/plugins\//.test(path)),
+    named,
+  );
+  assert.deepEqual(read.sort(), ["/main/registry.json", ...named].sort());
 });

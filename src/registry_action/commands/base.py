@@ -139,6 +139,8 @@ def run_options(inputs: Inputs, target: Target, runner: Runner, log: Log) -> Run
         policy=RetryPolicy(max_attempts=inputs.max_attempts, base_delay=runner.retry_base_delay),
         dry_run=inputs.dry_run,
         allow_downgrade=inputs.allow_downgrade,
+        commit_urls=target.commit_urls,
+        maps=inputs.map_kinds,
         log=log,
     )
 

@@ -67,6 +67,7 @@ def register(inputs: Inputs, runner: Runner, log: Log) -> Result:
         inputs, COMMAND, target, runner, id=chosen_id, version=version, name=spec.name
     )
     _health_gate(inputs, target, spec, log)
+    spec = _with_integrity(inputs, spec, target, log)
     outcome, pull_request = register_or_propose(inputs, target, runner, spec, message, log)
     return _registered(_with_http_warnings(outcome), target, spec, pull_request)
 
@@ -113,6 +114,18 @@ def _health_gate(inputs: Inputs, target: Target, spec: PluginSpec, log: Log) -> 
 
     probes = probes_for(render_manifest(spec, now()))
     HealthGate(inputs.health_check_timeout, log=log, deadline=target.deadline).wait(probes)
+
+
+def _with_integrity(inputs: Inputs, spec: PluginSpec, target: Target, log: Log) -> PluginSpec:
+    """With `integrity`, the spec carrying the SRI hash of the remote entry deployed now."""
+    if not inputs.integrity:
+        return spec
+    # The fetching client is loaded only when a run asks for it.
+    from registry_action.engine.remote import integrity_of
+
+    # A template may name another remote entry than the input: the manifest's is hashed.
+    url = render_manifest(spec, now())["ui"]["remoteEntry"]
+    return replace(spec, integrity=integrity_of(url, target.deadline, log))
 
 
 def _with_http_warnings(outcome: Outcome) -> Outcome:
@@ -191,6 +204,9 @@ COMMAND = Command(
         "pull_request",
         "health_check",
         "health_check_timeout",
+        "integrity",
+        "manifest_urls",
+        "maps",
     },
     message="Update plugin: {id}",
     done="registered",

@@ -36,7 +36,7 @@ COMMAND = Command(
     "reindex",
     "rebuild registry.json from plugins/*.json",
     reindex,
-    takes=WRITE_INPUTS,
+    takes=WRITE_INPUTS | {"manifest_urls", "maps"},
     message="Reindex registry",
     done="rebuilt",
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from registry_action.core.commit_urls import CommitUrls
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.errors import InputError
 from registry_action.settings.inputs import Inputs
@@ -58,6 +59,8 @@ class Target:
     # the registry is first opened.
     deadline: Deadline
     proposals: ProposalHost | None = None  # branches and pull requests, in pull-request mode
+    # With `manifest-urls: commit`: how index entries name the commit of a manifest.
+    commit_urls: CommitUrls | None = None
 
 
 def raw_base_url(server: str, repository: str, branch: str, isolation: bool = True) -> str:
@@ -128,6 +131,9 @@ def ignored(inputs: Inputs, runner: Runner, takes: frozenset[str]) -> list[str]:
     elif "subdomain_isolation" in given and not is_enterprise(server):
         why = f"it applies to GitHub Enterprise Server, and the server is {server}"
         found.append(("subdomain_isolation", why))
+    if inputs.pull_request:
+        why = f"{setting('pull-request', 'true')} writes no {REGISTRY_PATH}: reindex writes it"
+        found += [(f, why) for f in ("manifest_urls", "maps") if f in given]
     if "health_check_timeout" in given and not inputs.health_check:
         found.append(("health_check_timeout", f"{setting('health-check', 'true')} is not set"))
     if "version_file" in given and inputs.version:
@@ -241,7 +247,8 @@ def _on_github(
         from registry_action.store.github.proposals import GitHubProposals  # only this mode
 
         host = GitHubProposals(client, repository, branch, committer=inputs.committer)
-    return Target(store, repository, branch, base, deadline, host)
+    urls = commit_urls(inputs, base, branch)
+    return Target(store, repository, branch, base, deadline, host, urls)
 
 
 def _open_folder(inputs: Inputs, runner: Runner, path: Path, create: bool) -> Target:
@@ -253,14 +260,37 @@ def _open_folder(inputs: Inputs, runner: Runner, path: Path, create: bool) -> Ta
             f"{named('pull-request')} needs a registry on GitHub: a local registry folder "
             "has no pull requests"
         )
+    deadline = Deadline(inputs.timeout)
+    branch, base = inputs.registry_branch or FOLDER_BRANCH, folder_base_url(inputs, runner)
+    if inputs.manifest_urls == "commit":
+        from registry_action.store.gitfolder import open_git_folder  # only this mode commits
+
+        urls = commit_urls(inputs, base, branch)
+        why = f"{setting('manifest-urls', 'commit')} names the commit that writes each manifest"
+        folder: LocalStore = open_git_folder(path, why)
+        return Target(folder, inputs.registry_repository or "", branch, base, deadline, None, urls)
     folder = LocalStore(path, create=create)
-    return Target(
-        folder,
-        inputs.registry_repository or "",
-        inputs.registry_branch or FOLDER_BRANCH,
-        folder_base_url(inputs, runner),
-        Deadline(inputs.timeout),
-    )
+    return Target(folder, inputs.registry_repository or "", branch, base, deadline)
+
+
+def commit_urls(inputs: Inputs, base: str | None, branch: str) -> CommitUrls | None:
+    """With `manifest-urls: commit`, how the branch's raw-file URLs name a commit instead."""
+    if inputs.manifest_urls != "commit":
+        return None
+    if base is None:
+        raise InputError(
+            f"{setting('manifest-urls', 'commit')} needs the raw-file URL of the branch: set "
+            f"{setting('registry-repository')} or {setting('manifest-base-url')}"
+        )
+    # The base URL spells the branch percent-encoded when made here, as given when an input.
+    urls = CommitUrls.of(base, quote(branch, safe="/")) or CommitUrls.of(base, branch)
+    if urls is None:
+        raise InputError(
+            f"{setting('manifest-urls', 'commit')} names a commit where the raw-file URL names "
+            f"the branch, and {named('manifest-base-url')} {base} does not end with the branch "
+            f"({branch}): leave it out, or give a URL ending with /{branch}"
+        )
+    return urls
 
 
 def folder_base_url(inputs: Inputs, runner: Runner) -> str | None:

@@ -42,7 +42,7 @@ COMMAND = Command(
     "unregister",
     "remove a plugin from the registry",
     unregister,
-    takes=WRITE_INPUTS | {"plugin_id"},
+    takes=WRITE_INPUTS | {"plugin_id", "maps"},
     message="Remove plugin: {id}",
     done="unregistered",
     unchanged="is not registered in {registry}: nothing written",

@@ -106,6 +106,7 @@ class PluginSpec:
     server_health_check: str
     manifest_url: str
     template: Mapping[str, Any] | None = None  # rendered template, when one was given
+    integrity: str | None = None  # the remote entry's SRI hash, when it was fetched
 
     def built_in(self) -> dict[str, Any]:
         """The manifest the built-in template gives, without the program-set fields."""
@@ -200,6 +201,8 @@ def render_manifest(spec: PluginSpec, now: str) -> dict[str, Any]:
                 f"the manifest template sets {key} to {document.get(key)!r}, but the plugin's "
                 f"{key} is {built_in[key]!r}; remove it from the template or use {{{key}}}"
             )
+    if spec.integrity is not None and isinstance(document.get("ui"), dict):
+        document["ui"] = {**document["ui"], "integrity": spec.integrity}
     document["manifestUrl"] = spec.manifest_url
     document["lastUpdated"] = now
     ordered = _ordered(document, "")

@@ -49,6 +49,10 @@ TIMESTAMP_READ_PATTERN = (
 HTTP_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#][^\s]*)?$"
 ABSOLUTE_PATH_PATTERN = r"^/(?!/)[^\s]*$"
 FORMAT_VERSION_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
+# Subresource Integrity metadata of one script: the hashes browsers support, in base64.
+SRI_HASH_PATTERN = (
+    r"^(?:sha256-[A-Za-z0-9+/]{43}=|sha384-[A-Za-z0-9+/]{64}|sha512-[A-Za-z0-9+/]{86}==)$"
+)
 
 _PLUGIN_ID_RE = re.compile(PLUGIN_ID_PATTERN)
 _SEMVER_RE = re.compile(SEMVER_PATTERN)
@@ -56,6 +60,7 @@ _HTTP_URL_RE = re.compile(HTTP_URL_PATTERN)
 _TIMESTAMP_RE = re.compile(TIMESTAMP_PATTERN)
 _TIMESTAMP_READ_RE = re.compile(TIMESTAMP_READ_PATTERN)
 _ABSOLUTE_PATH_RE = re.compile(ABSOLUTE_PATH_PATTERN)
+_SRI_HASH_RE = re.compile(SRI_HASH_PATTERN)
 
 
 def _readable_timestamp(value: str) -> str:
@@ -168,6 +173,7 @@ FormatVersion = Annotated[
     str, StringConstraints(pattern=FORMAT_VERSION_PATTERN.replace("$", r"\Z"))
 ]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+SriHash = Annotated[str, _matches(_SRI_HASH_RE, "an SRI hash such as sha384-<base64>")]
 
 _OPEN = ConfigDict(extra="allow", strict=True, regex_engine="python-re")
 
@@ -197,6 +203,7 @@ class UiSection(BaseModel):
     model_config = _OPEN
     remoteEntry: HttpUrl
     expose: NonEmpty
+    integrity: SriHash = ""  # optional, but an SRI hash when present (null is refused)
 
 
 class ServerSection(BaseModel):

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from registry_action.core import strictjson
+from registry_action.core.commit_urls import named_commit
 from registry_action.core.documents import (
     REGISTRY_PATH,
     Kind,
@@ -242,6 +243,8 @@ def _disagreements(
         )
         for field in ENTRY_FIELDS
         if entry[field] != manifest.get(field)
+        # An entry may name the commit that wrote the manifest (`manifest-urls: commit`).
+        and not (field == "manifestUrl" and named_commit(entry[field], manifest[field]))
     ]
 
 

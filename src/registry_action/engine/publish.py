@@ -25,21 +25,24 @@ from typing import Any
 
 from registry_action.core.documents import (
     REGISTRY_PATH,
+    load_registry,
     manifest_path,
     prepare_validators,
 )
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
 from registry_action.core.registry import (
-    entry_for,
     find_entry,
+    new_registry,
     registered_id,
     remove,
     upsert,
 )
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
+from registry_action.engine.maps import commit_index_and_maps
 from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
+from registry_action.engine.pinning import UNKNOWN_COMMIT, agrees_at_commit, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import RunState, agrees, parsed_manifest
 from registry_action.store.interface import (
@@ -119,13 +122,22 @@ class Publisher:
             state.previous_version = listed["version"] if listed else None
         now = state.stamp = self.options.clock()
         manifest = render_manifest(spec, now)
-        if current is not None and same_content(current, manifest):
+        unchanged = current is not None and same_content(current, manifest)
+        # With commit URLs, a manifest no commit holds as it is gets one: it is written.
+        commit = self._commit_of(path, current, listed) if current and unchanged else None
+        if current is not None and unchanged and (commit or not self.options.commit_urls):
             manifest = current  # kept as stored, not re-stamped
-            if upsert(index, entry_for(manifest), now) is None and not state.commits:
+            state.target_commit = commit
+            entry = entry_at(manifest, self.options.commit_urls, commit)
+            # With maps, the maps may still need writing: the index step looks.
+            if upsert(index, entry, now) is None and not state.commits and not self.options.maps:
                 return self._outcome(spec.id, state, attempt, manifest)
         else:
             self._write(manifest_file, path, manifest, message, state)
             state.wrote_manifest = True
+            state.target_commit = state.commits[-1].commit_sha if state.commits else None
+            if self.options.dry_run:
+                state.target_commit = UNKNOWN_COMMIT
         # The index just read is what the index write merges into; it is not read twice.
         state.known[REGISTRY_PATH] = index_file
         state.target, state.target_path = manifest, path
@@ -133,6 +145,8 @@ class Publisher:
 
     def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
         """Make the index entry agree with ``state.target`` (its manifest, or none)."""
+        if self.options.maps:
+            return self._agree_index_and_maps(plugin_id, message, state)
         index_file, index = state.read_registry(self.options.clock)
         if index_file is None and state.found_index is not None and state.target is not None:
             index = state.found_index
@@ -141,11 +155,60 @@ class Publisher:
         if state.target is None:
             updated = remove(index, plugin_id, now)
         else:
-            updated = upsert(index, entry_for(state.target), now)
+            updated = upsert(index, self._entry(plugin_id, index, state), now)
         if updated is not None:
             self._write(index_file, REGISTRY_PATH, updated, message, state)
         else:
             state.unwritten = index_file
+
+    def _agree_index_and_maps(self, plugin_id: str, message: str, state: RunState) -> None:
+        """As _agree_index, with the maps: all read exactly at the head, committed together."""
+        head = self.store.head()
+        index_file = self.store.read_at(REGISTRY_PATH, head)
+        clock = self.options.clock
+        index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
+        if index is None and state.found_index is not None and state.target is not None:
+            index = state.found_index  # the manifests found without an index stay listed
+        index = index if index is not None else new_registry(clock())
+        now, state.stamp = state.stamp or clock(), None
+        if state.target is None:
+            updated = remove(index, plugin_id, now)
+        else:
+            updated = upsert(index, self._entry(plugin_id, index, state), now)
+        read = (index_file, index)
+        commit_index_and_maps(self.store, self.options, state, head, read, updated, message)
+
+    def _commit_of(
+        self, path: str, manifest: dict[str, Any], listed: dict[str, Any] | None
+    ) -> str | None:
+        """With commit URLs, the commit that holds ``manifest`` as it is (None: none known)."""
+        if self.options.commit_urls is None:
+            return None
+        return commit_of(self.store, path, manifest, listed)
+
+    def _entry(self, plugin_id: str, index: dict[str, Any], state: RunState) -> dict[str, Any]:
+        """The index entry of ``state.target``, naming the commit that wrote it if need be."""
+        assert state.target is not None  # noqa: S101 - only asked for a manifest to list
+        urls = self.options.commit_urls
+        if urls is not None and state.target_commit is None:
+            path = manifest_path(plugin_id)
+            state.target_commit = self._commit_of(path, state.target, find_entry(index, plugin_id))
+            if state.target_commit is None:
+                raise ConflictError(f"{path} is not yet as a commit of it wrote it", outdated=False)
+        return entry_at(state.target, urls, state.target_commit)
+
+    def _agrees(
+        self, found: tuple[dict[str, Any], StoredFile | None], plugin_id: str, state: RunState
+    ) -> bool:
+        if self.options.commit_urls is None:
+            return _agree(found, plugin_id)
+        index, manifest_file = found
+        manifest = parsed_manifest(manifest_file)
+        if manifest_file is not None and manifest is None:
+            return True  # damaged by someone else: the next registration replaces it
+        known = (state.target_commit, state.target)
+        path = manifest_path(plugin_id)
+        return agrees_at_commit(self.store, path, find_entry(index, plugin_id), manifest, known)
 
     def _settled(self, plugin_id: str, state: RunState) -> bool:
         """Whether, at this run's last commit, the index entry agrees with the manifest.
@@ -155,13 +218,13 @@ class Publisher:
         the manifest found (a concurrent run's change came after this run's).
         """
         found = state.at_last_commit(plugin_id)
-        if found is None or _agree(found, plugin_id):
+        if found is None or self._agrees(found, plugin_id, state):
             return True
         if state.unwritten is not None:
             # The index read already agreed: it may be newer than this run's last commit.
             state.unwritten = None
             found = state.at_head(plugin_id)
-            if _agree(found, plugin_id):
+            if self._agrees(found, plugin_id, state):
                 return True
         manifest = parsed_manifest(found[1])
         path = manifest_path(plugin_id)
@@ -170,7 +233,7 @@ class Publisher:
             state.target_path = None  # make this run's own change, from the exact read
         elif manifest != state.target:
             state.warn(f"{path} was changed by a concurrent run; the index now follows it")
-            state.target = manifest
+            state.target, state.target_commit = manifest, None
         return False
 
     def _outcome(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from registry_action.core.commit_urls import CommitUrls
 from registry_action.errors import GaveUpError
 from registry_action.settings.spelling import setting
 from registry_action.store.interface import ConflictError, Deadline
@@ -46,6 +47,10 @@ class RunOptions:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     dry_run: bool = False
     allow_downgrade: bool = False
+    # With `manifest-urls: commit`: how index entries name the commit that wrote a manifest.
+    commit_urls: CommitUrls | None = None
+    # The maps for other hosts written with the index (`maps`), in the order they are written.
+    maps: tuple[str, ...] = ()
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)

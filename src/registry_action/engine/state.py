@@ -46,6 +46,8 @@ class RunState:
     # The manifest the index entry must agree with (None: the plugin has none), once decided.
     target: dict[str, Any] | None = None
     target_path: str | None = None
+    # With commit URLs: the commit known to hold ``target`` as it is, once found or made.
+    target_commit: str | None = None
     # The plugin's id as the index lists it (its spelling kept), once the path is decided.
     plugin_id: str | None = None
     # This run made its own change to the manifest: it is never made twice.

@@ -16,6 +16,8 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 # Seconds: (least, most, whether the least itself is allowed).
 _LIMITS = {"timeout": (0, 21600, False), "health_check_timeout": (0, 3600, True)}
+# The maps for other hosts that the `maps` input may name, in the order they are written.
+MAP_KINDS = ("module-federation", "native-federation", "import-map")
 
 
 class InputChecks(BaseModel):
@@ -72,6 +74,8 @@ class InputChecks(BaseModel):
         "pull_request",
         "health_check",
         "subdomain_isolation",
+        "integrity",
+        "live",
         mode="before",
         check_fields=False,
     )
@@ -84,6 +88,19 @@ class InputChecks(BaseModel):
                 return False
             raise ValueError(f"must be true or false, not {value!r}")
         return value
+
+    @field_validator("maps", check_fields=False)
+    @classmethod
+    def _map_kinds(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        named_kinds = {kind.strip() for kind in value.split(",")} - {""}
+        unknown = sorted(named_kinds - set(MAP_KINDS))
+        if unknown or not named_kinds:
+            raise ValueError(
+                f"must be a comma-separated list of {', '.join(MAP_KINDS)}, not {value!r}"
+            )
+        return ",".join(kind for kind in MAP_KINDS if kind in named_kinds)
 
     @field_validator("max_attempts", mode="before", check_fields=False)
     @classmethod
@@ -127,6 +144,12 @@ class InputChecks(BaseModel):
                 "committer (which makes the commits unverified), or neither"
             )
         return self
+
+    @property
+    def map_kinds(self) -> tuple[str, ...]:
+        """The maps the `maps` input names, in the order they are written."""
+        value = getattr(self, "maps", None)
+        return tuple(value.split(",")) if value else ()
 
     @property
     def committer(self) -> tuple[str, str] | None:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, SecretStr, ValidationError
 
 from registry_action.errors import InputError
-from registry_action.settings.checks import InputChecks
+from registry_action.settings.checks import MAP_KINDS, InputChecks
 from registry_action.settings.spelling import named
 
 
@@ -268,6 +268,33 @@ class Inputs(InputChecks):
     health_check_timeout: Annotated[
         float, Use("seconds the health check waits for the deployment", metavar="SECONDS")
     ] = 120
+    integrity: Annotated[
+        bool,
+        Use("fetch ui.remoteEntry and record its SRI hash (sha384) as ui.integrity"),
+    ] = False
+    live: Annotated[
+        bool,
+        Use("also fetch every listed remote entry and report each one gone or changed"),
+    ] = False
+    manifest_urls: Annotated[
+        Literal["branch", "commit"],
+        Use(
+            "what the index's manifestUrls name: the branch, or the commit that wrote each "
+            "manifest",
+            metavar="branch|commit",
+            helps=(("validate", "commit: report every index entry that names no commit"),),
+        ),
+    ] = "branch"
+    maps: Annotated[
+        str | None,
+        Use(
+            "maps for other hosts written beside registry.json: a comma-separated list of "
+            f"{', '.join(MAP_KINDS)}",
+            shown="none",
+            metavar="KINDS",
+            helps=(("validate", "check that these maps agree with registry.json"),),
+        ),
+    ] = None
     committer_name: Annotated[
         str | None,
         Use("custom committer name (makes commits unverified)", shown="none", metavar="NAME"),

@@ -206,6 +206,15 @@ class RegistryStore(ABC):
         """The most one ``commit`` may carry; None when a commit of any size is fine."""
         return None
 
+    def last_commits(self, paths: Sequence[str], at: str | None = None) -> dict[str, str | None]:
+        """The commit that wrote each file as it is: the newest, up to ``at`` (a commit; None:
+        the branch's head), that changed it.
+
+        None for a file that no commit holds as it is (missing, never committed, or in a
+        checkout, changed since), and for every file of a store that keeps no commits.
+        """
+        return dict.fromkeys(paths)
+
     def last_changed(self, path: str) -> datetime | None:
         """When the commit that last changed ``path`` was made; None when the store cannot tell.
 

@@ -4,10 +4,11 @@
  * raw.githubusercontent.com serves a repository, next to the plugins' remote entries.
  *
  *   /registry.json, /plugins/<id>.json    the files as the branch has them now
+ *   /main/<path>                          the same, under the branch's name, as raw URLs have it
  *   /<commit sha>/<path>                  the file as that commit wrote it
  *   /ui/<id>/remoteEntry.js               a plugin's deployed remote entry
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -15,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 const packageRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -60,6 +62,9 @@ export class TestRegistry {
     }
     const dir = mkdtempSync(join(tmpdir(), "registry-"));
     git(dir, "init", "-q", "-b", "main");
+    // Who commits, for the CLI too: with manifest-urls commit its every write is a commit.
+    git(dir, "config", "user.name", "test");
+    git(dir, "config", "user.email", "test@example.invalid");
     let registry: TestRegistry | undefined;
     const server = createServer((request, response) => {
       const served = (registry as TestRegistry).answer(request.url ?? "/", request.headers);
@@ -80,22 +85,56 @@ export class TestRegistry {
     return `${this.baseUrl}/registry.json`;
   }
 
+  /** The branch's raw-file URL, ending with its name as raw.githubusercontent.com's do. */
+  get branchUrl(): string {
+    return `${this.baseUrl}/main`;
+  }
+
   remoteEntryUrl(id: string): string {
     return `${this.baseUrl}/ui/${id}/remoteEntry.js`;
   }
 
   /** `registry-action register` into the folder, the plugin's remote entry deployed first. */
   register(id: string, version: string, ...extra: string[]): void {
-    if (!this.remoteEntries.has(id)) this.remoteEntries.set(id, remoteEntrySource(id, version));
-    const args = ["register", "--registry-dir", this.dir, "--registry-repository", REPOSITORY];
-    args.push("--plugin-id", id, "--version", version, "--manifest-base-url", this.baseUrl);
-    args.push("--ui-remote-entry", this.remoteEntryUrl(id), ...extra);
+    const args = this.registration(id, version, extra);
     try {
       execFileSync(CLI, args, { env: { PATH: process.env.PATH ?? "" }, stdio: "pipe" });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
       throw new Error(`registry-action ${args.join(" ")} failed: ${stderr}`);
     }
+  }
+
+  /**
+   * `register` while this process goes on serving: for `--integrity`, where the CLI fetches the
+   * remote entry from this server.
+   */
+  async registerServed(id: string, version: string, ...extra: string[]): Promise<void> {
+    const args = this.registration(id, version, extra);
+    try {
+      await promisify(execFile)(CLI, args, { env: { PATH: process.env.PATH ?? "" } });
+    } catch (error) {
+      const stderr = String((error as { stderr?: string }).stderr ?? "");
+      throw new Error(`registry-action ${args.join(" ")} failed: ${stderr}`);
+    }
+  }
+
+  private registration(id: string, version: string, extra: string[]): string[] {
+    if (!this.remoteEntries.has(id)) this.remoteEntries.set(id, remoteEntrySource(id, version));
+    const base = extra.includes("--manifest-base-url") ? [] : ["--manifest-base-url", this.baseUrl];
+    const args = ["register", "--registry-dir", this.dir, "--registry-repository", REPOSITORY];
+    args.push("--plugin-id", id, "--version", version, ...base);
+    return [...args, "--ui-remote-entry", this.remoteEntryUrl(id), ...extra];
+  }
+
+  /** The commit the folder's branch is at. */
+  head(): string {
+    return git(this.dir, "rev-parse", "HEAD").trim();
+  }
+
+  /** A file as `commit` wrote it. */
+  readAt(commit: string, path: string): string {
+    return git(this.dir, "show", `${commit}:${path}`);
   }
 
   /** Commit the folder as it is; returns the commit's sha. */
@@ -128,7 +167,7 @@ export class TestRegistry {
     writeFileSync(join(this.dir, path), `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  /** Record the SRI hash of what is deployed now in the plugin's manifest, as `integrity` would. */
+  /** Write a `ui.integrity` into the plugin's manifest by hand: values the CLI never writes. */
   recordIntegrity(id: string, integrity = sri(this.remoteEntries.get(id) ?? "")): string {
     const manifest = this.readJson(`plugins/${id}.json`);
     manifest.ui = { ...manifest.ui, integrity };
@@ -151,7 +190,7 @@ export class TestRegistry {
     const atCommit = COMMIT_PATH.exec(path);
     const text = atCommit
       ? gitShow(this.dir, atCommit[1] as string, atCommit[2] as string)
-      : this.file(path);
+      : this.file(path.replace(/^\/main\//, "/"));
     if (text === undefined) return { status: 404, body: "404: Not Found" };
     // raw.githubusercontent.com's headers for a file
     const raw = { "content-type": "text/plain; charset=utf-8", "cache-control": "max-age=300" };

@@ -22,6 +22,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from registry_action.errors import GitHubError
 from registry_action.store.github import http
 from registry_action.store.github.answers import decoded, file_document, odd_document
+from registry_action.store.github.commit_times import last_commits
 from registry_action.store.github.commits import (
     COMMIT_LIMIT,
     commit_input,
@@ -360,6 +361,16 @@ class GitHubStore(RegistryStore):
             f"could not {doing} in {self.description}: GitHub answered 404 "
             f"({_message_of(exc)}) though the file is there, so the token may read but not "
             f"write it; give it `contents: write` on {self._repository_name}"
+        )
+
+    def last_commits(self, paths: Sequence[str], at: str | None = None) -> dict[str, str | None]:
+        """From GraphQL, a query per 50 paths, at ``at`` or the branch's head."""
+        if not paths:
+            return {}
+        ref = at or f"refs/heads/{self.branch}"
+        requester = self._client.requester
+        return last_commits(
+            requester, self._repository_name, ref, paths, lambda doing, ask: self._call(doing, ask)
         )
 
     def last_changed(self, path: str) -> datetime | None:
