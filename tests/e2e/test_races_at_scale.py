@@ -64,9 +64,10 @@ def listed_once(fake: FakeGitHub, ids: list[str]) -> None:
         assert found is not None and found["id"] == plugin_id
 
 
-def all_succeeded(runs: list[Run]) -> None:
+def all_succeeded(runs: list[Run], *, each_changed: bool = True) -> None:
     assert [r.stdout + r.stderr for r in runs if r.status != 0] == []
-    assert all(r.outputs.get("changed") == "true" for r in runs)
+    if each_changed:
+        assert all(r.outputs.get("changed") == "true" for r in runs)
 
 
 @pytest.mark.slow
@@ -164,7 +165,9 @@ def test_thirty_at_once_with_injected_faults_lose_nothing_three_times_over(
             for i in ids
         ]
         runs = run_at_once(envs)
-        all_succeeded(runs)
+        # A write GitHub applied but answered 502 is found in place on the retry: that run
+        # reports nothing changed, though its plugin is listed (checked below).
+        all_succeeded(runs, each_changed=False)
         for number, fake in enumerate(fakes):
             unfired = [i.fault.kind for i in fake.injections if not i.exhausted]
             assert unfired == [], f"race {number}: faults that never fired"
