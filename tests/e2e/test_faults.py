@@ -125,8 +125,13 @@ def test_a_server_that_keeps_failing_gives_one_line(fake: FakeGitHub, tmp_path: 
     tries = re.search(
         r"GitHub kept failing \(502 Server Error\) after (\d+) tries in \d+ s", run.errors[0]
     )
-    assert tries is not None, run.errors[0]
-    assert int(tries.group(1)) == len(index_reads)  # the true number, not a configured one
+    # A busy machine may reach the deadline during the last try, whose answer is then cut.
+    cut = re.search(r"did not arrive in time \((\d+) tries in \d+ s\)", run.errors[0])
+    assert (tries or cut) is not None, run.errors[0]
+    if tries is not None:
+        assert int(tries.group(1)) == len(index_reads)  # the true number, not a configured one
+    elif cut is not None:
+        assert int(cut.group(1)) - len(index_reads) in (0, 1), run.errors[0]
     assert "Traceback" not in run.stdout + run.stderr
 
 
