@@ -1,6 +1,6 @@
 """The GraphQL queries the store sends, against the schema of GitHub's GraphQL API.
 
-The fake answers that query without being a GraphQL engine, so a field GitHub does not have
+The fake answers those queries without being a GraphQL engine, so a field GitHub does not have
 would pass every other test; here the query is validated against @octokit/graphql-schema.
 """
 
@@ -16,6 +16,7 @@ from registry_action.store.github.commit_times import PATHS_PER_QUERY
 from registry_action.store.github.commit_times import query_for as commit_times_query
 from registry_action.store.github.history import PER_PAGE
 from registry_action.store.github.history import query_for as history_query
+from registry_action.store.github.snapshot import snapshot_query
 from registry_action.store.github.texts import TEXTS_PER_QUERY, query_for
 
 
@@ -34,6 +35,11 @@ def problems(query: str) -> list[str]:
 @pytest.mark.parametrize("count", [1, 2, TEXTS_PER_QUERY])
 def test_the_blob_queries_are_ones_github_answers(count: int) -> None:
     assert problems(query_for(count)) == []
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_the_snapshot_query_is_one_github_answers(count: int) -> None:
+    assert problems(snapshot_query(count)) == []
 
 
 def test_the_check_refuses_a_field_github_does_not_have() -> None:

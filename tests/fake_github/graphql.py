@@ -1,15 +1,21 @@
 """GitHub's GraphQL API as far as the store uses it, with the limits GitHub puts on a query.
 
-Four query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
+Five query shapes are answered, without being a GraphQL engine: blobs by oid, each under an
 alias (``b0: object(oid: $o0) { ... on Blob { text isTruncated } }``); blobs by revision
 expression, each under an alias (``f0: object(expression: $e0) { ... on Blob { oid text
 isTruncated } }``, where ``$e0`` is ``<commit>:<path>``: the Repository object's ``object``
 field takes "A Git revision expression suitable for rev-parse",
 https://docs.github.com/en/graphql/reference/objects#repository, and resolves to null when it
 names nothing); one tree's entries with their blobs (``object(oid: $oid) { ... on Tree {
-entries ... } }``); and the newest commit that touched each of some paths (``object(expression:
-$ref) { ... on Commit { h0: history(first: 1, path: $p0) { nodes { oid } } } }``). All sit
+entries ... } }``); the newest commit that touched each of some paths (``object(expression:
+$ref) { ... on Commit { h0: history(first: 1, path: $p0) { nodes { oid } } } }``); and a
+branch's head commit with tree entries at paths of it (``ref(qualifiedName: $ref) { target {
+oid ... on Commit { f0: file(path: $p0) { ... } } } }``). All sit
 under ``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
+
+A ref is read as the REST API's "Get a reference" is here: exactly. The fake's lagging reads
+are those of the Contents API at a branch; anything read at a commit is exact, since a commit
+never changes.
 
 Limits, from GitHub's docs, "Rate limits and query limits for the GraphQL API":
 
@@ -31,10 +37,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .core import Api, ApiError, ApiRequest, ApiResponse
-from .model import Repo
+from .gitobjects import tree_sha
+from .model import Repo, is_directory
 from .trees import snapshot, tree_entries
 
 # https://docs.github.com/en/graphql/reference/objects#blob: ``text`` is cut, and flagged with
@@ -52,6 +60,8 @@ _ALIASED_EXPRESSION = re.compile(r"(\w+)\s*:\s*object\(expression:\s*\$(\w+)\)")
 _TREE_QUERY = re.compile(r"object\(oid:\s*\$oid\)[\s\S]*entries")
 _EXPRESSION = re.compile(r"object\(expression:\s*\$ref\)")
 _ALIASED_HISTORY = re.compile(r"(\w+)\s*:\s*history\(first:\s*1,\s*path:\s*\$(\w+)\)")
+_REF_QUERY = re.compile(r"ref\(qualifiedName:\s*\$(\w+)\)")
+_FILE_FIELD = re.compile(r"(\w+)\s*:\s*file\(path:\s*\$(\w+)\)")
 
 
 def answer(api: Api, req: ApiRequest) -> ApiResponse:
@@ -77,14 +87,18 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
             return timed_out()
         return ApiResponse.json(200, {"data": {"repository": found}})
     expressions = _ALIASED_EXPRESSION.findall(query)
+    ref = _REF_QUERY.search(query)
     if aliases:
         found = {alias: _blob(repo, variables.get(name)) for alias, name in aliases}
     elif expressions:
         found = {alias: _revision(repo, variables.get(name)) for alias, name in expressions}
+    elif ref is not None:
+        target = _ref(api, repo, query, variables, str(variables.get(ref.group(1))))
+        found = {"nameWithOwner": repo.full_name, "ref": target}
     elif _TREE_QUERY.search(query):
         found = {"object": _tree(api, repo, str(variables.get("oid")))}
     else:
-        return ApiResponse.json(200, {"errors": [{"message": "the fake answers four queries"}]})
+        return ApiResponse.json(200, {"errors": [{"message": "the fake answers five queries"}]})
     texts = [t for t in _texts(found) if t is not None]
     state = api.state
     if len(texts) > state.graphql_texts or sum(map(_utf8_size, texts)) > state.graphql_bytes:
@@ -125,12 +139,14 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _texts(found: dict[str, Any]) -> list[str | None]:
-    blobs = list(found.values())
-    tree = found.get("object")
-    if isinstance(tree, dict) and "entries" in tree:
-        blobs = [entry["object"] for entry in tree["entries"]]
-    return [blob.get("text") for blob in blobs if isinstance(blob, dict)]
+def _texts(found: object) -> list[str | None]:
+    """Every blob's ``text`` anywhere in an answer."""
+    if isinstance(found, list):
+        return [text for item in found for text in _texts(item)]
+    if not isinstance(found, dict):
+        return []
+    own = [found["text"]] if "text" in found else []
+    return own + [text for value in found.values() for text in _texts(value)]
 
 
 def _blob(repo: Repo, oid: object) -> dict[str, Any] | None:
@@ -147,6 +163,58 @@ def _revision(repo: Repo, expression: object) -> dict[str, Any] | None:
     commit = repo.resolve(revision)
     sha = commit.files.get(path) if commit is not None else None
     return None if sha is None else {"oid": sha, **blob_json(repo.blobs[sha])}
+
+
+def _ref(
+    api: Api, repo: Repo, query: str, variables: dict[str, Any], name: str
+) -> dict[str, Any] | None:
+    """``Repository.ref``: null for no such branch; else its head commit's ``oid`` and, for each
+    ``alias: file(path: $var)``, ``Commit.file``: "The tree entry representing the file located
+    at the given path" (null when there is none), a file's or a folder's
+    (https://docs.github.com/en/graphql/reference/objects#commit)."""
+    branch = name.removeprefix("refs/heads/")
+    if branch not in repo.branches:
+        return None
+    commit = repo.head(branch)
+    target: dict[str, Any] = {"oid": commit.sha}
+    for alias, variable in _FILE_FIELD.findall(query):
+        target[alias] = _tree_entry(api, repo, commit.files, str(variables.get(variable)))
+    return {"name": branch, "prefix": "refs/heads/", "target": target}
+
+
+def _tree_entry(api: Api, repo: Repo, files: Mapping[str, str], path: str) -> dict[str, Any] | None:
+    """A ``TreeEntry`` (https://docs.github.com/en/graphql/reference/objects#treeentry): a
+    blob's with its ``Blob`` fields, a tree's with its entries (each with ``size``, a blob's
+    byte size, and no ``object``)."""
+    path = path.strip("/")
+    name = path.rsplit("/", 1)[-1]
+    sha = files.get(path)
+    if sha is not None:
+        data = repo.blobs[sha]
+        entry = {"name": name, "path": path, "oid": sha, "type": "blob", "size": len(data)}
+        return {**entry, "object": blob_json(data)}
+    if not path or not is_directory(files, path):
+        return None
+    inside = tree_entries(api, repo, files, path, recursive=False)
+    entries = [
+        {
+            "name": entry["path"],
+            "path": f"{path}/{entry['path']}",
+            "oid": entry["sha"],
+            "type": entry["type"],
+            "size": entry.get("size", 0),
+        }
+        for entry in inside
+    ]
+    tree = {"oid": tree_sha(files, path), "entries": entries}
+    return {
+        "name": name,
+        "path": path,
+        "oid": tree["oid"],
+        "type": "tree",
+        "size": 0,
+        "object": tree,
+    }
 
 
 def _tree(api: Api, repo: Repo, oid: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,6 +99,15 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """Files of one commit of the branch, read together: exactly as of ``head``."""
+
+    head: str | None  # None on a store without commits
+    files: Mapping[str, StoredFile | None]  # each path asked for; None when there is no file
+    folder: Mapping[str, str]  # the version of each file directly inside the folder, by path
+
+
+@dataclass(frozen=True)
 class CommitLimit:
     """How much one commit of a store may carry: files, and bytes of their content."""
 
@@ -170,6 +179,20 @@ class RegistryStore(ABC):
     def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
         """Every file of the folder as of ``commit``, exactly (a store without commits: now)."""
         return self.read_folder(path)
+
+    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+        """The branch's head and, exactly as of it, ``paths`` and the versions of the files
+        directly inside ``folder``. A store may read them in one request; this reads each."""
+        head = self.head()
+        files = {path: self.read_at(path, head) for path in paths}
+        inside = self.read_folder_at(folder, head)
+        return Snapshot(head, files, {path: stored.version for path, stored in inside.items()})
+
+    def read_versions(self, versions: Mapping[str, str]) -> dict[str, StoredFile]:
+        """The files at the versions given (by path); a file no longer at its version is left
+        out. A version names its content (a git blob sha), so a store may read it exactly."""
+        found = (self.read(path) for path in versions)
+        return {f.path: f for f in found if f is not None and f.version == versions[f.path]}
 
     @property
     def notices(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ never appears in a URL.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -39,6 +39,9 @@ from registry_action.store.github.errors import (
 from registry_action.store.github.history import HistoryReader
 from registry_action.store.github.http import GitHubRetry, waits_of
 from registry_action.store.github.moves import Found, find, moved_notice
+from registry_action.store.github.snapshot import MissingBranch, read_snapshot
+from registry_action.store.github.snapshot import Moved as MovedInGraphQL
+from registry_action.store.github.texts import Blob, TextReader
 from registry_action.store.github.tree import Moved, TreeReader, last_commit_time
 from registry_action.store.github.waits import BACKOFF_BASE_SECONDS, SECONDARY_WAIT_SECONDS, Waits
 from registry_action.store.interface import (
@@ -48,6 +51,7 @@ from registry_action.store.interface import (
     FileWrite,
     RegistryStore,
     Revision,
+    Snapshot,
     StoredFile,
     VanishedError,
     WriteResult,
@@ -282,6 +286,45 @@ class GitHubStore(RegistryStore):
             except Moved:
                 self._found, self._moved = None, True
         raise self._moved_meanwhile("list the registry")
+
+    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+        """The head, ``paths`` and ``folder``'s listing in one GraphQL query (snapshot.py); if
+        GitHub stopped the query, through REST: the head, then each file at it."""
+        for looked_up in (False, True):
+            where = (self.repository, self.branch)  # looks the repository up after a move
+            call = self._call
+            try:
+                found = read_snapshot(
+                    self._client.requester, call, where, (paths, folder), self._blob
+                )
+            except MovedInGraphQL:
+                if looked_up:
+                    break
+                self._found, self._moved = None, True
+                continue
+            except MissingBranch as exc:
+                missing = GithubException(404, {"message": str(exc)}, None)
+                raise translate(missing, self._repository_name, self._branch, "read") from None
+            return found if found is not None else super().snapshot(paths, folder)
+        raise GitHubError(
+            f"GitHub's GraphQL API does not find {self._repository_name}, though its REST API "
+            "does: use a token GitHub's GraphQL API accepts (an App installation token, a "
+            "fine-grained token or GITHUB_TOKEN)"
+        )
+
+    def read_versions(self, versions: Mapping[str, str]) -> dict[str, StoredFile]:
+        """The files at the versions given, by their blob shas: GraphQL, else the blob API."""
+        requester, call = self._client.requester, self._call
+        texts = TextReader(requester, self.repository, call).read(
+            [Blob(sha, 0) for sha in versions.values()]
+        )
+        found = {}
+        for path, sha in versions.items():
+            content = texts.get(sha)
+            found[path] = StoredFile(
+                path, self._blob(path, sha) if content is None else content, sha
+            )
+        return found
 
     def read_folder_at(self, path: str, commit: str | None) -> dict[str, StoredFile]:
         return self._trees().read_folder(self.branch, path, self._blob, commit)

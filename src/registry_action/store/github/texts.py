@@ -137,26 +137,7 @@ class TextReader:
         variables.update({f"o{i}": blob.sha for i, blob in enumerate(batch)})
         body = {"query": query_for(len(batch)), "variables": variables}
         requester = self._own_requester()
-
-        def send() -> dict[str, Any] | None:
-            tries = 0
-            while True:
-                tries += 1
-                try:
-                    headers, data = requester.requestJsonAndCheck(
-                        "POST", requester.graphql_url, input=body
-                    )
-                except GithubException as exc:
-                    if exc.status in GRAPHQL_TIMEOUTS:
-                        return None  # stopped after 10 s: ask for less
-                    raise
-                data = data if isinstance(data, dict) else {}
-                limited = rate_limit(data)
-                if limited is None:
-                    return data
-                wait_out(requester, headers, limited, tries)  # the deadline ends the loop
-
-        data = self._call("read the manifests", send)
+        data = self._call("read the manifests", lambda: post_query(requester, body))
         if data is None:
             return _Answer(stopped=True)
         return self._verified(batch, data)
@@ -175,7 +156,7 @@ class TextReader:
         if not isinstance(repository, dict):
             raise GitHubError(
                 f"could not read the manifests of {self._repository}: GitHub's GraphQL API "
-                f"answered {_named(errors) or 'no repository'}"
+                f"answered {named_errors(errors) or 'no repository'}"
             )
         answer = _Answer()
         for i, blob in enumerate(batch):
@@ -184,13 +165,40 @@ class TextReader:
                 if node is None and errors:
                     answer.again.append(blob)  # left out of a partial answer
                 continue
-            text = node.get("text")
-            if isinstance(text, str) and not node.get("isTruncated"):
-                # A lone surrogate would not encode; its bytes cannot match the sha anyway.
-                content = text.encode("utf-8", "surrogatepass")
-                if blob_sha(content) == blob.sha:
-                    answer.texts[blob.sha] = content
+            content = verified_text(node, blob.sha)
+            if content is not None:
+                answer.texts[blob.sha] = content
         return answer
+
+
+def verified_text(node: Mapping[str, Any], sha: str) -> bytes | None:
+    """A Blob node's text as bytes, if it is whole and hashes to ``sha``; else None."""
+    text = node.get("text")
+    if not isinstance(text, str) or node.get("isTruncated"):
+        return None
+    # A lone surrogate would not encode; its bytes cannot match the sha anyway.
+    content = text.encode("utf-8", "surrogatepass")
+    return content if blob_sha(content) == sha else None
+
+
+def post_query(requester: Requester, body: dict[str, Any]) -> dict[str, Any] | None:
+    """Send one GraphQL query and return its answer; None when GitHub stopped it after 10 s
+    (ask for less). A rate limit answered with status 200 is waited out and the query sent
+    again, until the deadline."""
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            headers, data = requester.requestJsonAndCheck("POST", requester.graphql_url, input=body)
+        except GithubException as exc:
+            if exc.status in GRAPHQL_TIMEOUTS:
+                return None
+            raise
+        data = data if isinstance(data, dict) else {}
+        limited = rate_limit(data)
+        if limited is None:
+            return data
+        wait_out(requester, headers, limited, tries)  # the deadline ends the loop
 
 
 def _next(batch: list[Blob], answer: _Answer, asked_again: set[str]) -> list[list[Blob]]:
@@ -235,7 +243,7 @@ def wait_out(requester: Requester, headers: Mapping[str, str], message: str, tri
     retry.waits.sleep(pause)
 
 
-def _named(errors: list[dict[str, Any]]) -> str:
+def named_errors(errors: list[dict[str, Any]]) -> str:
     """The errors of a GraphQL answer on one line: ``TYPE: message; ...``."""
     named = []
     for error in errors:
