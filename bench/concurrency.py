@@ -1,13 +1,28 @@
 """N registrations of N different plugins started at the same moment against the fake GitHub.
 
-Each is the installed console script in its own process, with the environment a Docker action
-receives and the default inputs (and the shipped backoff). The fake adds latency to every
-request and serves the previous version of a file for a moment after each write to it.
+Each registration is the program's entry point (``cli.main``, what the console script and the
+container run) with the environment a Docker action receives and the default inputs (and the
+shipped backoff), on its own thread; all are released together once every thread is ready. On
+GitHub each pipeline runs on a runner of its own; N Python processes on this machine's 2 cores
+would measure their start-up (about 0.4 s of CPU each) rather than the races. The fake adds
+latency to every request and serves the previous version of a file for a moment after each
+write to it (the Contents API's reads at a branch; reads at a commit are exact).
 
-Per N it prints: runs that failed, plugins lost, commits, commits that change nothing, write
-requests, wall time, and the floor: N index writes one after another through the same client
-code and fake, the least time N registrations can take when each must commit the one index.
-A last scenario shares one secondary limit on content creation among all the runs.
+Per N it prints: runs that failed, plugins lost, commits, commits that change nothing, requests
+(all, and of them GraphQL queries, which GitHub counts in a budget of their own) and write
+requests (POST, PUT, PATCH, DELETE, GraphQL mutations; not GraphQL queries) in all and per
+registration, write requests refused (by a conflict, or by the secondary limit), the wall
+time, and the floor.
+
+The floor is the serialised floor: N commits of ``registry.json`` one after another, each
+carrying the version the previous one returned, through the same client code and fake. It is
+what N registrations take when each must commit the one index in turn; runs that fold each
+other's entries into one index write (engine/entries.py) need fewer index commits, so it is a
+yardstick, not a bound.
+
+A last scenario shares one secondary limit on content creation among all the runs, as every
+token of one App installation shares GitHub's 80 a minute, scaled down in time; the wait
+GitHub asks for when it names no time ("at least one minute", one window) is scaled the same.
 
 Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
 [--shared-limit N] [--limit WRITES/SECONDS]``
@@ -16,23 +31,53 @@ Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 # The tests' helpers, in place of this folder (whose requests.py would shadow the library).
 sys.path.remove(next(p for p in sys.path if Path(p or ".").resolve() == Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fake_github import FakeGitHub
-from harness import REGISTRY, WRITE_TOKEN, docker_env, finish, registry, start, start_fake
+from harness import REGISTRY, WRITE_TOKEN, docker_env, registry, start_fake
+from registry_action import cli
 from registry_action.core.documents import REGISTRY_PATH
 from registry_action.store.github.contents import GitHubStore, make_client
 from registry_action.store.interface import Deadline
+
+LIMIT_STATUSES = (403, 429)
+
+
+class PerThread(io.TextIOBase):
+    """sys.stdout (or stderr) written per thread, so each run's lines are its own."""
+
+    def __init__(self, fallback: TextIO) -> None:
+        self._local = threading.local()
+        self._fallback = fallback
+
+    def start(self) -> io.StringIO:
+        self._local.buffer = io.StringIO()
+        return self._local.buffer
+
+    def write(self, text: str) -> int:
+        return getattr(self._local, "buffer", self._fallback).write(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@dataclass
+class Run:
+    status: int = -1
+    output: str = ""
 
 
 def fake_with(latency: float, stale: float) -> FakeGitHub:
@@ -42,7 +87,7 @@ def fake_with(latency: float, stale: float) -> FakeGitHub:
 
 
 def floor(count: int, latency: float, stale: float) -> float:
-    """Seconds for ``count`` index writes one after another, each with the version it got."""
+    """Seconds for ``count`` index commits in a row, each with the version it got."""
     fake = fake_with(latency, stale)
     try:
         store = GitHubStore(
@@ -58,62 +103,102 @@ def floor(count: int, latency: float, stale: float) -> float:
         fake.stop()
 
 
+def run_all(envs: list[dict[str, str]]) -> tuple[list[Run], float]:
+    """``cli.main`` for each environment, each on its own thread, released at once."""
+    runs = [Run() for _ in envs]
+    ready = threading.Barrier(len(envs) + 1)
+    out, err = PerThread(sys.stdout), PerThread(sys.stderr)
+
+    def one(env: dict[str, str], run: Run) -> None:
+        mine, theirs = out.start(), err.start()
+        ready.wait()
+        run.status = cli.main([], env)
+        run.output = mine.getvalue() + theirs.getvalue()
+
+    threads = [threading.Thread(target=one, args=pair) for pair in zip(envs, runs, strict=True)]
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    try:
+        for thread in threads:
+            thread.start()
+        ready.wait()
+        began = time.monotonic()
+        for thread in threads:
+            thread.join()
+        return runs, time.monotonic() - began
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
         envs = []
         for number in range(count):
             env = docker_env(fake, Path(workdir) / str(number), PLUGIN_ID=f"plugin-{number:03d}")
             del env["REGISTRY_ACTION_RETRY_BASE_DELAY"]  # the shipped backoff
+            del env["REGISTRY_ACTION_TRANSPORT_BACKOFF"]
             envs.append(env | extra)
-        began = time.monotonic()
-        processes = [start(env) for env in envs]
-        runs = [finish(p, env, timeout=3600) for p, env in zip(processes, envs, strict=True)]
-        wall = time.monotonic() - began
+        fake.reset_log()
+        runs, wall = run_all(envs)
     listed = {entry["id"] for entry in registry(fake)["plugins"]}
     commits = fake.commits(REGISTRY)[1:]
+    writes = fake.writes
+    limited = sum(w.fault == "secondary_limit" for w in writes)
     return {
         "failed": sum(run.status != 0 for run in runs),
         "lost": sum(f"plugin-{n:03d}" not in listed for n in range(count)),
         "commits": len(commits),
         "empty": sum(commit.empty for commit in commits),
-        "writes": len(fake.writes),
+        "requests": len(fake.requests),
+        "graphql": sum(r.path.endswith("/graphql") for r in fake.requests),
+        "writes": len(writes),
+        "conflicts": sum((w.status or 0) >= 400 for w in writes) - limited,
+        "limited": limited,
         "wall": wall,
-        "waits": sum(run.stdout.count("rate limit (") for run in runs),
-        "errors": Counter(_cause(run.errors[0]) for run in runs if run.errors),
+        "errors": Counter(_cause(run.output) for run in runs if run.status != 0),
     }
 
 
-def _cause(error: str) -> str:
-    """An error line without what differs from run to run (ids, times, counts)."""
-    text = error.split("::", 2)[-1]
+def _cause(output: str) -> str:
+    """A run's error line without what differs from run to run (ids, times, counts)."""
+    lines = [line for line in output.splitlines() if line.startswith("::error")] or ["?"]
+    text = lines[0].split("::", 2)[-1]
     return re.sub(r"plugin-\d+|\d+(\.\d+)?", "#", text)[:160]
 
 
 HEADER = (
-    f"{'N':>4} {'failed':>6} {'lost':>4} {'commits':>7} {'empty':>5} {'writes':>6} "
-    f"{'wall s':>7} {'floor s':>7} {'wall/floor':>10}"
+    f"{'N':>4} {'failed':>6} {'lost':>4} {'commits':>7} {'empty':>5} {'requests':>8} "
+    f"{'GraphQL':>7} {'/reg':>5} {'writes':>6} {'/reg':>5} {'refused':>13} {'wall s':>7} "
+    f"{'floor s':>7} {'wall/floor':>10}"
 )
 
 
 def row(count: int, r: dict[str, Any], least: float) -> str:
+    share = (r["conflicts"] + r["limited"]) / max(r["writes"], 1)
+    refused = f"{r['conflicts']}+{r['limited']} ({share:.0%})"
     return (
         f"{count:>4} {r['failed']:>6} {r['lost']:>4} {r['commits']:>7} {r['empty']:>5} "
-        f"{r['writes']:>6} {r['wall']:>7.1f} {least:>7.1f} {r['wall'] / least:>10.1f}"
+        f"{r['requests']:>8} {r['graphql']:>7} {r['requests'] / count:>5.2f} {r['writes']:>6} "
+        f"{r['writes'] / count:>5.2f} {refused:>13} {r['wall']:>7.1f} {least:>7.1f} "
+        f"{r['wall'] / least:>10.1f}"
     )
 
 
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("counts", nargs="*", type=int, default=[10, 30, 100, 300])
+    parser.add_argument("counts", nargs="*", type=int, default=[10, 30, 100, 300], help="0: none")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--stale", type=float, default=0.2, help="seconds reads lag a write")
     parser.add_argument("--shared-limit", type=int, default=40, metavar="N", help="0: skip")
-    parser.add_argument("--limit", default="20/4", metavar="WRITES/SECONDS")
-    parser.add_argument("--secondary-wait", default="1", help="GitHub's one minute, scaled")
+    parser.add_argument("--limit", default="12/6", metavar="WRITES/SECONDS")
     args = parser.parse_args()
-    print(f"default inputs; latency {args.latency} s, reads lag writes by {args.stale} s")
+    print(
+        f"default inputs; latency {args.latency} s, reads lag writes by {args.stale} s; "
+        "refused: write requests refused by a conflict + by the secondary limit (share of all "
+        "write requests); floor: N commits of registry.json in a row"
+    )
     print(HEADER)
-    for count in args.counts:
+    for count in filter(None, args.counts):
         fake = fake_with(args.latency, args.stale)
         try:
             result = measure(fake, count, {})
@@ -132,19 +217,19 @@ def shared(args: argparse.Namespace) -> None:
     print(
         f"\nshared secondary limit: {writes} content-creating requests per {seconds} s for all "
         f"tokens (403 with and without retry-after, 429, in turn); a wait with no time named "
-        f"is {args.secondary_wait} s"
+        f"is {seconds} s (GitHub's minute is its window)"
     )
-    print(HEADER + f" {'waits':>5}")
+    print(HEADER)
     fake = fake_with(args.latency, args.stale)
     fake.limit_content_creation(int(writes), float(seconds))
     try:
-        result = measure(
-            fake, args.shared_limit, {"REGISTRY_ACTION_SECONDARY_WAIT": args.secondary_wait}
-        )
+        result = measure(fake, args.shared_limit, {"REGISTRY_ACTION_SECONDARY_WAIT": seconds})
     finally:
         fake.stop()
     least = floor(args.shared_limit, args.latency, args.stale)
-    print(row(args.shared_limit, result, least) + f" {result['waits']:>5}", flush=True)
+    print(row(args.shared_limit, result, least), flush=True)
+    for cause, times in result["errors"].most_common(3):
+        print(f"      {times} x {cause}")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,15 @@ class MemoryStore(RegistryStore):
         if (blob_sha(current) if current is not None else None) != expected:
             raise ConflictError(f"{path} does not match {expected}")
 
-    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+    def write(
+        self,
+        path: str,
+        content: bytes,
+        expected: str | None,
+        message: str,
+        *,
+        retry_limits: bool = True,
+    ) -> WriteResult:
         if self.before_write:
             self.before_write("write", path)
         self._check(path, expected)
@@ -98,8 +106,8 @@ class MemoryStore(RegistryStore):
         self, changes: Sequence[FileWrite], expected_head: str | None, message: str
     ) -> list[WriteResult]:
         assert changes, "a commit needs at least one change"
-        if self.before_write:
-            for change in changes:
+        for change in changes:
+            if self.before_write:  # a hook may take itself away once it has played
                 self.before_write("commit", change.path)
         parent = self.head()
         if expected_head is not None and parent != expected_head:

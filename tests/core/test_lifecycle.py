@@ -25,15 +25,15 @@ from registry_files import (
 )
 
 
-def test_unregister_removes_the_entry_first_then_the_manifest() -> None:
+def test_unregister_removes_the_entry_and_the_manifest_in_one_commit() -> None:
     store = MemoryStore(registry_files(manifest("calendar"), manifest("todo")))
     publisher, _ = quiet_publisher(store)
     outcome = publisher.unregister("calendar", "Remove plugin: calendar")
-    assert store.writes == [("write", "registry.json"), ("delete", "plugins/calendar.json")]
+    assert store.writes == [("commit", "registry.json"), ("commit", "plugins/calendar.json")]
     assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("todo"))]
     assert "plugins/calendar.json" not in store.files
     assert outcome.changed and outcome.previous_version == "1.0.0"
-    assert outcome.commit_sha == "commit2"
+    assert outcome.commit_sha == f"commit{store.commits}"
     assert plugin_rows(outcome) == [
         PluginRow("calendar", "1.0.0", None, ("registry.json", "plugins/calendar.json"))
     ]
@@ -49,14 +49,17 @@ def test_unregistering_a_plugin_that_is_not_there_changes_nothing() -> None:
     assert empty.files == {}
 
 
-def test_an_unlisted_manifest_is_deleted_and_the_index_left_alone() -> None:
+def test_an_unlisted_manifest_is_deleted_and_the_index_touched_in_the_same_commit() -> None:
     store = MemoryStore(registry_files(manifest("todo")))
     store.files["plugins/calendar.json"] = dumps(manifest("calendar"))
+    before = loads(store.files["registry.json"])
     outcome = quiet_publisher(store)[0].unregister("calendar", "m")
-    # The index is checked at the delete's commit instead of being rewritten unchanged.
-    assert store.writes == [("delete", "plugins/calendar.json")]
-    assert ("read_at", "registry.json") in store.log
-    assert loads(store.files["registry.json"])["plugins"] == [entry(manifest("todo"))]
+    # The index changes with the deletion (its lastUpdated), so that a registration listing
+    # the manifests it found unlisted cannot list this one: its index write is refused.
+    assert store.writes == [("commit", "registry.json"), ("commit", "plugins/calendar.json")]
+    after = loads(store.files["registry.json"])
+    assert after["plugins"] == before["plugins"] == [entry(manifest("todo"))]
+    assert after["lastUpdated"] != before["lastUpdated"]
     assert outcome.changed
 
 

@@ -55,7 +55,7 @@ def test_fresh_registration_writes_manifest_then_index() -> None:
     store = MemoryStore()
     outcome = publisher(store)[0].register(spec(), "Update plugin: calendar")
     assert store.writes == [("write", "plugins/calendar.json"), ("write", "registry.json")]
-    assert outcome.changed and outcome.commit_sha == "commit2"
+    assert outcome.changed and outcome.commit_sha == f"commit{store.commits}"
     assert document(store, "registry.json")["plugins"] == [
         {
             "id": "calendar",
@@ -98,12 +98,14 @@ def test_a_conflict_on_the_index_is_re_read_and_merged() -> None:
 
 def test_gives_up_after_the_bounded_number_of_attempts() -> None:
     store = MemoryStore()
+    rivals = itertools.count(1)
 
     def always(operation: str, path: str) -> None:
+        # A new version before each write (a random one could repeat, and let a write through).
         if path == "registry.json":
             store.files["registry.json"] = dumps(
                 {"version": "1.0.0", "lastUpdated": "2024-01-01T00:00:00.000Z", "plugins": []}
-            ) + b" " * random.randint(1, 99)
+            ) + b" " * next(rivals)
 
     store.before_write = always
     p, messages, pauses = publisher(store, attempts=3)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from memory_store import MemoryStore
 from registry_action.core.documents import REGISTRY_PATH, manifest_path
@@ -12,7 +13,13 @@ from registry_action.core.registry import entry_for, new_registry, upsert
 from registry_action.core.strictjson import dumps
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
-from registry_action.store.interface import Deadline, StoredFile, blob_sha
+from registry_action.store.interface import (
+    ConflictError,
+    Deadline,
+    Snapshot,
+    StoredFile,
+    blob_sha,
+)
 from registry_files import plugin_spec
 
 NOW = "2024-01-20T12:00:00.000Z"
@@ -160,23 +167,32 @@ def test_an_unregister_between_a_registrations_two_writes_leaves_neither_file() 
     assert any("changed by a concurrent run" in w for w in outcome.warnings)
 
 
-def test_a_registration_between_an_unregisters_two_writes_ends_with_neither_file() -> None:
+def test_a_registration_landing_before_an_unregisters_commit_is_removed_too() -> None:
     manifest, index = registered("1.0.0")
     store = MemoryStore(files={PATH: manifest, REGISTRY_PATH: index})
     played: list[str] = []
 
     def register_now(operation: str, path: str) -> None:
-        if operation == "delete" and not played:
+        if operation == "commit" and not played:
             played.append(path)
             store.before_write = None
             publisher(store, []).register(spec("2.0.0"), "register")
-            store.before_write = register_now
 
     store.before_write = register_now
-    publisher(store, []).unregister("calendar", "remove")
+    log: list[str] = []
+    outcome = publisher(store, log).unregister("calendar", "remove")
     assert played and consistent(store)
-    # The unregistration's delete came last, and its index then follows: neither file is left.
-    assert PATH not in store.files
+    # The unregistration's commit was refused (the branch moved), read again and made last:
+    # neither file is left, and 2.0.0 is what it removed.
+    assert PATH not in store.files and outcome.attempts == 2
+    assert loads_version(outcome.changes[-1].before) == "2.0.0"
+
+
+def loads_version(content: bytes | None) -> str:
+    import json
+
+    assert content is not None
+    return str(json.loads(content)["version"])
 
 
 def test_a_lagging_read_of_a_deleted_manifest_still_ends_with_both_files() -> None:
@@ -186,3 +202,157 @@ def test_a_lagging_read_of_a_deleted_manifest_still_ends_with_both_files() -> No
     publisher(store, []).register(spec("1.0.0"), "register")
     assert consistent(store) and PATH in store.files
     assert [path for _, path in store.writes].count(PATH) == 1  # written once, when found gone
+
+
+def other(plugin_id: str) -> PluginSpec:
+    return plugin_spec(plugin_id, "1.0.0")
+
+
+def listed_ids(store: MemoryStore) -> list[str]:
+    import json
+
+    return [e["id"] for e in json.loads(store.files[REGISTRY_PATH])["plugins"]]
+
+
+def in_flight(store: MemoryStore, *ids: str) -> None:
+    """Runs of ``ids`` committed their manifests and have not listed them yet."""
+    for plugin_id in ids:
+        store.files[manifest_path(plugin_id)] = dumps(render_manifest(other(plugin_id), NOW))
+
+
+def racing(store: MemoryStore, *ids: str) -> None:
+    """Before this run's manifest write, runs of ``ids`` commit theirs: the snapshot it read
+    is no longer the branch's head when its manifest lands."""
+
+    def land(operation: str, path: str) -> None:
+        store.before_write = None
+        in_flight(store, *ids)
+
+    store.before_write = land
+
+
+def test_an_index_write_lists_the_manifests_racing_runs_committed() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    in_flight(store, "todo")
+    log: list[str] = []
+    outcome = publisher(store, log).register(spec("1.0.0"), "register")
+    assert listed_ids(store) == ["calendar", "todo"]
+    assert [path for _, path in store.writes] == [PATH, REGISTRY_PATH]
+    assert "Also listing what concurrent runs registered: todo" in log
+    assert outcome.changed
+    # The run behind it finds its entry there and writes nothing.
+    before = len(store.writes)
+    behind = publisher(store, []).register(other("todo"), "register")
+    assert not behind.changed and len(store.writes) == before
+
+
+def test_a_run_behind_in_line_waits_and_finds_itself_listed() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    in_flight(store, "alpha")
+    racing(store, "beta")
+    pauses: list[float] = []
+
+    def first_in_line_writes(seconds: float) -> None:
+        pauses.append(seconds)
+        publisher(store, []).register(other("alpha"), "register")  # alpha's run goes on
+
+    run = publisher(store, [])
+    run.options = replace(run.options, sleep=first_in_line_writes)
+    run.register(spec("1.0.0"), "register")
+    # calendar came third in line (alpha, beta, calendar): it waited once, found itself
+    # listed by alpha's index write, and wrote only its manifest.
+    assert len(pauses) == 1 and pauses[0] >= 0
+    assert listed_ids(store) == ["alpha", "beta", "calendar"]
+    assert [path for operation, path in store.writes if path == REGISTRY_PATH] == [REGISTRY_PATH]
+    assert [path for _, path in store.writes].count(PATH) == 1
+
+
+def test_a_run_whose_elders_do_not_write_writes_the_index_itself() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    in_flight(store, "alpha")  # a run that died after its manifest
+    racing(store, "beta")
+    pauses: list[float] = []
+    run = publisher(store, [])
+    run.options = replace(run.options, sleep=pauses.append)
+    run.register(spec("1.0.0"), "register")
+    # Third in line: two pauses, the second longer; the index had not changed: it writes.
+    assert len(pauses) == 2 and pauses[1] > pauses[0]
+    assert listed_ids(store) == ["calendar", "alpha", "beta"]
+    assert [path for _, path in store.writes] == [PATH, REGISTRY_PATH]
+
+
+def test_an_unregister_landing_before_a_fold_is_not_undone() -> None:
+    store = MemoryStore(files=dict(zip((PATH, REGISTRY_PATH), registered("1.0.0"), strict=True)))
+    in_flight(store, "todo")
+    racing(store, "beta")
+    played: list[str] = []
+
+    def unregister_first(operation: str, path: str) -> None:
+        if path == REGISTRY_PATH and not played:
+            played.append(path)
+            store.before_write = None
+            publisher(store, []).unregister("todo", "remove")
+
+    def then_arm(seconds: float) -> None:
+        store.before_write = unregister_first
+
+    run = publisher(store, [])
+    run.options = replace(run.options, sleep=then_arm)
+    run.register(other("zeta"), "register")
+    # The fold that would have listed todo was refused (the unregistration changed the index
+    # in the commit that deleted todo's manifest, though it did not list todo); read again,
+    # todo is gone from both files.
+    assert played and "plugins/todo.json" not in store.files
+    assert listed_ids(store) == ["calendar", "zeta", "beta"]
+
+
+def test_an_index_write_a_rate_limit_refused_is_read_again_after_the_wait() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    played: list[str] = []
+
+    def race_then_limit(operation: str, path: str) -> None:
+        played.append(path)
+        if path == PATH:
+            in_flight(store, "beta")  # beta lands first: calendar's snapshot is stale
+        elif played.count(REGISTRY_PATH) == 1:
+            refusal = ConflictError("could not write registry.json: a secondary rate limit")
+            refusal.least = 30.0
+            raise refusal
+
+    store.before_write = race_then_limit
+    pauses: list[float] = []
+    run = publisher(store, [])
+    run.options = replace(run.options, sleep=pauses.append)
+    run.register(spec("1.0.0"), "register")
+    # The refused write was not made again blindly: the run waited the limit's 30 s (not the
+    # short pause of a lost race), read again and wrote then.
+    assert max(pauses) >= 30.0 and played.count(REGISTRY_PATH) == 2
+    assert listed_ids(store) == ["calendar", "beta"]
+
+
+@dataclass
+class LaggingSnapshots(MemoryStore):
+    """Serves its first snapshot again to the next ``lags`` snapshots, as a lagging replica
+    would serve an old head."""
+
+    lags: int = 0
+    first: Snapshot | None = None
+
+    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+        if self.first is None:
+            self.first = super().snapshot(paths, folder)
+            return self.first
+        if self.lags:
+            self.lags -= 1
+            return self.first
+        return super().snapshot(paths, folder)
+
+
+def test_a_snapshot_that_lags_this_runs_manifest_is_taken_again() -> None:
+    store = LaggingSnapshots(files={REGISTRY_PATH: dumps(new_registry(NOW))}, lags=2)
+    racing(store, "beta")
+    log: list[str] = []
+    outcome = publisher(store, log).register(spec("1.0.0"), "register")
+    # The first two looks after its write still showed no manifest: not taken for a deletion.
+    assert store.lags == 0 and outcome.warnings == ()
+    assert listed_ids(store) == ["calendar", "beta"]

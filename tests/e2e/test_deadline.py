@@ -22,8 +22,9 @@ from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, Action
 from strict_checks import assert_failed_cleanly
 
-INDEX = r"/contents/registry\.json$"
-READ = "GET /repos/org/plugin-registry/contents/registry.json"
+# A registration's first request: the branch's head, the index and its manifest in one query.
+INDEX = r"/graphql$"
+READ = "POST /graphql"
 EMPTY = b'{"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}\n'
 SEEDED = frozenset({"registry.json"})
 
@@ -50,7 +51,7 @@ def test_timeout_bounds_every_request_whole(
     github: FakeGitHub, action: Action, fault: faults.Fault
 ) -> None:
     github.put_file(REGISTRY, "registry.json", EMPTY)
-    github.inject(method="GET", path_regex=INDEX, fault=fault, times=None)
+    github.inject(method="POST", path_regex=INDEX, fault=fault, times=None)
     runs = []
     inputs = {"version": "1.2.3", "timeout": "3", "registry-branch": "main"}
     took = timed(lambda: runs.append(action.run(inputs)))
@@ -102,7 +103,7 @@ def test_a_connection_never_accepted_ends_at_the_deadline(tmp_path: Path) -> Non
 
 def test_a_gzip_bomb_is_one_line_in_bounded_memory(github: FakeGitHub, action: Action) -> None:
     # A few KB on the wire, 4 GiB once inflated.
-    github.inject(method="GET", path_regex=INDEX, fault=faults.gzip_bomb(4096))
+    github.inject(method="POST", path_regex=INDEX, fault=faults.gzip_bomb(4096))
     run = action.run({"version": "1.2.3"})
     assert_failed_cleanly(
         run,

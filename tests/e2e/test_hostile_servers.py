@@ -25,8 +25,8 @@ from registry_action.store.github.http import DeadlineAdapter
 from strict_checks import assert_failed_cleanly
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
-# The first request of a run: the index is read first.
-REQUEST = "GET /repos/org/plugin-registry/contents/registry.json"
+# The first request of a run: the branch is read first, in one GraphQL query.
+REQUEST = "POST /graphql"
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def index(github: FakeGitHub) -> list[str]:
     return [e["id"] for e in json.loads(content)["plugins"]]
 
 
-def test_unregister_commits_the_index_then_deletes_the_manifest(
+def test_unregister_removes_the_entry_and_the_manifest_in_one_commit(
     github: FakeGitHub, action: Action
 ) -> None:
     seed(github, registry_files(manifest("calendar"), manifest("todo")))
@@ -34,18 +34,19 @@ def test_unregister_commits_the_index_then_deletes_the_manifest(
     assert index(github) == ["todo"]
     assert github.get_file(REGISTRY, "plugins/calendar.json") is None
     commits = github.commits(REGISTRY)
-    assert [(c.message, c.paths) for c in commits[-2:]] == [
-        ("Remove plugin: calendar", ("registry.json",)),
-        ("Remove plugin: calendar", ("plugins/calendar.json",)),
+    assert [(c.message, sorted(c.paths)) for c in commits[-1:]] == [
+        ("Remove plugin: calendar", ["plugins/calendar.json", "registry.json"])
     ]
+    assert commits[-1].verified  # createCommitOnBranch: GitHub signs it
     assert run.outputs["changed"] == "true"
     assert run.outputs["commit-sha"] == commits[-1].sha
-    short = [c.sha[:7] for c in commits[-2:]]
+    short = commits[-1].sha[:7]
     assert (
-        f"| `calendar` | 1.0.0 → — | `registry.json`, `plugins/calendar.json` | [`{short[0]}`]("
+        f"| `calendar` | 1.0.0 → — | `registry.json`, `plugins/calendar.json` | [`{short}`]("
         in (run.summary)
     )
-    assert f"[`{short[1]}`]({github.root_url}/" in run.summary
+    # The default branch looked up, a snapshot, the commit.
+    assert [r.method for r in github.requests] == ["GET", "POST", "POST"]
 
 
 def test_unregister_of_an_unknown_plugin_writes_nothing(github: FakeGitHub, action: Action) -> None:

@@ -3,6 +3,8 @@
 A cache, a proxy or a gateway in front of the API can answer otherwise than GitHub documents
 (the faults cite why). Each odd answer ends the run with one line naming the request and what
 came back, writes nothing, and no header value makes the retries a flood or a crash.
+``validate`` is the run here: it reads ``registry.json`` through the Contents API, where a
+registration reads it in one GraphQL query with its manifest.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def test_an_odd_contents_answer_is_one_line_naming_it(
 ) -> None:
     github.put_file(REGISTRY, "registry.json", EMPTY)
     github.inject(method="GET", path_regex=INDEX, fault=answer(github), times=None)  # type: ignore[operator]
-    run = action.run({"version": "1.2.3", "registry-branch": "main"})
+    run = action.run({"command": "validate", "registry-branch": "main"})
     host = urlsplit(github.api_url).netloc
     assert_failed_cleanly(
         run,
@@ -94,7 +96,7 @@ def test_addresses_redirecting_to_each_other_are_one_line(
     back = f"{github.api_url}/repos/{REGISTRY}/contents/registry.json"
     github.inject(path_regex=INDEX, fault=faults.redirect(301, there), times=None)
     github.inject(path_regex=r"/other\.json$", fault=faults.redirect(301, back), times=None)
-    run = action.run({"version": "1.2.3", "registry-branch": "main"})
+    run = action.run({"command": "validate", "registry-branch": "main"})
     host = urlsplit(github.api_url).netloc
     assert_failed_cleanly(
         run,
@@ -132,7 +134,7 @@ def rate_line(limit: dict[str, str], wait: str, source: str, tries: str, timeout
 def test_retry_after_zero_waits_a_second_between_tries(github: FakeGitHub, action: Action) -> None:
     github.put_file(REGISTRY, "registry.json", EMPTY)
     github.inject(path_regex=INDEX, fault=faults.too_many_requests("0"), times=None)
-    run = action.run({"version": "1.2.3", "registry-branch": "main", "timeout": "4"})
+    run = action.run({"command": "validate", "registry-branch": "main", "timeout": "4"})
     source = r"its retry-after header: 0 s, raised to 1 s"
     assert len(run.errors) == 1 and run.status == 1
     assert re.fullmatch(rate_line(SECONDARY, "1", source, r"[34] tries", 4), run.errors[0])
@@ -185,7 +187,7 @@ def test_a_rate_limit_header_past_the_deadline_is_refused_at_once(
 ) -> None:
     github.put_file(REGISTRY, "registry.json", EMPTY)
     github.inject(path_regex=INDEX, fault=fault, times=None)
-    run = action.run({"version": "1.2.3", "registry-branch": "main", "timeout": "30"})
+    run = action.run({"command": "validate", "registry-branch": "main", "timeout": "30"})
     assert run.status == 1 and len(run.errors) == 1, run.stdout + run.stderr
     expected = rate_line(limit, wait, re.escape(source), "1 try", 30)
     assert re.fullmatch(expected, run.errors[0]), run.errors[0]

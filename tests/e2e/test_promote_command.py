@@ -80,9 +80,9 @@ def test_promote_from_staging_to_main(github: FakeGitHub, action: Action) -> Non
         "org/plugin-registry@main (plugins/calendar2.json, registry.json)"
     )
     assert run.outputs["manifest-url"] == f"{RAW}/main/{MANIFEST}"
-    # Source: registry.json and the manifest; destination: both, the listing of plugins/ that
-    # finds an unlisted id's spelling, then two writes.
-    assert len(github.requests) == 7
+    # Source: registry.json and the manifest; destination: one query for both and the listing
+    # of plugins/ that finds an unlisted id's spelling, then two writes.
+    assert len(github.requests) == 5
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in github.writes] == [
         ("PUT", "calendar2.json"),
         ("PUT", "registry.json"),

@@ -18,7 +18,7 @@ from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, start_fake
 from registry_action.errors import GaveUpError
 from registry_action.store.github.contents import GitHubStore, make_client
-from registry_action.store.interface import Deadline
+from registry_action.store.interface import ConflictError, Deadline
 
 INDEX = r"registry\.json$"
 
@@ -66,6 +66,50 @@ def test_retry_after_comes_first_and_429_is_a_secondary_limit(fake: FakeGitHub) 
     store(fake, slept, log).read("registry.json")
     assert 7 <= slept[0] <= 7.7
     assert "secondary rate limit (429)" in log[0] and "its retry-after header: 7 s" in log[0]
+
+
+def test_a_write_a_secondary_limit_refused_spreads_its_retry_and_later_writes(
+    fake: FakeGitHub,
+) -> None:
+    fake.inject(method="PUT", path_regex=INDEX, fault=faults.secondary_rate_limit(7))
+    slept: list[float] = []
+    log: list[str] = []
+    github = store(fake, slept, log)
+    found = github.read("registry.json")
+    assert found is not None
+    written = github.write("registry.json", b"[]\n", found.version, "m")
+    # The retry waits what GitHub asked, then a random share of twice that: the runs sharing
+    # the limit do not all come back when their waits end.
+    assert 7 <= slept[0] <= 7.7 + 14
+    assert (
+        "(its retry-after header: 7 s, plus jitter spreading this run's writes over 14 s)"
+        in (log[0])
+    )
+    github.read("registry.json")  # reads are not slowed
+    assert len(slept) == 1
+    github.write("registry.json", b"[1]\n", written.version, "m")
+    assert len(slept) == 2 and 0 <= slept[1] <= 14  # every later write is
+    assert log[1].startswith("Spreading this run's writes after GitHub's secondary rate limit: ")
+    assert [r.status for r in fake.writes] == [403, 200, 200]
+
+
+def test_a_write_that_would_be_stale_after_the_wait_is_handed_back(fake: FakeGitHub) -> None:
+    fake.inject(method="PUT", path_regex=INDEX, fault=faults.too_many_requests(7))
+    slept: list[float] = []
+    log: list[str] = []
+    github = store(fake, slept, log)
+    found = github.read("registry.json")
+    assert found is not None
+    with pytest.raises(ConflictError) as refused:
+        github.write("registry.json", b"[]\n", found.version, "m", retry_limits=False)
+    assert slept == [] and len(fake.writes) == 1  # not made again: its caller reads first
+    assert refused.value.least is not None and 7 <= refused.value.least <= 7.7 + 14
+    assert str(refused.value).startswith(
+        "could not write registry.json: GitHub's secondary rate limit refused it (429 "
+    )
+    assert f"waiting {refused.value.least:.1f} s (its retry-after header: 7 s" in log[0]
+    github.pace()  # the read before its next write waits instead
+    assert len(slept) == 1 and 0 <= slept[0] <= 14
 
 
 def test_the_primary_limit_waits_for_its_reset(fake: FakeGitHub) -> None:

@@ -3,13 +3,15 @@ is not a deletion, and the causes of "Reference update failed"."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from fake_github import FakeGitHub, faults
-from harness import REGISTRY, assert_consistent, docker_env, run_action
+from harness import REGISTRY, WRITE_TOKEN, assert_consistent, docker_env, run_action
+from registry_action.errors import GitHubError
+from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.interface import Deadline
 from registry_files import manifest, registry_files
 from strict_checks import assert_failed_cleanly
 
@@ -37,7 +39,7 @@ def test_a_contents_write_s_409_is_a_conflict_whatever_its_words(
 
 
 def test_a_delete_answered_404_while_the_file_is_there_is_not_taken_as_done(
-    fake: FakeGitHub, tmp_path: Path
+    fake: FakeGitHub,
 ) -> None:
     fake.put_files(REGISTRY, registry_files(manifest("calendar"), manifest("todo")))
     fake.inject(
@@ -45,17 +47,19 @@ def test_a_delete_answered_404_while_the_file_is_there_is_not_taken_as_done(
         path_regex=r"/contents/plugins/calendar\.json$",
         fault=faults.status(404, "Not Found"),
     )
-    run = run_action(docker_env(fake, tmp_path, COMMAND="unregister", PLUGIN_ID="calendar"))
-    assert run.status == 1, run.stdout + run.stderr
-    assert run.errors == [
-        "::error title=GitHub refused the request::could not delete plugins/calendar.json in "
+    store = GitHubStore(
+        make_client(WRITE_TOKEN, fake.api_url, deadline=Deadline(60)), REGISTRY, "main"
+    )
+    found = store.read("plugins/calendar.json")
+    assert found is not None
+    with pytest.raises(GitHubError) as refused:
+        store.delete(found.path, found.version, "Remove plugin: calendar")
+    assert str(refused.value) == (
+        "could not delete plugins/calendar.json in "
         f"{REGISTRY}@main: GitHub answered 404 (Not Found) though the file is there, so the "
         f"token may read but not write it; give it `contents: write` on {REGISTRY}"
-    ]
+    )
     assert fake.get_file(REGISTRY, "plugins/calendar.json") is not None
-    # The index entry went first (an index never lists a missing manifest): a re-run finishes.
-    listed = json.loads(fake.get_file(REGISTRY, "registry.json") or b"")
-    assert [p["id"] for p in listed["plugins"]] == ["todo"]
 
 
 def test_a_clashing_branch_name_is_among_the_causes_named_for_reference_update_failed(

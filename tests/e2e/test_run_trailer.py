@@ -27,8 +27,7 @@ def test_register_unregister_and_reindex_commits_carry_the_run(
         f"Update plugin: calendar2{TRAILER}",
         "Add plugins/weather.json",  # seeded by the test
         f"Reindex registry{TRAILER}",  # GraphQL: a headline and a body
-        f"Remove plugin: calendar2{TRAILER}",
-        f"Remove plugin: calendar2{TRAILER}",
+        f"Remove plugin: calendar2{TRAILER}",  # GraphQL: the entry and the file together
     ]
 
 

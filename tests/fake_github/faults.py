@@ -191,10 +191,11 @@ class Fired:
 
 
 def vanish() -> Fault:
-    """Another writer deletes the requested contents path just before the request is served.
+    """Another writer deletes the requested contents path (or the paths a commit of many files
+    deletes) just before the request is served.
 
     A DELETE then meets GitHub's 404 (https://docs.github.com/en/rest/repos/contents#delete-a-file
-    lists 404 for a missing file), a read finds nothing.
+    lists 404 for a missing file), a read finds nothing, a commit finds the branch moved.
     """
     return Fault("vanish")
 

@@ -154,7 +154,11 @@ def by_id(api: Api, req: ApiRequest) -> ApiRequest | None:
 
 
 def vanish(api: Api, req: ApiRequest) -> None:
-    """Commit the removal of the contents path ``req`` names, as another writer would."""
+    """Commit the removal of the contents path ``req`` names (or the paths a
+    ``createCommitOnBranch`` deletes), as another writer would."""
+    if req.path.endswith("/graphql"):
+        _vanish_deletions(api, req)
+        return
     match = re.fullmatch(r"/repos/([^/]+/[^/]+)/contents/(.+)", req.path)
     repo = api.state.repo(match[1]) if match else None
     if match is None or repo is None:
@@ -163,6 +167,20 @@ def vanish(api: Api, req: ApiRequest) -> None:
     name = branch or repo.default_branch
     if name in repo.branches and match[2] in repo.head(name).files:
         repo.commit(name, {match[2]: None}, f"Remove {match[2]}")
+
+
+def _vanish_deletions(api: Api, req: ApiRequest) -> None:
+    given = (req.json().get("variables") or {}).get("input") or {}
+    branch = given.get("branch") or {}
+    repo = api.state.repo(str(branch.get("repositoryNameWithOwner")))
+    name = str(branch.get("branchName"))
+    if repo is None or name not in repo.branches:
+        return
+    files = repo.head(name).files
+    gone = [d["path"] for d in (given.get("fileChanges") or {}).get("deletions") or []]
+    present = {path: None for path in gone if path in files}
+    if present:
+        repo.commit(name, present, "Remove " + ", ".join(present))
 
 
 def get_tarball(api: Api, req: ApiRequest, owner: str, name: str, ref: str) -> ApiResponse:

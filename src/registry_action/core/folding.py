@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from registry_action.core.documents import is_manifest_path, load_manifest, plugin_id_of
+from registry_action.core.ids import container_name
 from registry_action.core.registry import entry_for, upsert
-from registry_action.core.validation import container_name
 from registry_action.errors import DamagedFileError
 
 

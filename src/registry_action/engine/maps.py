@@ -20,7 +20,7 @@ from registry_action.engine.pinning import readable
 from registry_action.engine.reading import read_manifest_files
 from registry_action.engine.retry import RunOptions
 from registry_action.engine.state import RunState
-from registry_action.store.interface import FileWrite, RegistryStore, StoredFile
+from registry_action.store.interface import FileWrite, RegistryStore, StoredFile, WriteResult
 
 Change = tuple[FileWrite, bytes | None]
 
@@ -45,6 +45,22 @@ def map_writes(
     return changes
 
 
+def maps_for(
+    store: RegistryStore,
+    kinds: tuple[str, ...],
+    head: str | None,
+    index: dict[str, Any],
+    stored: Mapping[str, StoredFile | None] | None = None,
+) -> list[Change]:
+    """The writes that bring the maps of ``kinds`` as of ``head`` (``stored``, when already
+    read) to what ``index`` and the manifests it lists there give."""
+    if not kinds:
+        return []
+    stored = read_maps(store, kinds, head) if stored is None else stored
+    manifests = readable(read_manifest_files(store, head))
+    return map_writes(build_maps(index, manifests, kinds), stored)
+
+
 def commit_index_and_maps(
     store: RegistryStore,
     options: RunOptions,
@@ -53,24 +69,23 @@ def commit_index_and_maps(
     read: tuple[StoredFile | None, dict[str, Any]],
     updated: dict[str, Any] | None,
     message: str,
-) -> None:
-    """Commit the index ``updated`` (None: as ``read`` at ``head``) and the maps it gives."""
+) -> WriteResult | None:
+    """Commit the index ``updated`` (None: as ``read`` at ``head``) and the maps it gives, and
+    return the commit's result (None: nothing to change)."""
     index_file, index = read
     stored = read_maps(store, options.maps, head)
     _adopt_landed(state, {REGISTRY_PATH: index_file, **stored})
-    manifests = readable(read_manifest_files(store, head))
-    changes = map_writes(build_maps(updated or index, manifests, options.maps), stored)
+    changes = maps_for(store, options.maps, head, updated or index, stored)
     if updated is not None:
         version = index_file.version if index_file else None
         before = index_file.content if index_file else None
         changes.append((FileWrite(REGISTRY_PATH, dumps(updated), version), before))
     if not changes:
-        state.unwritten = index_file
-        return
+        return None
     if options.dry_run:
         for change, before in changes:
             state.changes[change.path] = FileChange(change.path, before, change.content)
-        return
+        return None
     for change, before in changes:
         state.pending[change.path] = FileChange(change.path, before, change.content)
     results = store.commit([change for change, _ in changes], head, message)
@@ -79,10 +94,8 @@ def commit_index_and_maps(
         state.changes[change.path] = FileChange(
             change.path, before, change.content, result.commit_sha, result.commit_url
         )
-    if updated is None:
-        state.unwritten = index_file
-    else:  # the index comes last: the settle check reads the manifest at its commit
-        state.committed(results[-1], changes[-1][0].content)
+    state.committed(results[-1])
+    return results[-1]
 
 
 def _adopt_landed(state: RunState, found: Mapping[str, StoredFile | None]) -> None:

@@ -13,33 +13,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from registry_action.core.documents import PLUGINS_DIR, REGISTRY_PATH, manifest_path
+from registry_action.core.documents import (
+    PLUGINS_DIR,
+    REGISTRY_PATH,
+    is_manifest_path,
+    manifest_path,
+)
 from registry_action.core.ids import check_container
 from registry_action.core.manifest import PluginSpec
 from registry_action.core.registry import as_listed, as_spelled, find_entry
 from registry_action.engine.state import RunState
 from registry_action.settings.spelling import setting
-from registry_action.store.interface import RegistryStore, StoredFile
+from registry_action.store.interface import RegistryStore, Snapshot, StoredFile
 
 
 def spelled(
     store: RegistryStore,
     spec: PluginSpec,
-    index_file: StoredFile | None,
-    index: dict[str, Any],
+    found: Snapshot,
+    read: tuple[StoredFile | None, dict[str, Any]],
     state: RunState,
     clock: Callable[[], str],
 ) -> tuple[PluginSpec, dict[str, Any]]:
     """``spec`` under the spelling its id already has, and the index to merge it into.
 
-    ``index_file`` is ``registry.json`` as read (None when missing), ``index`` its document.
+    ``found`` is the branch as the run saw it, ``read`` its ``registry.json`` (None when
+    missing) and that file's document.
     """
+    index_file, index = read
     spec = as_listed(spec, index)
+    if find_entry(index, spec.id) is None:
+        # An unlisted file in another case is found only in the folder's listing.
+        spec = as_spelled(spec, [p for p in found.folder if is_manifest_path(p)])
     if index_file is None:
-        spec, index = _with_found_manifests(store, spec, index, state, clock)
-    elif find_entry(index, spec.id) is None:
-        # An unlisted file in another case is found only by listing the folder.
-        spec = _as_found(spec, store.list_dir(PLUGINS_DIR), state)
+        index = _with_found_manifests(store, spec, index, found, state, clock)
     check_container([entry["id"] for entry in index["plugins"]], spec.id)
     return spec, index
 
@@ -48,34 +55,23 @@ def _with_found_manifests(
     store: RegistryStore,
     spec: PluginSpec,
     index: dict[str, Any],
+    found: Snapshot,
     state: RunState,
     clock: Callable[[], str],
-) -> tuple[PluginSpec, dict[str, Any]]:
-    """Without ``registry.json``: ``spec`` as its file is spelled, and the index of the others."""
+) -> dict[str, Any]:
+    """Without ``registry.json``: the index of the manifests other than ``spec``'s."""
     # Loaded only by a run that finds no index: a registry's first, or one whose index was lost.
     from registry_action.core.reindex import found_index
-    from registry_action.engine.reading import read_manifest_files
 
-    files = read_manifest_files(store)
-    spec = _as_found(spec, list(files), state)
     own = manifest_path(spec.id)
-    state.known[own] = files.get(own)  # read with the others, at one commit
-    found = found_index({p: f.content for p, f in files.items() if p != own}, clock())
-    if found is None:
-        return spec, index
-    state.found_index = found
+    versions = {p: v for p, v in found.folder.items() if is_manifest_path(p) and p != own}
+    files = store.read_versions(versions)  # exactly as the snapshot's commit has them
+    rebuilt = found_index({p: f.content for p, f in files.items()}, clock())
+    if rebuilt is None:
+        return index
+    state.found_index = rebuilt
     state.warn(
-        f"{REGISTRY_PATH} did not exist: the new one also lists the {len(found['plugins'])} "
+        f"{REGISTRY_PATH} did not exist: the new one also lists the {len(rebuilt['plugins'])} "
         f"manifest(s) already in {PLUGINS_DIR}/, as {setting('command', 'reindex')} would"
     )
-    return spec, found
-
-
-def _as_found(spec: PluginSpec, paths: list[str], state: RunState) -> PluginSpec:
-    """``spec`` as its file among ``paths`` is spelled; a file the listing lacks is not read."""
-    spec = as_spelled(spec, paths)
-    own = manifest_path(spec.id)
-    if own not in paths:
-        # The listing is of one commit: an exact answer, unless the run has an exact read.
-        state.known.setdefault(own, None)
-    return spec
+    return rebuilt

@@ -2,19 +2,21 @@
 
 It works on the RegistryStore interface only, so GitHub and a local folder behave the same.
 
-Ordering keeps the registry referentially sound: a registration writes the manifest first and
-then the index; an unregistration removes the index entry first and then the manifest. Every
-write carries the version it read, so a concurrent writer makes it fail with ConflictError.
+Every attempt starts from a snapshot: the branch's head and, exactly as of that commit, the
+index, the plugin's manifest and the versions of every manifest (``RegistryStore.snapshot``,
+one GraphQL query on GitHub). Reads of a branch may lag its writes; a snapshot is one commit's
+files, so what it shows held together.
+
+A registration writes the manifest, then gets its index entry (engine/entries.py): at once
+when nothing landed between the snapshot and its manifest's commit, else in turn with the
+runs racing it, one index write listing all of them. Every write carries the version it read,
+so a concurrent writer makes it fail with ConflictError. The index never lists a manifest that
+does not exist: entries are written only for manifests a snapshot showed, and an unregistration
+removes the entry and deletes the manifest in one commit, made only if the branch is still
+where its snapshot was.
 
 A run commits each file at most once for its own change, and never content identical to what
-is stored (GitHub would make an empty commit of it). A conflict on the index re-reads and
-re-merges the index only; a race on the plugin's manifest is settled by reading it again.
-
-Reads may lag writes, and GitHub accepts a write that carries the version of a file deleted
-meanwhile, so neither write proves the other file still holds what the run saw. After its last
-commit a run therefore checks, at that commit (an exact read), that the index entry agrees
-with the manifest, and rewrites the index until it does. Whichever run touches a plugin's
-files last sees the final state in that check, so the registry ends in agreement.
+is stored (GitHub would make an empty commit of it).
 """
 
 from __future__ import annotations
@@ -23,39 +25,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from registry_action.core.documents import (
-    REGISTRY_PATH,
-    load_registry,
-    manifest_path,
-    prepare_validators,
-)
+from registry_action.core.documents import REGISTRY_PATH, manifest_path, prepare_validators
 from registry_action.core.manifest import PluginSpec, render_manifest, same_content
-from registry_action.core.registry import (
-    find_entry,
-    new_registry,
-    registered_id,
-    remove,
-    upsert,
-)
+from registry_action.core.registry import find_entry, registered_id, remove, touched, upsert
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import guard_version
-from registry_action.engine.maps import commit_index_and_maps
+from registry_action.engine.entries import Entries
+from registry_action.engine.maps import maps_for
 from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
-from registry_action.engine.pinning import UNKNOWN_COMMIT, agrees_at_commit, commit_of, entry_at
+from registry_action.engine.pinning import UNKNOWN_COMMIT, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
-from registry_action.engine.state import RunState, agrees, parsed_manifest
+from registry_action.engine.state import ABSENT, RunState
 from registry_action.store.interface import (
     ConflictError,
+    FileWrite,
     RegistryStore,
+    Snapshot,
     StoredFile,
-    VanishedError,
+    WriteResult,
 )
-
-# Passes of read, merge and check in one attempt; past them the files are still moving (or
-# reads still lag), and the attempt backs off like any conflict.
-SETTLE_PASSES = 4
-_UNSETTLED = "the index and the manifest did not agree yet after this run's writes"
 
 
 @dataclass
@@ -75,7 +64,8 @@ class Publisher:
         return self._retrying(lambda attempt: self._register_once(spec, message, state, attempt))
 
     def unregister(self, plugin_id: str, message: str) -> Outcome:
-        """Remove the entry from ``registry.json``, then delete ``plugins/<id>.json``."""
+        """Remove the entry from ``registry.json`` and delete ``plugins/<id>.json``, in one
+        commit."""
         prepare_validators()
         state = RunState(self.store)
         return self._retrying(
@@ -94,28 +84,43 @@ class Publisher:
     def _register_once(
         self, spec: PluginSpec, message: str, state: RunState, attempt: int
     ) -> Outcome:
-        for _ in range(SETTLE_PASSES):
-            if state.target_path is None:
-                unchanged = self._place_manifest(spec, message, state, attempt)
-                if unchanged is not None:
-                    return unchanged
-            listed_id = state.plugin_id or spec.id  # the spelling the index lists it under
-            self._agree_index(listed_id, message, state)
-            if self._settled(listed_id, state):
-                return self._outcome(listed_id, state, attempt)
-        raise ConflictError(_UNSETTLED, outdated=False)
+        entries = Entries(self.store, self.options, state, message)
+        if state.target_path is None:
+            found = state.look([REGISTRY_PATH, manifest_path(spec.id)], self._ticks)
+            quiet = self._place_manifest(spec, message, state, attempt, found)
+            if quiet is None:  # nothing to change
+                return self._outcome(state, attempt, unchanged=True)
+            if quiet or self.options.dry_run:
+                # Nothing landed between the snapshot and this run's manifest: its index is
+                # the index as of the manifest's commit.
+                written = entries.write(found, state.known_at)
+                if written is None or written.parent_sha == state.known_at:
+                    return self._outcome(state, attempt)
+        entries.settle()
+        return self._outcome(state, attempt)
+
+    @property
+    def _ticks(self) -> Callable[[], float]:
+        return self.options.deadline.clock
 
     def _place_manifest(
-        self, spec: PluginSpec, message: str, state: RunState, attempt: int
-    ) -> Outcome | None:
-        """Write the plugin's manifest unless it already says the same; None when work remains."""
+        self, spec: PluginSpec, message: str, state: RunState, attempt: int, found: Snapshot
+    ) -> bool | None:
+        """Write the plugin's manifest unless it already says the same.
+
+        Returns None when neither file needs a change, else whether the snapshot still held
+        when the manifest was in place: no write was needed, or its commit follows the
+        snapshot's head directly.
+        """
         # Both files are read before any write, so a damaged registry stops the run with nothing
         # written. The manifest's path is decided here, against the index just read: an id
         # listed, or with a file, in another case keeps that spelling and that file.
-        index_file, index = state.read_registry(self.options.clock)
-        spec, index = spelled(self.store, spec, index_file, index, state, self.options.clock)
+        index_file, index = state.registry(found, self.options.clock)
+        read = (index_file, index)
+        spec, index = spelled(self.store, spec, found, read, state, self.options.clock)
         state.plugin_id, path = spec.id, manifest_path(spec.id)
-        manifest_file, current = state.read_manifest(path)
+        stored = self._stored(found, path)
+        current = state.manifest(stored)
         listed = find_entry(index, spec.id)
         self._guard_version(spec, listed, current, state)
         if attempt == 1 and not state.commits and state.previous_version is None:
@@ -126,57 +131,21 @@ class Publisher:
         # With commit URLs, a manifest no commit holds as it is gets one: it is written.
         commit = self._commit_of(path, current, listed) if current and unchanged else None
         if current is not None and unchanged and (commit or not self.options.commit_urls):
-            manifest = current  # kept as stored, not re-stamped
+            state.target, state.target_path = current, path  # kept as stored, not re-stamped
             state.target_commit = commit
-            entry = entry_at(manifest, self.options.commit_urls, commit)
+            entry = entry_at(current, self.options.commit_urls, commit)
             # With maps, the maps may still need writing: the index step looks.
-            if upsert(index, entry, now) is None and not state.commits and not self.options.maps:
-                return self._outcome(spec.id, state, attempt, manifest)
-        else:
-            self._write(manifest_file, path, manifest, message, state)
-            state.wrote_manifest = True
-            state.target_commit = state.commits[-1].commit_sha if state.commits else None
-            if self.options.dry_run:
-                state.target_commit = UNKNOWN_COMMIT
-        # The index just read is what the index write merges into; it is not read twice.
-        state.known[REGISTRY_PATH] = index_file
+            if upsert(index, entry, now) is None and not state.changes and not self.options.maps:
+                return None
+            state.known_at = found.head
+            return True
+        result = self._write(stored, path, manifest, message, state)
         state.target, state.target_path = manifest, path
-        return None
-
-    def _agree_index(self, plugin_id: str, message: str, state: RunState) -> None:
-        """Make the index entry agree with ``state.target`` (its manifest, or none)."""
-        if self.options.maps:
-            return self._agree_index_and_maps(plugin_id, message, state)
-        index_file, index = state.read_registry(self.options.clock)
-        if index_file is None and state.found_index is not None and state.target is not None:
-            index = state.found_index
-        # Both files of one registration carry the same time.
-        now, state.stamp = state.stamp or self.options.clock(), None
-        if state.target is None:
-            updated = remove(index, plugin_id, now)
-        else:
-            updated = upsert(index, self._entry(plugin_id, index, state), now)
-        if updated is not None:
-            self._write(index_file, REGISTRY_PATH, updated, message, state)
-        else:
-            state.unwritten = index_file
-
-    def _agree_index_and_maps(self, plugin_id: str, message: str, state: RunState) -> None:
-        """As _agree_index, with the maps: all read exactly at the head, committed together."""
-        head = self.store.head()
-        index_file = self.store.read_at(REGISTRY_PATH, head)
-        clock = self.options.clock
-        index = load_registry(REGISTRY_PATH, index_file.content) if index_file else None
-        if index is None and state.found_index is not None and state.target is not None:
-            index = state.found_index  # the manifests found without an index stay listed
-        index = index if index is not None else new_registry(clock())
-        now, state.stamp = state.stamp or clock(), None
-        if state.target is None:
-            updated = remove(index, plugin_id, now)
-        else:
-            updated = upsert(index, self._entry(plugin_id, index, state), now)
-        read = (index_file, index)
-        commit_index_and_maps(self.store, self.options, state, head, read, updated, message)
+        state.target_commit = result.commit_sha if result else UNKNOWN_COMMIT
+        state.wrote_manifest = True
+        state.replaced = stored.version if stored else ABSENT
+        state.known_at = result.commit_sha if result else found.head
+        return result is None or result.parent_sha == found.head
 
     def _commit_of(
         self, path: str, manifest: dict[str, Any], listed: dict[str, Any] | None
@@ -186,67 +155,19 @@ class Publisher:
             return None
         return commit_of(self.store, path, manifest, listed)
 
-    def _entry(self, plugin_id: str, index: dict[str, Any], state: RunState) -> dict[str, Any]:
-        """The index entry of ``state.target``, naming the commit that wrote it if need be."""
-        assert state.target is not None  # noqa: S101 - only asked for a manifest to list
-        urls = self.options.commit_urls
-        if urls is not None and state.target_commit is None:
-            path = manifest_path(plugin_id)
-            state.target_commit = self._commit_of(path, state.target, find_entry(index, plugin_id))
-            if state.target_commit is None:
-                raise ConflictError(f"{path} is not yet as a commit of it wrote it", outdated=False)
-        return entry_at(state.target, urls, state.target_commit)
+    def _stored(self, found: Snapshot, path: str) -> StoredFile | None:
+        """The manifest at ``path`` as of the snapshot, read on its own when the snapshot asked
+        for another spelling of it."""
+        if path in found.files:
+            return found.files[path]
+        version = found.folder.get(path)
+        return None if version is None else self.store.read_versions({path: version}).get(path)
 
-    def _agrees(
-        self, found: tuple[dict[str, Any], StoredFile | None], plugin_id: str, state: RunState
-    ) -> bool:
-        if self.options.commit_urls is None:
-            return _agree(found, plugin_id)
-        index, manifest_file = found
-        manifest = parsed_manifest(manifest_file)
-        if manifest_file is not None and manifest is None:
-            return True  # damaged by someone else: the next registration replaces it
-        known = (state.target_commit, state.target)
-        path = manifest_path(plugin_id)
-        return agrees_at_commit(self.store, path, find_entry(index, plugin_id), manifest, known)
-
-    def _settled(self, plugin_id: str, state: RunState) -> bool:
-        """Whether, at this run's last commit, the index entry agrees with the manifest.
-
-        If not, what was found there becomes the next step: this run's own manifest change
-        when it has not made it yet (the read it relied on was stale), else the index adopts
-        the manifest found (a concurrent run's change came after this run's).
-        """
-        found = state.at_last_commit(plugin_id)
-        if found is None or self._agrees(found, plugin_id, state):
-            return True
-        if state.unwritten is not None:
-            # The index read already agreed: it may be newer than this run's last commit.
-            state.unwritten = None
-            found = state.at_head(plugin_id)
-            if self._agrees(found, plugin_id, state):
-                return True
-        manifest = parsed_manifest(found[1])
-        path = manifest_path(plugin_id)
-        if manifest != state.target and not state.wrote_manifest:
-            state.known[path] = found[1]
-            state.target_path = None  # make this run's own change, from the exact read
-        elif manifest != state.target:
-            state.warn(f"{path} was changed by a concurrent run; the index now follows it")
-            state.target, state.target_commit = manifest, None
-        return False
-
-    def _outcome(
-        self,
-        plugin_id: str,
-        state: RunState,
-        attempt: int,
-        manifest: dict[str, Any] | None = None,
-    ) -> Outcome:
+    def _outcome(self, state: RunState, attempt: int, *, unchanged: bool = False) -> Outcome:
         return Outcome(
-            plugin_id=plugin_id,
-            changes=tuple(state.changes.values()),
-            manifest=manifest if manifest is not None else state.target,
+            plugin_id=state.plugin_id or "",
+            changes=() if unchanged else tuple(state.changes.values()),
+            manifest=state.target,
             previous_version=state.previous_version,
             warnings=tuple(state.warnings),
             attempts=attempt,
@@ -279,12 +200,12 @@ class Publisher:
         document: dict[str, Any],
         message: str,
         state: RunState,
-    ) -> None:
+    ) -> WriteResult | None:
         body = dumps(document)
         before = state.before(path, stored)
         if self.options.dry_run:
             state.changes[path] = FileChange(path, before, body)
-            return
+            return None
         version = stored.version if stored else None
         state.sent.setdefault(path, set()).add(body)
         try:
@@ -292,60 +213,63 @@ class Publisher:
         except ConflictError as exc:
             state.refused(path, version, exc)
             raise
-        state.committed(result, body)
+        state.committed(result)
         state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
-
-    def _delete(self, stored: StoredFile, message: str, state: RunState) -> None:
-        if self.options.dry_run:
-            state.changes[stored.path] = FileChange(stored.path, stored.content, None)
-            return
-        try:
-            result = self.store.delete(stored.path, stored.version, message)
-        except VanishedError:
-            return  # another writer deleted it first: what the unregister wanted is done
-        except ConflictError as exc:
-            state.refused(stored.path, stored.version, exc)
-            raise
-        state.committed(result, None)
-        state.changes[stored.path] = FileChange(
-            stored.path, stored.content, None, result.commit_sha, result.commit_url
-        )
+        return result
 
     def _unregister_once(
         self, plugin_id: str, message: str, state: RunState, attempt: int
     ) -> Outcome:
-        for _ in range(SETTLE_PASSES):
-            if state.target_path is None:
-                # The index is read (and checked) first: a damaged registry stops the run.
-                index_file, index = state.read_registry(self.options.clock)
-                # An id listed in another case is that plugin: its spelling names its file.
-                state.plugin_id = registered_id(index, plugin_id)
-                listed = find_entry(index, plugin_id)
-                if attempt == 1 and not state.commits and state.previous_version is None:
-                    state.previous_version = listed["version"] if listed else None
-                state.known[REGISTRY_PATH] = index_file
-                state.target, state.target_path = None, manifest_path(state.plugin_id)
-            listed_id = state.plugin_id or plugin_id
-            # Index first, so that it never points at a manifest that is already gone.
-            self._agree_index(listed_id, message, state)
-            if not state.wrote_manifest and state.target is None:
-                manifest_file = state.read(manifest_path(listed_id))
-                if manifest_file is not None:
-                    self._delete(manifest_file, message, state)
-                    state.wrote_manifest = True
-            if self._settled(listed_id, state):
-                return self._outcome(listed_id, state, attempt)
-        raise ConflictError(_UNSETTLED, outdated=False)
+        found = state.look([REGISTRY_PATH, manifest_path(plugin_id)], self._ticks)
+        # The index is read (and checked) first: a damaged registry stops the run.
+        index_file, index = state.registry(found, self.options.clock)
+        # An id listed in another case is that plugin: its spelling names its file.
+        state.plugin_id = registered_id(index, plugin_id)
+        listed = find_entry(index, plugin_id)
+        if attempt == 1 and state.previous_version is None:
+            state.previous_version = listed["version"] if listed else None
+        manifest_file = self._stored(found, manifest_path(state.plugin_id))
+        now = self.options.clock()
+        updated = remove(index, state.plugin_id, now)
+        if updated is None and manifest_file is not None:
+            # The index changes with every deletion, even of a manifest it does not list: a
+            # run folding that manifest into its index write (engine/entries.py) is refused.
+            updated = touched(index, now)
+        changes: list[tuple[FileWrite, bytes | None]] = []
+        if updated is not None:
+            version, before = (
+                (index_file.version, index_file.content) if index_file else (None, None)
+            )
+            changes.append((FileWrite(REGISTRY_PATH, dumps(updated), version), before))
+        if manifest_file is not None:
+            write = FileWrite(manifest_file.path, None, manifest_file.version)
+            changes.append((write, manifest_file.content))
+        if changes:  # the maps leave the plugin out in the same commit
+            changes += maps_for(self.store, self.options.maps, found.head, updated or index)
+        self._commit(changes, found.head, message, state)
+        return self._outcome(state, attempt)
+
+    def _commit(
+        self,
+        changes: list[tuple[FileWrite, bytes | None]],
+        head: str | None,
+        message: str,
+        state: RunState,
+    ) -> None:
+        """Make ``changes`` in one commit on ``head`` (none when there is nothing to change)."""
+        if not changes:
+            return
+        if not self.options.dry_run:
+            results = self.store.commit([change for change, _ in changes], head, message)
+        for index, (change, before) in enumerate(changes):
+            sha = url = None
+            if not self.options.dry_run:
+                result = results[index]
+                state.committed(result)
+                sha, url = result.commit_sha, result.commit_url
+            state.changes[change.path] = FileChange(change.path, before, change.content, sha, url)
 
     def _reindex_once(self, message: str, state: RunState, attempt: int) -> Outcome:
         from registry_action.engine.bulk import reindex_once  # only reindex changes many files
 
         return reindex_once(self.store, self.options, message, state, attempt)
-
-
-def _agree(found: tuple[dict[str, Any], StoredFile | None], plugin_id: str) -> bool:
-    index, manifest_file = found
-    manifest = parsed_manifest(manifest_file)
-    if manifest_file is not None and manifest is None:
-        return True  # damaged by someone else: the next registration replaces it
-    return agrees(find_entry(index, plugin_id), manifest)

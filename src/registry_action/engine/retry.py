@@ -19,6 +19,9 @@ from registry_action.settings.spelling import setting
 from registry_action.store.interface import ConflictError, Deadline
 
 T = TypeVar("T")
+# A refusal may say how soon a retry is worth making (a lost race for the index: look again
+# soon); past this many attempts in a row the usual backoff applies whatever it says.
+HINTED_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ def retrying(step: Callable[[int], T], options: RunOptions, subject: str) -> T:
         except ConflictError as exc:
             reason = " ".join(str(exc).split())  # one log line, whatever GitHub's text
             pause = policy.delay(attempt, options.rng)
+            if exc.pause is not None and attempt <= HINTED_ATTEMPTS:
+                pause = exc.pause  # the refusal says when a retry is worth making
+            pause = max(pause, exc.least or 0.0)  # a rate limit's wait is never cut short
             tried = f"after {attempt} attempts in {deadline.elapsed():.0f} s"
             kept = f"{subject} kept changing under this run (last: {reason})"
             if cap is not None and attempt >= cap:

@@ -109,7 +109,15 @@ class GitFolder(LocalStore):
         content = self._git_checked("cat-file", "blob", listed.split()[2].decode())
         return StoredFile(path, content, blob_sha(content))
 
-    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+    def write(
+        self,
+        path: str,
+        content: bytes,
+        expected: str | None,
+        message: str,
+        *,
+        retry_limits: bool = True,
+    ) -> WriteResult:
         with self._locked():
             self._check(path, expected)
             self._replace(self._file(path), self._stage(self._file(path), content))

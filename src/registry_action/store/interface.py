@@ -125,6 +125,11 @@ class ConflictError(RegistryActionError):
     def __init__(self, message: str, *, outdated: bool = True) -> None:
         super().__init__(message)
         self.outdated = outdated
+        # Seconds after which a retry is worth making, when the refusal tells (see
+        # engine/retry.py); None: the usual backoff.
+        self.pause: float | None = None
+        # Seconds the retry must wait at least (a rate limit's wait); None: no such wait.
+        self.least: float | None = None
 
 
 class NoHistoryError(RegistryActionError):
@@ -200,12 +205,28 @@ class RegistryStore(ABC):
         return ()
 
     @abstractmethod
-    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+    def write(
+        self,
+        path: str,
+        content: bytes,
+        expected: str | None,
+        message: str,
+        *,
+        retry_limits: bool = True,
+    ) -> WriteResult:
         """Create or replace ``path``.
 
         ``expected`` is the version the caller read, or None when it found no file. Raises
-        ConflictError when the file's current version is not ``expected``.
+        ConflictError when the file's current version is not ``expected``. With
+        ``retry_limits`` False, a write a rate limit refuses is not made again after the wait:
+        ConflictError, whose ``least`` is the wait, lets the caller read again first.
         """
+
+    def pace(self) -> None:
+        """Wait as the store's limits ask before reading for a write that a wait between the
+        read and the write would make stale (``write`` with ``retry_limits`` False). A store
+        without such limits waits nothing."""
+        return None
 
     @abstractmethod
     def delete(self, path: str, expected: str, message: str) -> WriteResult:

@@ -128,7 +128,15 @@ class LocalStore(RegistryStore):
         if version != expected:
             raise ConflictError(f"{path} changed since it was read")
 
-    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+    def write(
+        self,
+        path: str,
+        content: bytes,
+        expected: str | None,
+        message: str,
+        *,
+        retry_limits: bool = True,
+    ) -> WriteResult:
         target = self._file(path)
         self._make_root()
         with self._locked():

@@ -304,7 +304,9 @@ class GitHubStore(RegistryStore):
                 continue
             except MissingBranch as exc:
                 missing = GithubException(404, {"message": str(exc)}, None)
-                raise translate(missing, self._repository_name, self._branch, "read") from None
+                raise translate(
+                    missing, self._repository_name, self._branch, "read", names=self._names
+                ) from None
             return found if found is not None else super().snapshot(paths, folder)
         raise GitHubError(
             f"GitHub's GraphQL API does not find {self._repository_name}, though its REST API "
@@ -348,13 +350,41 @@ class GitHubStore(RegistryStore):
             "input": commit_input(self._repository_name, branch, expected_head, changes, message)
         }
         requester = self._client.requester
+        self._before_write(f"committing {len(changes)} files")
         made = self._call(
             f"commit {len(changes)} files",
             lambda: create_commit(requester, variables, where, self._protected_hint),
         )
         return made.results(changes, expected_head)
 
-    def write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
+    def pace(self) -> None:
+        self._before_write("reading for its next write")
+
+    def _before_write(self, what: str) -> None:
+        if self._waits is not None:
+            self._waits.before_write(what)
+
+    def write(
+        self,
+        path: str,
+        content: bytes,
+        expected: str | None,
+        message: str,
+        *,
+        retry_limits: bool = True,
+    ) -> WriteResult:
+        if retry_limits:
+            self._before_write(f"writing {path}")  # else the caller paced its read (pace())
+        waits = self._waits
+        if waits is not None:
+            waits.hand_back_limits = not retry_limits
+        try:
+            return self._write(path, content, expected, message)
+        finally:
+            if waits is not None:
+                waits.hand_back_limits = False
+
+    def _write(self, path: str, content: bytes, expected: str | None, message: str) -> WriteResult:
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
         if expected is None:
@@ -377,6 +407,7 @@ class GitHubStore(RegistryStore):
         extra: dict[str, Any] = {"committer": self._committer} if self._committer else {}
         branch = self.branch
         doing = f"delete {path}"
+        self._before_write(f"deleting {path}")
         try:
             result = self._call(
                 doing,

@@ -56,6 +56,15 @@ class RateLimitPastDeadline(RateLimitExceededExceedsMaxWait):
         self.asked = asked
 
 
+class LimitedWrite(GithubException):
+    """A write GitHub's secondary limit refused, that its caller asked not to be made again
+    after the wait (``pause``: the wait, spread included): the caller reads again first."""
+
+    def __init__(self, status: int, data: Any, headers: Mapping[str, str], pause: float):
+        super().__init__(status, data, dict(headers))
+        self.pause = pause
+
+
 def pull_request_hint() -> str:
     """What to do when branch protection refuses a direct write to the registry branch."""
     return (
@@ -167,6 +176,14 @@ def translate(
             f"could not {doing}: {where} changed meanwhile ({status} {message})",
             outdated=_BRANCH_MOVED.search(message) is None,
         )
+    if isinstance(exc, LimitedWrite):
+        refusal = ConflictError(
+            f"could not {doing}: GitHub's secondary rate limit refused it ({status} "
+            f"{message[:80]})",
+            outdated=False,
+        )
+        refusal.least = exc.pause
+        return refusal
     if isinstance(exc, RateLimitExceededException) or status == 429:
         return rate_limit_error(exc, doing, waits)
     if status >= 500:

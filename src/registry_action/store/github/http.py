@@ -41,6 +41,7 @@ from registry_action.settings.spelling import setting
 from registry_action.store.github.answers import check_json, check_redirect, odd_answer, where
 from registry_action.store.github.errors import (
     NO_TIME_NAMED,
+    LimitedWrite,
     RateLimitPastDeadline,
     RateWait,
     github_message,
@@ -50,6 +51,8 @@ from registry_action.store.github.moves import REDIRECTS
 from registry_action.store.github.waits import (
     BACKOFF_CAP_SECONDS,
     RATE_JITTER,
+    WRITE_SPREAD_CAP,
+    WRITE_SPREAD_FIRST,
     Waits,
     rate_wait,
 )
@@ -185,7 +188,10 @@ class GitHubRetry(GithubRetry):
         if wait is None:
             raise GithubException(response.status, data, headers)
         where = f"{method} {urlsplit(url).path}"
-        pause = self.pause_for(wait, response.status, data, headers, where)
+        creates = _creates_content(method, url)
+        pause = self.pause_for(wait, response.status, data, headers, where, write=creates)
+        if creates and waits.hand_back_limits and wait.kind == "secondary":
+            raise LimitedWrite(response.status, data, headers, pause)
         # Past GithubRetry's own reading of a 403, which would read the body a second time.
         retry = Retry.increment(self, method, url, response, None, pool, None)
         assert isinstance(retry, GitHubRetry)  # noqa: S101 - urllib3's new() keeps the class
@@ -194,18 +200,38 @@ class GitHubRetry(GithubRetry):
         return retry
 
     def pause_for(
-        self, wait: RateWait, status: int, data: Any, headers: Mapping[str, str], where: str
+        self,
+        wait: RateWait,
+        status: int,
+        data: Any,
+        headers: Mapping[str, str],
+        where: str,
+        *,
+        write: bool = False,
     ) -> float:
-        """The pause for ``wait``, jitter added and logged; RateLimitPastDeadline if too long."""
+        """The pause for ``wait``, jitter added and logged; RateLimitPastDeadline if too long.
+
+        A ``write`` refused by a secondary limit also spreads: its retry, and every later write
+        of the run (``Waits.before_write``), over a span that doubles with each such refusal.
+        """
         waits = self.waits
         pause = wait.seconds * (1 + waits.rng.uniform(0, RATE_JITTER))
         if not waits.deadline.allows(pause):
             raise RateLimitPastDeadline(status, data, headers, wait)
         if wait.source.startswith(NO_TIME_NAMED):
             waits.unnamed_waits += 1
+        jitter = "plus jitter"
+        if write and wait.kind == "secondary":
+            cap = wait.seconds * WRITE_SPREAD_CAP
+            first = wait.seconds * WRITE_SPREAD_FIRST
+            waits.write_spread = min(max(waits.write_spread * 2, first), cap)
+            spread = waits.rng.uniform(0, waits.write_spread)
+            if waits.deadline.allows(pause + spread):
+                pause += spread
+                jitter = f"plus jitter spreading this run's writes over {waits.write_spread:.0f} s"
         waits.log(
             f"GitHub's {wait.kind} rate limit ({status}) on {where}: waiting {pause:.1f} s "
-            f"({wait.source}, plus jitter)"
+            f"({wait.source}, {jitter})"
         )
         return pause
 
@@ -216,6 +242,15 @@ class GitHubRetry(GithubRetry):
         or None when it is no rate limit."""
         least = self.secondary_rate_wait
         return rate_wait(status, headers, message, self.waits, least, limited=limited)
+
+
+def _creates_content(method: str | None, url: str) -> bool:
+    """Whether a request is one GitHub's secondary limit on content creation counts: every
+    write but a GraphQL POST, which is most often a query (a commit of many files is paced by
+    the store, ``Waits.before_write``)."""
+    if method == "POST":
+        return not urlsplit(url).path.endswith("/graphql")
+    return method in ("PUT", "PATCH", "DELETE")
 
 
 def _timed_out(error: Exception | None) -> bool:

@@ -32,6 +32,12 @@ BACKOFF_CAP_SECONDS = 30.0
 SECONDARY_WAIT_SECONDS = 60.0
 # Waits that GitHub names are stretched by up to this share, so that runs released by one
 # reset do not all arrive in the same second.
+# A run whose write met a secondary limit spreads its later writes over a span that starts at
+# twice the wait GitHub asked for and doubles with each such refusal, up to this many times
+# it: the runs sharing the limit then come back spread out instead of together when their
+# waits end.
+WRITE_SPREAD_FIRST = 2
+WRITE_SPREAD_CAP = 8
 RATE_JITTER = 0.1
 # The least wait after a rate limit, whatever its headers say: GitHub warns that "continuing to
 # make requests while you are rate limited may result in the banning of your integration".
@@ -53,6 +59,24 @@ class Waits:
     backoff: float = BACKOFF_BASE_SECONDS  # the first transient fault's backoff cap
     unnamed_waits: int = 0  # secondary limits that named no time: each wait doubles
     tries: int = 1  # tries of the latest request that needed more than one
+    # Seconds over which this run spreads each write once a write of it met a secondary limit.
+    write_spread: float = 0.0
+    # The write being made is not to be made again after a secondary limit's wait: LimitedWrite.
+    hand_back_limits: bool = False
+
+    def before_write(self, what: str) -> None:
+        """Once a write of this run met a secondary limit, wait a random share of the spread
+        before each later write, so that the runs sharing the limit do not return together."""
+        if self.write_spread <= 0:
+            return
+        pause = self.rng.uniform(0, self.write_spread)
+        if not self.deadline.allows(pause):
+            return
+        self.log(
+            f"Spreading this run's writes after GitHub's secondary rate limit: waiting "
+            f"{pause:.1f} s before {what}"
+        )
+        self.sleep(pause)
 
     def tried(self) -> str:
         spent = self.deadline.elapsed()
