@@ -16,12 +16,10 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from github import GithubException
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
-from registry_action.store.github.http import GRAPHQL_TIMEOUTS
-from registry_action.store.github.texts import rate_limit, wait_out
+from registry_action.store.github.texts import post_query
 
 # A history lookup walks commits until it meets one that changed the path: far fewer lookups
 # than blob texts fit in GitHub's 10 s.
@@ -77,20 +75,8 @@ def _ask(
     variables = {"owner": owner, "name": name, "ref": ref}
     variables.update({f"p{i}": path for i, path in enumerate(batch)})
     body = {"query": query_for(len(batch)), "variables": variables}
-    tries = 0
-    while True:
-        tries += 1
-        try:
-            headers, data = requester.requestJsonAndCheck("POST", requester.graphql_url, input=body)
-        except GithubException as exc:
-            if exc.status in GRAPHQL_TIMEOUTS:
-                return None
-            raise
-        data = data if isinstance(data, dict) else {}
-        limited = rate_limit(data)
-        if limited is None:
-            return _commits(repository, ref, batch, data)
-        wait_out(requester, headers, limited, tries)  # the deadline ends the loop
+    data = post_query(requester, body)
+    return None if data is None else _commits(repository, ref, batch, data)
 
 
 def _commits(

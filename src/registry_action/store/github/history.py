@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from github import GithubException
 from github.Requester import Requester
 
 from registry_action.errors import GitHubError
-from registry_action.store.github.http import GRAPHQL_TIMEOUTS
-from registry_action.store.github.texts import rate_limit, wait_out
+from registry_action.store.github.texts import post_query
 from registry_action.store.github.tree import Moved
 from registry_action.store.interface import Revision, StoredFile, blob_sha
 
@@ -149,19 +147,4 @@ class HistoryReader:
         variables = {"owner": owner, "name": name}
         variables.update({f"e{i}": expression for i, expression in enumerate(expressions)})
         body = {"query": query_for(len(expressions)), "variables": variables}
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                headers, data = self._requester.requestJsonAndCheck(
-                    "POST", self._requester.graphql_url, input=body
-                )
-            except GithubException as exc:
-                if exc.status in GRAPHQL_TIMEOUTS:
-                    return None
-                raise
-            data = data if isinstance(data, dict) else {}
-            limited = rate_limit(data)
-            if limited is None:
-                return data
-            wait_out(self._requester, headers, limited, tries)  # the deadline ends the loop
+        return post_query(self._requester, body)
