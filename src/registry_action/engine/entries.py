@@ -31,7 +31,6 @@ from registry_action.core.folding import fold, unlisted
 from registry_action.core.registry import find_entry, remove, upsert
 from registry_action.core.strictjson import dumps
 from registry_action.engine.maps import commit_index_and_maps
-from registry_action.engine.outcome import FileChange
 from registry_action.engine.pinning import agrees_at_commit, commit_of, entry_at
 from registry_action.engine.retry import RunOptions
 from registry_action.engine.state import ABSENT, RunState, agrees, parsed_manifest
@@ -93,27 +92,10 @@ class Entries:
             )
         if updated is None:
             return None
-        body = dumps(updated)
-        before = state.before(REGISTRY_PATH, index_file)
-        if self.options.dry_run:
-            state.changes[REGISTRY_PATH] = FileChange(REGISTRY_PATH, before, body)
-            return None
-        version = index_file.version if index_file else None
-        state.sent.setdefault(REGISTRY_PATH, set()).add(body)
-        try:
-            # Refused by a secondary limit, this write would be stale after the wait: the run
-            # reads again then, and is most often listed by another run meanwhile.
-            result = self.store.write(
-                REGISTRY_PATH, body, version, self.message, retry_limits=False
-            )
-        except ConflictError as exc:
-            state.refused(REGISTRY_PATH, version, exc)
-            raise
-        state.committed(result)
-        state.changes[REGISTRY_PATH] = FileChange(
-            REGISTRY_PATH, before, body, result.commit_sha, result.commit_url
-        )
-        return result
+        # Refused by a secondary limit, this write would be stale after the wait: the run reads
+        # again then, and is most often listed by another run meanwhile.
+        write = (index_file, REGISTRY_PATH, dumps(updated), self.message)
+        return state.write(self.store, write, dry_run=options.dry_run, retry_limits=False)
 
     @property
     def _folds(self) -> bool:

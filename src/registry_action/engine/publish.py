@@ -38,7 +38,6 @@ from registry_action.engine.pinning import UNKNOWN_COMMIT, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import ABSENT, RunState
 from registry_action.store.interface import (
-    ConflictError,
     FileWrite,
     RegistryStore,
     Snapshot,
@@ -201,21 +200,8 @@ class Publisher:
         message: str,
         state: RunState,
     ) -> WriteResult | None:
-        body = dumps(document)
-        before = state.before(path, stored)
-        if self.options.dry_run:
-            state.changes[path] = FileChange(path, before, body)
-            return None
-        version = stored.version if stored else None
-        state.sent.setdefault(path, set()).add(body)
-        try:
-            result = self.store.write(path, body, version, message)
-        except ConflictError as exc:
-            state.refused(path, version, exc)
-            raise
-        state.committed(result)
-        state.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
-        return result
+        write = (stored, path, dumps(document), message)
+        return state.write(self.store, write, dry_run=self.options.dry_run)
 
     def _unregister_once(
         self, plugin_id: str, message: str, state: RunState, attempt: int

@@ -124,6 +124,32 @@ class RunState:
             return earlier.before
         return stored.content if stored else None
 
+    def write(
+        self,
+        store: RegistryStore,
+        write: tuple[StoredFile | None, str, bytes, str],
+        *,
+        dry_run: bool,
+        retry_limits: bool = True,
+    ) -> WriteResult | None:
+        """Write ``body`` at ``path`` over ``stored`` (as read) with ``message``, and record it;
+        None in a dry run, which only records the change."""
+        stored, path, body, message = write
+        before = self.before(path, stored)
+        if dry_run:
+            self.changes[path] = FileChange(path, before, body)
+            return None
+        version = stored.version if stored else None
+        self.sent.setdefault(path, set()).add(body)
+        try:
+            result = store.write(path, body, version, message, retry_limits=retry_limits)
+        except ConflictError as exc:
+            self.refused(path, version, exc)
+            raise
+        self.committed(result)
+        self.changes[path] = FileChange(path, before, body, result.commit_sha, result.commit_url)
+        return result
+
     def refused(self, path: str, version: str | None, exc: ConflictError) -> None:
         if exc.outdated:
             self.outdated.setdefault(path, set()).add(version or ABSENT)
