@@ -155,6 +155,7 @@ def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, An
         "conflicts": sum((w.status or 0) >= 400 for w in writes) - limited,
         "limited": limited,
         "wall": wall,
+        "log": writes,
         "errors": Counter(_cause(run.output) for run in runs if run.status != 0),
     }
 
@@ -230,6 +231,29 @@ def shared(args: argparse.Namespace) -> None:
     print(row(args.shared_limit, result, least), flush=True)
     for cause, times in result["errors"].most_common(3):
         print(f"      {times} x {cause}")
+    print(windows(result["log"], int(writes), float(seconds), args.shared_limit))
+
+
+def windows(log: list[Any], limit: int, seconds: float, count: int) -> str:
+    """The refusals by the limit in its first window and after it.
+
+    Before its first write no run can tell how many others share the limit (GitHub shows no
+    count of it), so when all N first writes fall in one window, at least N - limit of them are
+    refused there, whatever the runs do next; what the runs control is the share after it.
+    """
+    if not log:
+        return "no write requests"
+    start = min(w.time for w in log)
+    first = [w for w in log if w.time < start + seconds]
+    later = [w for w in log if w.time >= start + seconds]
+    refused_first = sum(w.fault == "secondary_limit" for w in first)
+    refused_later = sum(w.fault == "secondary_limit" for w in later)
+    share = refused_later / max(len(later), 1)
+    return (
+        f"      first {seconds:g} s: {len(first)} write requests, {refused_first} refused by the "
+        f"limit (at least {max(count - limit, 0)} when all {count} first writes fall in it); "
+        f"after it: {len(later)} write requests, {refused_later} refused ({share:.0%})"
+    )
 
 
 if __name__ == "__main__":
