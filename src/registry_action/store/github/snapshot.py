@@ -46,6 +46,7 @@ def snapshot_query(count: int) -> str:
         "        oid\n"
         f"        ... on Commit {{{files}\n"
         "          folder: file(path: $folder) {\n"
+        "            type\n"
         "            object { ... on Tree { entries { name oid type size } } }\n"
         "          }\n"
         "        }\n"
@@ -120,6 +121,8 @@ def _file(entry: object, path: str, blob: Blob) -> StoredFile | None:
 
 
 def _entries(entry: object, folder: str) -> dict[str, str]:
+    if isinstance(entry, dict) and entry.get("type") not in (None, "tree"):
+        raise GitHubError(f"{folder} is a file, not a folder")
     node = entry.get("object") if isinstance(entry, dict) else None
     listed = node.get("entries") if isinstance(node, dict) else None
     return {
