@@ -24,6 +24,7 @@ MANIFEST = "plugins/calendar2.json"
 RAW = "https://raw.githubusercontent.com/org/plugin-registry"
 COMMIT = re.compile(r"^https://raw\.githubusercontent\.com/[^/]+/[^/]+/([0-9a-f]{40})/plugins/")
 TRAILER = "\n\nWorkflow-Run: https://github.com/acme/Calendar2/actions/runs/900"
+PROMOTE = {"command": "promote", "registry-branch": "staging", "to-branch": "main"}
 
 
 def remote_entry(version: str) -> str:
@@ -222,6 +223,82 @@ def test_a_dry_run_with_commit_urls_shows_the_entry_and_writes_nothing(
     zeros = "0" * 40
     assert f'+      "manifestUrl": "{RAW}/{zeros}/{MANIFEST}"' in run.stdout
     assert "+++ b/maps/native-federation.json" in run.stdout
+
+
+# -- promote ----------------------------------------------------------------------------------
+
+
+def on_staging(github: FakeGitHub, action: Action, version: str = "1.2.0") -> None:
+    github.create_branch(REGISTRY, "staging")
+    register(action, [version], **{"registry-branch": "staging"})
+
+
+def test_promote_with_maps_writes_them_with_the_destinations_index(
+    github: FakeGitHub, action: Action
+) -> None:
+    on_staging(github, action)
+    staging_head = github.head(REGISTRY, "staging")
+    before = len(github.commits(REGISTRY, branch="main"))
+    promote = {**PROMOTE, "maps": ALL}
+
+    run = action.run(promote)
+
+    assert run.status == 0, run.stdout + run.stderr
+    assert paths_since(github, before, "main") == [[MANIFEST], sorted([*MAPS, "registry.json"])]
+    assert file_of(github, "maps/native-federation.json") == {"calendar2": remote_entry("1.2.0")}
+    assert github.head(REGISTRY, "staging") == staging_head  # the source is only read
+    assert "::warning" not in run.stdout  # the input is taken, not ignored
+    passes_validate(action, maps=ALL)
+    writes_nothing_again(github, action, promote)
+
+
+def test_promote_with_commit_urls_names_the_destinations_commit(
+    github: FakeGitHub, action: Action
+) -> None:
+    prod = "org/prod-registry"
+    github.add_repo(prod, default_branch="live")
+    on_staging(github, action)
+    inputs = {"manifest-urls": "commit", "maps": ALL}
+    promote = {**PROMOTE, "to-branch": "", "to-repository": prod, **inputs}
+
+    run = action.run(promote)
+
+    assert run.status == 0, run.stdout + run.stderr
+    manifest_commit, index_commit = github.commits(prod, branch="live")[-2:]
+    assert manifest_commit.paths == (MANIFEST,)
+    assert sorted(index_commit.paths) == sorted([*MAPS, "registry.json"])
+    # The destination's raw-file URL, at the destination's commit.
+    prod_raw = f"https://raw.githubusercontent.com/{prod}"
+    entry = entry_of(github, "live", prod)
+    assert entry["manifestUrl"] == f"{prod_raw}/{manifest_commit.sha}/{MANIFEST}"
+    assert file_of(github, MANIFEST, "live", prod)["manifestUrl"] == f"{prod_raw}/live/{MANIFEST}"
+    assert run.outputs["manifest-url"] == f"{prod_raw}/live/{MANIFEST}"
+    assert "::warning" not in run.stdout
+    passes_validate(action, **{"registry-repository": prod, **inputs})
+    writes_nothing_again(github, action, promote)
+
+
+def test_promote_in_pull_request_mode_proposes_the_manifest_and_says_what_it_ignores(
+    github: FakeGitHub, action: Action
+) -> None:
+    on_staging(github, action)
+    github.protect_branch(REGISTRY, "main")
+    main_files = github.list_files(REGISTRY, branch="main")
+
+    run = action.run({**PROMOTE, "pull-request": "true", "manifest-urls": "commit", "maps": ALL})
+
+    assert run.status == 0, run.stdout + run.stderr
+    [pull] = github.pulls(REGISTRY)
+    assert (pull.head, pull.base) == ("registry/calendar2", "main")
+    assert github.list_files(REGISTRY, branch="registry/calendar2") == sorted(
+        [*main_files, MANIFEST]
+    )
+    assert github.list_files(REGISTRY, branch="main") == main_files
+    ignored = "`pull-request: true` writes no registry.json: reindex writes it"
+    assert [line for line in run.stdout.splitlines() if line.startswith("::warning")] == [
+        f"::warning title=Input ignored::input `{name}` is ignored: {ignored}"
+        for name in ("manifest-urls", "maps")
+    ]
 
 
 # -- a registry folder that is a git checkout -------------------------------------------------
