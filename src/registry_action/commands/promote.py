@@ -108,7 +108,15 @@ COMMAND = Command(
     "copy a plugin's registration from one environment (branch or repository) to another",
     promote,
     takes=WRITE_INPUTS
-    | {"plugin_id", "to_branch", "to_repository", "allow_downgrade", "pull_request"},
+    | {
+        "plugin_id",
+        "to_branch",
+        "to_repository",
+        "allow_downgrade",
+        "pull_request",
+        "manifest_urls",
+        "maps",
+    },
     message="Promote plugin: {id} {version}",
     done="registered",
     unchanged="is already registered in {registry}: nothing written",

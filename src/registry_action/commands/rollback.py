@@ -44,7 +44,7 @@ COMMAND = Command(
     "rollback",
     "restore a plugin's manifest and index entry to an earlier registered version",
     rollback,
-    takes=WRITE_INPUTS | {"plugin_id", "version"},
+    takes=WRITE_INPUTS | {"plugin_id", "version", "manifest_urls", "maps"},
     message="Roll back plugin: {id} to {version}",
     done="restored",
     unchanged="is already the registered version in {registry}: nothing written",

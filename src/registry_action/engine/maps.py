@@ -51,13 +51,15 @@ def maps_for(
     head: str | None,
     index: dict[str, Any],
     stored: Mapping[str, StoredFile | None] | None = None,
+    written: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[Change]:
     """The writes that bring the maps of ``kinds`` as of ``head`` (``stored``, when already
-    read) to what ``index`` and the manifests it lists there give."""
+    read) to what ``index`` and the manifests it lists there give, with the manifests of
+    ``written`` (by path) as the same commit writes them."""
     if not kinds:
         return []
     stored = read_maps(store, kinds, head) if stored is None else stored
-    manifests = readable(read_manifest_files(store, head))
+    manifests = {**readable(read_manifest_files(store, head)), **(written or {})}
     return map_writes(build_maps(index, manifests, kinds), stored)
 
 

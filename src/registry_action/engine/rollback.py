@@ -10,29 +10,39 @@ dashboards fetch it today, should the branch or the base URL have changed), and 
 go in one commit, made only if the branch has not moved since it was read; a conflict reads
 again. It is a command of its own, so the version guard of register does not apply. A
 rollback to what is already registered writes nothing.
+
+With ``maps``, the maps change in the commit that writes the index. With ``manifest-urls:
+commit``, the entry names a commit that holds the restored manifest as it is: the commit
+that already does when the manifest is kept as stored, else the manifest's own commit, made
+first, with the index (and the maps) in a second commit on top of it, as register writes.
+A retry after that first commit restores the same version again, never the one before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from registry_action.core.commit_urls import named_commit
 from registry_action.core.documents import (
     REGISTRY_PATH,
     check_manifest,
+    load_manifest,
     load_registry,
     manifest_path,
     prepare_validators,
     replaceable_manifest,
 )
 from registry_action.core.manifest import same_content
-from registry_action.core.registry import entry_for, find_entry, new_registry, registered_id, upsert
+from registry_action.core.registry import find_entry, new_registry, registered_id, upsert
 from registry_action.core.strictjson import dumps
 from registry_action.core.versions import compare
 from registry_action.engine.bulk import adopt_landed, commit_all
 from registry_action.engine.history import PluginHistory, Registration
+from registry_action.engine.maps import Change, maps_for, read_maps
 from registry_action.engine.outcome import FileChange, Outcome
+from registry_action.engine.pinning import UNKNOWN_COMMIT, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
 from registry_action.engine.state import RunState
 from registry_action.errors import GaveUpError, InputError
@@ -68,17 +78,27 @@ def _once(
     head = store.head()
     now = options.clock()
     found = _read(store, head, asked.plugin_id, now)
+    maps = read_maps(store, options.maps, head)
     # An earlier attempt's commit whose answer was lost shows in what was just read.
-    adopt_landed(state, {found.path: found.manifest_file, REGISTRY_PATH: found.index_file})
+    adopt_landed(state, {found.path: found.manifest_file, REGISTRY_PATH: found.index_file, **maps})
+    asked = _again(asked, state, found.path)
     history = PluginHistory(store, found.path, options.deadline, head)
     chosen = choose(history, asked, found.plugin_id, found.current, store.description)
-    restored, changes = _plan(found, chosen, asked.base_url, now)
-    if options.dry_run:
-        for change, before in changes:
-            state.changes[change.path] = FileChange(change.path, before, change.content)
-    elif changes:
-        message = asked.message(found.plugin_id, chosen.version)
-        commit_all(store, changes, head, message, state)
+    restored, write, commit = _restored(store, found, chosen, asked.base_url, now, options)
+    message = asked.message(found.plugin_id, chosen.version)
+    manifest, onto = [write] if write else [], head
+    if write is not None and options.commit_urls is not None:
+        # The entry names the commit that writes the manifest, and no commit can name itself:
+        # the manifest gets a commit of its own, and the index follows on top of it.
+        onto = _commit(store, options, manifest, head, message, state)
+        commit = state.changes[found.path].commit_sha or UNKNOWN_COMMIT
+        manifest = []
+    updated = upsert(found.index, entry_at(restored, options.commit_urls, commit), now)
+    tail = [_write(REGISTRY_PATH, dumps(updated), found.index_file)] if updated else []
+    if manifest or tail:  # the maps change in the index's commit, the index last
+        listed = updated or found.index
+        tail = maps_for(store, options.maps, head, listed, maps, {found.path: restored}) + tail
+    _commit(store, options, manifest + tail, onto, message, state)
     current = found.current
     return Outcome(
         plugin_id=found.plugin_id,
@@ -89,6 +109,31 @@ def _once(
         attempts=attempt,
         dry_run=options.dry_run,
     )
+
+
+def _again(asked: Rollback, state: RunState, path: str) -> Rollback:
+    """What a retry restores once this run's restored manifest has landed (the answer to its
+    commit lost, or the index's commit refused): that version again, not the one before it."""
+    landed = state.changes.get(path)
+    if asked.version is not None or landed is None or landed.after is None:
+        return asked
+    return replace(asked, version=load_manifest(path, landed.after)["version"])
+
+
+def _commit(
+    store: RegistryStore,
+    options: RunOptions,
+    changes: list[Change],
+    head: str | None,
+    message: str,
+    state: RunState,
+) -> str | None:
+    """Commit ``changes`` on ``head`` (a dry run only records them); the head after."""
+    if options.dry_run:
+        for change, before in changes:
+            state.changes[change.path] = FileChange(change.path, before, change.content)
+        return head
+    return commit_all(store, changes, head, message, state) if changes else head
 
 
 @dataclass(frozen=True)
@@ -121,25 +166,32 @@ def _read(store: RegistryStore, head: str | None, plugin_id: str, now: str) -> _
     return _Found(index_file, index, listed_id, manifest_file, current, warnings)
 
 
-def _plan(
-    found: _Found, chosen: Registration, base_url: str | None, now: str
-) -> tuple[dict[str, Any], list[tuple[FileWrite, bytes | None]]]:
-    """The restored manifest, and the writes (with what each file held) that make it so."""
+def _restored(
+    store: RegistryStore,
+    found: _Found,
+    chosen: Registration,
+    base_url: str | None,
+    now: str,
+    options: RunOptions,
+) -> tuple[dict[str, Any], Change | None, str | None]:
+    """The restored manifest, its write (None: kept as stored), and, with commit URLs, the
+    commit that holds it as it is when it is kept."""
     entry = find_entry(found.index, found.plugin_id)
     url = _manifest_url(found.current, entry, base_url, found.path, chosen)
     restored = restore(found.path, chosen.manifest, url, now)
-    changes = []
-    if found.current is not None and same_content(found.current, restored):
-        restored = found.current  # kept as it is, not re-stamped
-    else:
-        changes.append(_write(found.path, dumps(restored), found.manifest_file))
-    updated = upsert(found.index, entry_for(restored), now)
-    if updated is not None:  # last: it lists the manifest written before it
-        changes.append(_write(REGISTRY_PATH, dumps(updated), found.index_file))
-    return restored, changes
+    current = found.current
+    if current is not None and same_content(current, restored):
+        # Kept as it is, not re-stamped; with commit URLs, only when a commit holds it so (one
+        # that none does is written, and its commit is named).
+        if options.commit_urls is None:
+            return current, None, None
+        commit = commit_of(store, found.path, current, entry)
+        if commit is not None:
+            return current, None, commit
+    return restored, _write(found.path, dumps(restored), found.manifest_file), None
 
 
-def _write(path: str, body: bytes, stored: StoredFile | None) -> tuple[FileWrite, bytes | None]:
+def _write(path: str, body: bytes, stored: StoredFile | None) -> Change:
     if stored is None:
         return FileWrite(path, body, None), None
     return FileWrite(path, body, stored.version), stored.content
@@ -163,10 +215,14 @@ def _manifest_url(
     the base URL's, else (a folder with no URL known) the restored one's."""
     if current is not None:
         return str(current["manifestUrl"])
-    if entry is not None:
-        return str(entry["manifestUrl"])
-    if base_url:
-        return f"{base_url.rstrip('/')}/{path}"
+    branch_url = f"{base_url.rstrip('/')}/{path}" if base_url else None
+    listed = str(entry["manifestUrl"]) if entry is not None else None
+    # An entry that names the commit of its manifest (`manifest-urls: commit`) does not say
+    # where the branch serves it.
+    if listed is not None and not (branch_url and named_commit(listed, branch_url)):
+        return listed
+    if branch_url:
+        return branch_url
     return str(chosen.manifest["manifestUrl"])
 
 
