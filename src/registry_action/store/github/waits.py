@@ -30,14 +30,15 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
 # GitHub: without retry-after or a reset, "wait for at least one minute before retrying".
 SECONDARY_WAIT_SECONDS = 60.0
+# A run whose write met a secondary limit spreads its later writes over a span that starts at
+# four times the wait GitHub asked for and doubles with each such refusal, up to this many
+# times it: the runs sharing the limit then come back spread out instead of together when
+# their waits end. Twice the wait still had them refused again (docs/performance.md, the
+# shared secondary limit).
+WRITE_SPREAD_FIRST = 4
+WRITE_SPREAD_CAP = 8
 # Waits that GitHub names are stretched by up to this share, so that runs released by one
 # reset do not all arrive in the same second.
-# A run whose write met a secondary limit spreads its later writes over a span that starts at
-# twice the wait GitHub asked for and doubles with each such refusal, up to this many times
-# it: the runs sharing the limit then come back spread out instead of together when their
-# waits end.
-WRITE_SPREAD_FIRST = 2
-WRITE_SPREAD_CAP = 8
 RATE_JITTER = 0.1
 # The least wait after a rate limit, whatever its headers say: GitHub warns that "continuing to
 # make requests while you are rate limited may result in the banning of your integration".
