@@ -228,6 +228,24 @@ def test_a_lookup_in_time_reaches_github(
     assert github.list_files(REGISTRY) == ["plugins/calendar2.json", "registry.json"]
 
 
+def test_a_name_that_does_not_exist_is_not_taken_for_the_deadline(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    # A deadline shorter than a request's connect timeout bounds the connection; a name not
+    # found still says so, after the retries the deadline leaves room for.
+    resolver.missing.add("github.test")
+    inputs = {"version": "1.2.3", "timeout": "2", "api-url": named(github.api_url, "github.test")}
+    run = action.run(inputs)
+    assert run.status == 1
+    [error] = run.errors
+    expected = (
+        "::error title=Gave up after retries::could not read the repository in "
+        "org/plugin-registry: the name github.test was not found (DNS) after # tries in # s; "
+        "check `api-url` and the network, then re-run"
+    )
+    assert re.fullmatch(re.escape(expected).replace("\\#", "[0-9]+"), error), error
+
+
 def test_a_lookup_that_hangs_ends_the_health_gate_in_its_window(
     github: FakeGitHub, action: Action, resolver: Resolver
 ) -> None:

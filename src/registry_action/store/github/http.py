@@ -117,8 +117,8 @@ class _WatchedHTTPConnection(HTTPConnection):
             watch.connecting(self)
         try:
             super().connect()
-        except ConnectTimeoutError:
-            if watch is not None:
+        except ConnectTimeoutError as exc:
+            if watch is not None and _timed_out(exc):  # not a refusal, nor a name not found
                 watch.connect_timed_out()
             raise
 
