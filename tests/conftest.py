@@ -9,6 +9,7 @@ import pytest
 
 from fake_github import FakeGitHub
 from harness import Action, docker_env, new_fake, start_fake
+from resolver import Resolver
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,3 +54,14 @@ def action(github: FakeGitHub, tmp_path: Path) -> Action:
     }
     del env["REGISTRY_ACTION_RETRY_BASE_DELAY"]
     return Action(workspace, files, env)
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resolver]:
+    """Name lookups in this process as the test sets them (resolver.py); the rest go on as ever."""
+    names = Resolver()
+    names.install(monkeypatch)
+    try:
+        yield names
+    finally:
+        names.release()

@@ -1,4 +1,4 @@
-"""The library internals store/github/http.py and engine/health.py rely on, installed versions.
+"""The library internals store/github/http.py and engine/ rely on, in the installed versions.
 
 An upgrade that renames one of them would not fail loudly: a setattr would create an unused
 attribute, a getattr would find nothing, and runs would lose connection reuse or the deadline
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,9 @@ import requests
 from github import Github, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import NewConnectionError
 from urllib3.response import HTTPResponse
 
 from registry_action.store.github import http as github_http
@@ -24,6 +27,7 @@ from registry_action.store.github.contents import make_client
 from registry_action.store.github.http import DeadlineAdapter, GitHubRetry, waits_of
 from registry_action.store.github.waits import Waits
 from registry_action.store.interface import Deadline
+from resolver import Resolver
 
 
 def names_read(function: object) -> set[str]:
@@ -97,9 +101,31 @@ def test_a_body_read_here_is_what_requests_returns() -> None:
 
 
 def test_the_health_gate_sees_every_socket_http_client_opens() -> None:
-    # engine/health.py wraps this to cut a fetch's sockets when its time is up.
+    # engine/health.py wraps this to cut a fetch's sockets when its time is up, and it and
+    # engine/remote.py replace it to bound the host name lookup.
     assert callable(http.client.HTTPConnection("127.0.0.1")._create_connection)
     assert "_create_connection" in names_read(http.client.HTTPConnection.connect)
+
+
+def test_urllib3_makes_each_socket_in_new_conn() -> None:
+    # store/github/http.py makes it there, its host name lookup bounded.
+    assert "_new_conn" in names_read(HTTPConnection.connect)
+    assert "_new_conn" in names_read(HTTPSConnection.connect)
+    assert "_dns_host" in names_read(HTTPConnection._new_conn)
+
+
+@pytest.mark.parametrize("host", ["nowhere.test", "127.0.0.1"], ids=["no such name", "refused"])
+def test_the_watched_connection_fails_as_urllib3s_own(resolver: Resolver, host: str) -> None:
+    resolver.missing.add("nowhere.test")
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    failures = []
+    for kind in (HTTPConnection, github_http._WatchedHTTPConnection):
+        with pytest.raises(NewConnectionError) as raised:
+            kind(host, port, timeout=5)._new_conn()
+        message = str(raised.value).partition(": ")[2]
+        failures.append((type(raised.value), type(raised.value.__cause__), message))
+    assert failures[0] == failures[1]
 
 
 def test_githubretry_adds_403_and_carries_its_settings() -> None:

@@ -115,7 +115,10 @@ def test_a_bad_tuning_variable_is_one_line(tmp_path: Path) -> None:
     )
 
 
-def test_a_refused_connection_fails_at_once_in_one_line(tmp_path: Path) -> None:
+# A deadline shorter than a request's own connect timeout bounds the connection: a refusal
+# is still told from the time running out.
+@pytest.mark.parametrize("timeout", [[], ["--timeout", "5"]], ids=["default", "short"])
+def test_a_refused_connection_fails_at_once_in_one_line(tmp_path: Path, timeout: list[str]) -> None:
     started = time.monotonic()
     done = cli(
         "register",
@@ -127,6 +130,7 @@ def test_a_refused_connection_fails_at_once_in_one_line(tmp_path: Path) -> None:
         "1.0.0",
         "--api-url",
         "http://127.0.0.1:9",
+        *timeout,
         cwd=tmp_path,
         GITHUB_TOKEN="ghs_NotARealToken0123456789",
     )

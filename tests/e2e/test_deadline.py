@@ -20,6 +20,7 @@ import pytest
 from console import terminal
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, Action
+from resolver import Resolver
 from strict_checks import assert_failed_cleanly
 
 # A registration's first request: the branch's head, the index and its manifest in one query.
@@ -186,3 +187,80 @@ def test_the_health_gate_ends_in_its_window_against_trickling_headers(
         expected = expected.replace("after 3s", f"after {waited}s")
     assert_failed_cleanly(runs[0], expected, github)
     assert 3 <= took < 6, took
+
+
+# -- host name lookups ------------------------------------------------------------------------
+# A resolver whose name servers do not answer holds getaddrinfo for as long as it keeps trying,
+# before any socket exists for a timer to cut: the run's deadline bounds the lookup too.
+
+# What a busy machine may add to a deadline: the console script's start and its last line.
+MARGIN = 2
+
+
+def named(url: str, name: str) -> str:
+    """``url`` with its host, 127.0.0.1, called ``name``."""
+    return url.replace("127.0.0.1", name, 1)
+
+
+def test_a_lookup_that_hangs_ends_a_request_to_github_at_the_deadline(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    resolver.hanging.add("github.test")
+    inputs = {"version": "1.2.3", "timeout": "3", "registry-branch": "main"}
+    inputs["api-url"] = named(github.api_url, "github.test")
+    runs = []
+    took = timed(lambda: runs.append(action.run(inputs)))
+    assert_failed_cleanly(runs[0], f"::error title=Gave up after retries::{late(3)}", github)
+    assert 3 <= took < 3 + MARGIN, took
+    assert github.requests == []
+    # Still in the resolver, and no reason for the process to wait at its end.
+    assert resolver.stuck and all(thread.daemon for thread in resolver.stuck)
+
+
+def test_a_lookup_in_time_reaches_github(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    resolver.here["github.test"] = 0.3
+    inputs = {"version": "1.2.3", "timeout": "20", "api-url": named(github.api_url, "github.test")}
+    run = action.run(inputs)
+    assert run.status == 0, run.stdout + run.stderr
+    assert "github.test" in resolver.asked
+    assert github.list_files(REGISTRY) == ["plugins/calendar2.json", "registry.json"]
+
+
+def test_a_name_that_does_not_exist_is_not_taken_for_the_deadline(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    # A deadline shorter than a request's connect timeout bounds the connection; a name not
+    # found still says so, after the retries the deadline leaves room for.
+    resolver.missing.add("github.test")
+    inputs = {"version": "1.2.3", "timeout": "2", "api-url": named(github.api_url, "github.test")}
+    run = action.run(inputs)
+    assert run.status == 1
+    [error] = run.errors
+    expected = (
+        "::error title=Gave up after retries::could not read the repository in "
+        "org/plugin-registry: the name github.test was not found (DNS) after # tries in # s; "
+        "check `api-url` and the network, then re-run"
+    )
+    assert re.fullmatch(re.escape(expected).replace("\\#", "[0-9]+"), error), error
+
+
+def test_a_lookup_that_hangs_ends_the_health_gate_in_its_window(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    resolver.hanging.add("deploy.test")
+    runs = []
+    took = timed(lambda: runs.append(action.run(gated("http://deploy.test", timeout="3"))))
+    [error] = runs[0].errors
+    window = re.search(r"did not answer within ([0-9.]+)s .* after ([0-9.]+)s of", error)
+    assert window is not None, error
+    tried, waited = window.groups()
+    assert 2 <= float(tried) <= 3 and 2 <= float(waited) <= 3, error
+    expected = unhealthy("http://deploy.test", 3, "timeout")
+    expected = expected.replace("within 3s", f"within {tried}s").replace(
+        "after 3s", f"after {waited}s"
+    )
+    assert_failed_cleanly(runs[0], expected, github)
+    assert 3 <= took < 3 + MARGIN, took
+    assert resolver.stuck and all(thread.daemon for thread in resolver.stuck)

@@ -19,6 +19,7 @@ from registry_action.engine.remote import sri
 from registry_files import manifest as manifest_of
 from registry_files import registry_files
 from remote_hosts import RemoteHosts
+from resolver import Resolver
 
 ENTRY = b'globalThis["Calendar2"] = { init() {}, get() {} };\n'
 ANNOTATION = re.compile(r"^::error title=([^,:]+),file=([^,:]+),line=(\d+)::(.+)$")
@@ -131,6 +132,40 @@ def test_the_fetch_counts_against_the_runs_timeout(
         re.escape(refusal(url, "did not answer in full within X")).replace("X", r"[0-9.]+s"),
         error,
     )
+    assert github.writes == []
+
+
+def test_a_lookup_that_hangs_counts_against_the_runs_timeout(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    resolver.hanging.add("cdn.test")
+    url = "http://cdn.test/assets/remoteEntry.js"
+    started = time.monotonic()
+    run = action.run(
+        {"version": "1.2.3", "ui-remote-entry": url, "integrity": "true", "timeout": "2"}
+    )
+    # Two seconds of run, and the start and end of the console script.
+    assert time.monotonic() - started < 2 + 2
+    [error] = run.errors
+    assert re.fullmatch(
+        re.escape(refusal(url, "did not answer in full within X")).replace("X", r"[0-9.]+s"),
+        error,
+    )
+    assert run.status == 1 and "Traceback" not in run.stdout + run.stderr
+    assert github.writes == []
+    assert resolver.stuck and all(thread.daemon for thread in resolver.stuck)
+
+
+def test_a_host_name_that_does_not_exist_keeps_its_message(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    resolver.missing.add("cdn.test")
+    url = "http://cdn.test/assets/remoteEntry.js"
+    run = action.run({"version": "1.2.3", "ui-remote-entry": url, "integrity": "true"})
+    assert run.status == 1
+    assert run.errors == [
+        refusal(url, "could not be reached (host not found: Name or service not known)")
+    ]
     assert github.writes == []
 
 

@@ -1,9 +1,10 @@
 """The health gate: register a plugin only once its deployment answers.
 
 Deployments take a moment to go live after a deploy job finishes, so each URL is polled with
-a timeout for each whole request (connection, headers and body) and a growing pause until the
-window closes: `health-check-timeout`, never past the run's deadline. The requests carry no
-credentials: they go to the plugin's own hosts, which must never see the token.
+a timeout for each whole request (host name lookup, connection, headers and body) and a growing
+pause until the window closes: `health-check-timeout`, never past the run's deadline. The
+requests carry no credentials: they go to the plugin's own hosts, which must never see the
+token.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from registry_action.core.escaping import printable
 from registry_action.errors import HealthCheckError, InputError
 from registry_action.settings.spelling import named, setting
 from registry_action.store.interface import Deadline
+from registry_action.store.lookup import connect
 
 # One slow answer must not eat the whole window, and a deployment that takes longer than this
 # to send its health answer is not healthy anyway.
@@ -120,11 +122,10 @@ def _shut(sock: socket.socket) -> None:
 
 
 def _registering(connection: http.client.HTTPConnection, sockets: _Sockets) -> None:
-    # Every socket http.client opens comes from _create_connection, before any TLS handshake.
-    create = connection._create_connection  # type: ignore[attr-defined]
-
+    # Every socket http.client opens comes from _create_connection, before any TLS handshake;
+    # made here, its host name lookup has the try's timeout too (the timer cannot cut a lookup).
     def created(*args: Any, **kwargs: Any) -> socket.socket:
-        sock: socket.socket = create(*args, **kwargs)
+        sock = connect(*args, **kwargs)
         sockets.add(sock)
         return sock
 

@@ -5,7 +5,7 @@ what is deployed with what was registered. The requests carry no credentials (a 
 must never see the token, and urllib reads no .netrc), follow redirects only to http(s) and at
 most MAX_REDIRECTS times, and keep at most MAX_BYTES of body after decoding. Connecting and
 every read of the body get only the time left of the fetch's budget, so a server that trickles
-bytes cannot hold the run past it.
+bytes cannot hold the run past it; the host name lookup gets the same time (store/lookup.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from registry_action.core.escaping import printable
 from registry_action.errors import RemoteEntryError
 from registry_action.settings.spelling import named, setting
 from registry_action.store.interface import Deadline
+from registry_action.store.lookup import connect
 
 # A remote entry is a bootstrap script of a few kilobytes; ten megabytes is none.
 MAX_BYTES = 10 * 1024 * 1024
@@ -94,11 +95,17 @@ class _Budget:
             self.sockets[-1].settimeout(left)
 
 
+def _looking_up_within_timeout(connection: http.client.HTTPConnection) -> None:
+    # http.client opens its sockets through this attribute, with its host name lookup unbounded.
+    setattr(connection, "_create_connection", connect)  # noqa: B010
+
+
 class _Http(http.client.HTTPConnection):
     budget: _Budget
 
     def connect(self) -> None:
         self.timeout = self.budget.left()
+        _looking_up_within_timeout(self)
         super().connect()
         self.budget.sockets.append(self.sock)
 
@@ -108,6 +115,7 @@ class _Https(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         self.timeout = self.budget.left()
+        _looking_up_within_timeout(self)
         super().connect()
         self.budget.sockets.append(self.sock)
 

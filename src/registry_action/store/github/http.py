@@ -3,18 +3,22 @@
 Retries follow GitHub's rules (waits.py). 5xx, resets and timeouts back off with full jitter.
 Every wait stays within the run's deadline.
 
-Each try of a request (its connection, headers and body) gets at most ANSWER_SECONDS, never
-more than the time left before the run's deadline: urllib3's connections here tell the
-request's Watch (watch.py) when a try starts, and it cuts the socket when the time is up. A
-body is read up to ANSWER_LIMIT_BYTES once decompressed. Answers that are not GitHub's become
-one clear error (answers.py). The PyGithub, requests and urllib3 internals this needs are used
-here only, and tests/contract/test_library_internals.py holds them to the installed versions.
+Each try of a request (its host name lookup, connection, headers and body) gets at most
+ANSWER_SECONDS, never more than the time left before the run's deadline: urllib3's connections
+here tell the request's Watch (watch.py) when a try starts, and it cuts the socket when the
+time is up; before there is a socket, the connect timeout the Watch sets bounds the lookup
+(lookup.py) and the connection. A body is read up to ANSWER_LIMIT_BYTES once decompressed.
+Answers that are not GitHub's become one clear error (answers.py). The PyGithub, requests and
+urllib3 internals this needs are used here only, and tests/contract/test_library_internals.py
+holds them to the installed versions.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import socket
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -29,12 +33,15 @@ from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConn
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    LocationParseError,
     MaxRetryError,
+    NameResolutionError,
     NewConnectionError,
     ResponseError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.response import HTTPResponse
+from urllib3.util.connection import allowed_gai_family
 
 from registry_action.errors import GitHubError
 from registry_action.settings.spelling import setting
@@ -58,6 +65,7 @@ from registry_action.store.github.waits import (
 )
 from registry_action.store.github.watch import Watch, current, watching
 from registry_action.store.interface import Deadline
+from registry_action.store.lookup import connect
 
 # GitHub sends even a 100 MB blob in a few seconds; a try still going after this is stuck.
 ANSWER_SECONDS = 60.0
@@ -77,7 +85,31 @@ GRAPHQL_TIMEOUTS = frozenset({502, 504})
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    """urllib3's connection, telling the watch of the request when each try starts."""
+    """urllib3's connection, telling the watch of the request when each try starts, and
+    looking the host name up within the connect timeout (lookup.py)."""
+
+    def _new_conn(self) -> socket.socket:
+        # urllib3's own, but for the bounded lookup; its errors are told apart as urllib3 does.
+        try:
+            sock = connect(
+                (self._dns_host, self.port),
+                self.timeout,
+                self.source_address,
+                family=allowed_gai_family(),
+                options=self.socket_options or (),
+            )
+        except UnicodeError:
+            raise LocationParseError(f"'{self.host}', label empty or too long") from None
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+            ) from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+        sys.audit("http.client.connect", self, self.host, self.port)
+        return sock
 
     def connect(self) -> None:
         watch = current()
@@ -85,8 +117,8 @@ class _WatchedHTTPConnection(HTTPConnection):
             watch.connecting(self)
         try:
             super().connect()
-        except ConnectTimeoutError:
-            if watch is not None:
+        except ConnectTimeoutError as exc:
+            if watch is not None and _timed_out(exc):  # not a refusal, nor a name not found
                 watch.connect_timed_out()
             raise
 

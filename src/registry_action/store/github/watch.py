@@ -47,7 +47,8 @@ class Watch:
         if self._timer is None:
             self._start()
         self._connection = connection
-        # The timer cannot cut a socket still connecting: the connect timeout must hold too.
+        # The timer cannot cut a socket still connecting, nor a host name lookup (there is no
+        # socket yet): the connect timeout, which bounds both (http.py), must hold too.
         left = self.deadline.remaining()
         self._connect_by_deadline = False
         if not isinstance(connection.timeout, int | float) or connection.timeout > left:
