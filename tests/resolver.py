@@ -1,4 +1,5 @@
-"""A name resolver a test sets up: names that hang, that do not exist, or that are this machine.
+"""A name resolver a test sets up: names that hang, that do not exist, that fail for now, or
+that are this machine.
 
 It stands in for ``socket.getaddrinfo`` in this process (the console script runs here), for
 the names a test gives it; every other name goes to the real one. A lookup that hangs waits
@@ -25,6 +26,9 @@ class Resolver:
         self.hanging: set[str] = set()
         self.missing: set[str] = set()
         self.here: dict[str, float] = {}  # a name of 127.0.0.1, and how long it takes
+        # A name whose lookups fail for now (EAI_AGAIN) this many more times before it is
+        # found as one of ``here``.
+        self.failing: dict[str, int] = {}
         self.stuck: list[threading.Thread] = []
         self.asked: list[str] = []
         self._released = threading.Event()
@@ -41,6 +45,9 @@ class Resolver:
         if host in self.hanging:
             self.stuck.append(threading.current_thread())
             self._released.wait(HANG_SECONDS)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        if self.failing.get(host, 0) > 0:
+            self.failing[host] -= 1
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         if host in self.missing:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")

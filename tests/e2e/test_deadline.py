@@ -232,7 +232,7 @@ def test_a_name_that_does_not_exist_is_not_taken_for_the_deadline(
     github: FakeGitHub, action: Action, resolver: Resolver
 ) -> None:
     # A deadline shorter than a request's connect timeout bounds the connection; a name not
-    # found still says so, after the retries the deadline leaves room for.
+    # found still says so, at once: the resolver said it does not exist.
     resolver.missing.add("github.test")
     inputs = {"version": "1.2.3", "timeout": "2", "api-url": named(github.api_url, "github.test")}
     run = action.run(inputs)
@@ -240,10 +240,23 @@ def test_a_name_that_does_not_exist_is_not_taken_for_the_deadline(
     [error] = run.errors
     expected = (
         "::error title=Gave up after retries::could not read the repository in "
-        "org/plugin-registry: the name github.test was not found (DNS) after # tries in # s; "
+        "org/plugin-registry: the name github.test was not found (DNS) after 1 try in 0 s; "
         "check `api-url` and the network, then re-run"
     )
     assert re.fullmatch(re.escape(expected).replace("\\#", "[0-9]+"), error), error
+
+
+def test_a_resolver_that_fails_for_now_is_asked_again(
+    github: FakeGitHub, action: Action, resolver: Resolver
+) -> None:
+    # EAI_AGAIN says the name servers failed for now, not that the name does not exist.
+    resolver.here["github.test"] = 0.0
+    resolver.failing["github.test"] = 2
+    inputs = {"version": "1.2.3", "timeout": "20", "api-url": named(github.api_url, "github.test")}
+    run = action.run(inputs)
+    assert run.status == 0, run.stdout + run.stderr
+    assert resolver.asked.count("github.test") >= 3
+    assert github.list_files(REGISTRY) == ["plugins/calendar2.json", "registry.json"]
 
 
 def test_a_lookup_that_hangs_ends_the_health_gate_in_its_window(

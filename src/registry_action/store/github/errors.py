@@ -11,6 +11,7 @@ timeout (``NewConnectionError`` and ``NameResolutionError`` derive from
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -279,6 +280,17 @@ def refused(error: BaseException | None) -> bool:
         and not isinstance(error, NameResolutionError)
         and isinstance(error.__cause__, ConnectionRefusedError)
     )
+
+
+def no_such_name(error: BaseException | None) -> bool:
+    """Whether ``error`` is a host name the resolver says does not exist (not a resolver that
+    failed for now, ``EAI_AGAIN``, which a retry may get past)."""
+    cause = error.__cause__ if isinstance(error, NameResolutionError) else None
+    return isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_NAME
+
+
+# getaddrinfo's answers for a name with no address: it does not exist, or has no address.
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
 def why_unreachable(exc: Exception) -> str:

@@ -52,6 +52,7 @@ from registry_action.store.github.errors import (
     RateLimitPastDeadline,
     RateWait,
     github_message,
+    no_such_name,
     refused,
 )
 from registry_action.store.github.moves import REDIRECTS
@@ -189,7 +190,8 @@ class GitHubRetry(GithubRetry):
         watch = current()
         if error is not None and watch is not None and watch.ran_out():
             raise watch.late() from None
-        if refused(error) and _pool is not None:  # nothing listens: retrying only delays
+        if (refused(error) or no_such_name(error)) and _pool is not None:
+            # Nothing listens there, or the name does not exist: retrying only delays.
             raise MaxRetryError(_pool, url or "", error)
         if _graphql_timeout(url, response) and _pool is not None:
             raise MaxRetryError(_pool, url or "", ResponseError("GraphQL timeout"))
