@@ -25,7 +25,8 @@ token of one App installation shares GitHub's 80 a minute, scaled down in time; 
 GitHub asks for when it names no time ("at least one minute", one window) is scaled the same.
 
 Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
-[--shared-limit N] [--limit WRITES/SECONDS]``
+[--shared-limit N] [--limit WRITES/SECONDS] [--input NAME=VALUE ...]``; every input given is
+printed with the figures.
 """
 
 from __future__ import annotations
@@ -192,9 +193,20 @@ def run() -> None:
     parser.add_argument("--stale", type=float, default=0.2, help="seconds reads lag a write")
     parser.add_argument("--shared-limit", type=int, default=40, metavar="N", help="0: skip")
     parser.add_argument("--limit", default="12/6", metavar="WRITES/SECONDS")
+    parser.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an input every run is given (default: none), such as manifest-urls=commit",
+    )
     args = parser.parse_args()
+    given = dict(pair.split("=", 1) for pair in args.input)
+    args.extra = {f"INPUT_{name.upper()}": value for name, value in given.items()}
+    shown = ", ".join(f"{name}: {value}" for name, value in given.items())
     print(
-        f"default inputs; latency {args.latency} s, reads lag writes by {args.stale} s; "
+        f"{shown or 'default inputs'}; latency {args.latency} s, "
+        f"reads lag writes by {args.stale} s; "
         "refused: write requests refused by a conflict + by the secondary limit (share of all "
         "write requests); floor: N commits of registry.json in a row"
     )
@@ -202,7 +214,7 @@ def run() -> None:
     for count in filter(None, args.counts):
         fake = fake_with(args.latency, args.stale)
         try:
-            result = measure(fake, count, {})
+            result = measure(fake, count, args.extra)
         finally:
             fake.stop()
         print(row(count, result, floor(count, args.latency, args.stale)), flush=True)
@@ -224,7 +236,8 @@ def shared(args: argparse.Namespace) -> None:
     fake = fake_with(args.latency, args.stale)
     fake.limit_content_creation(int(writes), float(seconds))
     try:
-        result = measure(fake, args.shared_limit, {"REGISTRY_ACTION_SECONDARY_WAIT": seconds})
+        scaled = {"REGISTRY_ACTION_SECONDARY_WAIT": seconds}
+        result = measure(fake, args.shared_limit, args.extra | scaled)
     finally:
         fake.stop()
     least = floor(args.shared_limit, args.latency, args.stale)
