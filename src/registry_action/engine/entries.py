@@ -26,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from registry_action.core.documents import REGISTRY_PATH
+from registry_action.core.commit_urls import pinned
+from registry_action.core.documents import REGISTRY_PATH, plugin_id_of
 from registry_action.core.folding import fold, unlisted
 from registry_action.core.registry import find_entry, remove, upsert
 from registry_action.core.strictjson import dumps
@@ -100,10 +101,8 @@ class Entries:
     @property
     def _folds(self) -> bool:
         """Whether this run's index write lists the manifests racing runs committed: not in a
-        dry run, and not when an entry names the commit of its manifest (that commit would
-        have to be looked up for each) or the maps follow the index."""
-        options = self.options
-        return not (options.dry_run or options.commit_urls or options.maps)
+        dry run, which writes nothing others could find."""
+        return not self.options.dry_run
 
     def _entry(self, index: dict[str, Any]) -> dict[str, Any]:
         """The index entry of ``state.target``, naming the commit that wrote it if need be."""
@@ -129,16 +128,28 @@ class Entries:
         return agrees_at_commit(self.store, path, entry, state.target, known)
 
     def _folded(self, index: dict[str, Any], found: Snapshot, now: str) -> dict[str, Any] | None:
-        """``index`` with the other manifests of ``found`` it does not list; None if none."""
+        """``index`` with the other manifests of ``found`` it does not list; None if none.
+
+        With commit URLs, each entry names the last commit that changed its manifest as of the
+        snapshot, which holds it as it is; a manifest no commit is found for is left to its run.
+        """
         others = [path for path in unlisted(index, found.folder) if path != self.state.target_path]
         if not others:
             return None
         read = self.store.read_versions({path: found.folder[path] for path in others})
-        folded, ids = fold(index, {path: f.content for path, f in read.items()}, now)
-        if ids:
-            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-            self.options.log(f"Also listing what concurrent runs registered: {shown}")
-        return folded
+        texts = {path: stored.content for path, stored in read.items()}
+        urls = self.options.commit_urls
+        commits: dict[str, str] = {}
+        if urls is not None:
+            last = self.store.last_commits(list(texts), found.head)
+            commits = {plugin_id_of(path): sha for path, sha in last.items() if sha is not None}
+            texts = {path: text for path, text in texts.items() if plugin_id_of(path) in commits}
+        folded, ids = fold(index, texts, now)
+        if folded is None:
+            return None
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        self.options.log(f"Also listing what concurrent runs registered: {shown}")
+        return folded if urls is None else pinned(folded, commits, urls)
 
     def settle(self) -> None:
         """Look until the index entry agrees with the manifest, writing the index when this
