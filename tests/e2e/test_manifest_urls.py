@@ -188,6 +188,27 @@ def seed(github: FakeGitHub, files: dict[str, bytes]) -> None:
     github.reset_log()
 
 
+def test_a_registration_lists_what_racing_runs_committed_each_at_its_commit(
+    github: FakeGitHub, action: Action
+) -> None:
+    # Manifests committed and not listed yet: what runs racing this one leave until one of
+    # them writes the index. This run's index write lists them, each naming its commit.
+    seed(github, registry_files(manifest_of("early"), manifest_of("late"), listed=False))
+    run = action.run({"version": "1.2.3", "manifest-urls": "commit"})
+    assert run.status == 0, run.stdout + run.stderr
+    assert "Also listing what concurrent runs registered: early, late" in run.stdout
+    found = entries(github)
+    assert sorted(found) == ["calendar2", "early", "late"]
+    for plugin_id in ("early", "late"):
+        last = next(
+            c.sha
+            for c in reversed(github.commits(REGISTRY))
+            if f"plugins/{plugin_id}.json" in c.paths
+        )
+        assert commit_named(found[plugin_id]) == last
+    assert action.run({"command": "validate", "manifest-urls": "commit"}).status == 0
+
+
 def test_reindex_names_each_manifests_last_commit_in_one_commit(
     github: FakeGitHub, action: Action
 ) -> None:

@@ -198,3 +198,20 @@ def test_maps_with_commit_urls_in_register_and_reindex(github: FakeGitHub, actio
     again = action.run({"command": "reindex", **inputs})
     assert again.status == 0 and again.outputs["changed"] == "false"
     assert github.writes == []
+
+
+def test_a_registration_lists_what_racing_runs_committed_in_the_maps_too(
+    github: FakeGitHub, action: Action
+) -> None:
+    seed(github, registry_files(manifest_of("early"), manifest_of("late"), listed=False))
+    run = action.run({"version": "1.2.3", "maps": ALL})
+    assert run.status == 0, run.stdout + run.stderr
+    assert sorted(stored_map(github, "maps/native-federation.json")) == [
+        "calendar2",
+        "early",
+        "late",
+    ]
+    manifest_commit, index_commit = github.commits(REGISTRY)[-2:]
+    assert manifest_commit.paths == ("plugins/calendar2.json",)
+    assert sorted(index_commit.paths) == sorted([*MAPS, "registry.json"])
+    agree_at(github, index_commit.sha)
