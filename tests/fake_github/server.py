@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import control, failures, graphql, mutations, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .faults import Fault, Fired, Injection
-from .limits import SecondaryLimit
+from .limits import DocumentedLimits, SecondaryLimit
 from .model import Repo, State, Token
 from .records import CommitInfo, PullInfo, RequestRecord, is_mutation
 from .repos import rate_limit_json
@@ -56,6 +56,7 @@ class FakeGitHub:
         self._fired: list[Fired] = []
         self._next_injection = 1
         self.secondary: SecondaryLimit | None = None
+        self.documented: DocumentedLimits | None = None
         self._server = Server((host, port), self)
         self.port: int = self._server.server_address[1]
         self._api.web_base = self.root_url
@@ -378,6 +379,13 @@ class FakeGitHub:
         with self._lock:
             self.secondary = SecondaryLimit(writes, window, style, started=time.time())
 
+    def hold_documented_limits(self, scale: float = 1.0) -> DocumentedLimits:
+        """Hold every secondary limit GitHub documents (limits.DocumentedLimits), shared by all
+        tokens, with its windows times ``scale``; returns it, for its refusal counts."""
+        with self._lock:
+            self.documented = DocumentedLimits(scale)
+            return self.documented
+
     # -- faults -------------------------------------------------------------------------------
 
     def inject(
@@ -500,18 +508,32 @@ class FakeGitHub:
                 # a mutation creates content and does (record.is_write tells them apart).
                 early = self.secondary.check(record.is_write, time.time())
                 record.fault = "secondary_limit" if early is not None else None
+            admitted = False
+            if early is None and self.documented is not None:
+                read_only = not record.is_write if _is_graphql(req) else req.method in READS
+                early = self.documented.admit(
+                    _is_graphql(req), record.is_write, read_only, time.time()
+                )
+                record.fault = "secondary_limit" if early is not None else record.fault
+                admitted = early is None
             injection = None if early else self._take_fault(req.method, path)
             fault = injection.fault if injection else None
             if injection is not None and fault is not None:
                 record.fault = fault.kind
             latency = self._state.latency
-        self._sleep(latency + (fault.seconds if fault and fault.kind in ("latency", "hang") else 0))
-        response = early or self._respond(req, is_api, fault, injection)
-        if response is None:
-            record.status = None
-            exchange.drop()
-        else:
-            self._finish(req, response, record, exchange)
+        try:
+            pause = fault.seconds if fault and fault.kind in ("latency", "hang") else 0
+            self._sleep(latency + pause)
+            response = early or self._respond(req, is_api, fault, injection)
+            if response is None:
+                record.status = None
+                exchange.drop()
+            else:
+                self._finish(req, response, record, exchange)
+        finally:
+            if admitted and self.documented is not None:
+                with self._lock:
+                    self.documented.done()
         if req.method != "GET" and response is not None and response.status < 300:
             self.save_state()
 
@@ -672,6 +694,11 @@ class FakeGitHub:
 
     def __repr__(self) -> str:
         return f"FakeGitHub({self.api_url!r})"
+
+
+# The requests GitHub's secondary limit charges 1 point ("Most REST API GET, HEAD, and OPTIONS
+# requests"); the other methods cost 5.
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _is_graphql(req: ApiRequest) -> bool:
