@@ -20,13 +20,17 @@ what N registrations take when each must commit the one index in turn; runs that
 other's entries into one index write (engine/entries.py) need fewer index commits, so it is a
 yardstick, not a bound.
 
-A last scenario shares one secondary limit on content creation among all the runs, as every
+Another scenario shares one secondary limit on content creation among all the runs, as every
 token of one App installation shares GitHub's 80 a minute, scaled down in time; the wait
 GitHub asks for when it names no time ("at least one minute", one window) is scaled the same.
+The last holds every secondary limit GitHub documents at its figures (100 concurrent requests,
+900 REST and 2,000 GraphQL points a minute, 80 content-creating requests a minute and 500 an
+hour; tests/fake_github/limits.py), with every window scaled down the same way, and prints
+which of them refused how many requests.
 
 Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
-[--shared-limit N] [--limit WRITES/SECONDS] [--input NAME=VALUE ...]``; every input given is
-printed with the figures.
+[--shared-limit N] [--limit WRITES/SECONDS] [--documented-limits SCALE] [--documented-counts
+N ...] [--input NAME=VALUE ...]``; every input given is printed with the figures.
 """
 
 from __future__ import annotations
@@ -194,6 +198,15 @@ def run() -> None:
     parser.add_argument("--shared-limit", type=int, default=40, metavar="N", help="0: skip")
     parser.add_argument("--limit", default="12/6", metavar="WRITES/SECONDS")
     parser.add_argument(
+        "--documented-limits",
+        type=float,
+        default=0.1,
+        metavar="SCALE",
+        help="the window scale of the scenario under all of GitHub's documented secondary "
+        "limits (0: skip)",
+    )
+    parser.add_argument("--documented-counts", type=int, nargs="+", default=[100, 300], metavar="N")
+    parser.add_argument(
         "--input",
         action="append",
         default=[],
@@ -222,6 +235,8 @@ def run() -> None:
             print(f"      {times} x {cause}")
     if args.shared_limit:
         shared(args)
+    if args.documented_limits:
+        documented(args)
 
 
 def shared(args: argparse.Namespace) -> None:
@@ -245,6 +260,30 @@ def shared(args: argparse.Namespace) -> None:
     for cause, times in result["errors"].most_common(3):
         print(f"      {times} x {cause}")
     print(windows(result["log"], int(writes), float(seconds), args.shared_limit))
+
+
+def documented(args: argparse.Namespace) -> None:
+    """N runs under every secondary limit GitHub documents, at its figures, windows scaled."""
+    scale = args.documented_limits
+    print(
+        "\nGitHub's documented secondary limits, shared by all tokens: 100 concurrent requests; "
+        "900 REST and 2,000 GraphQL points a minute; 80 content-creating requests a minute and "
+        f"500 an hour; every window x {scale:g}, and a wait with no time named {60 * scale:g} s"
+    )
+    print(HEADER)
+    for count in args.documented_counts:
+        fake = fake_with(args.latency, args.stale)
+        limits = fake.hold_documented_limits(scale)
+        scaled = {"REGISTRY_ACTION_SECONDARY_WAIT": f"{60 * scale:g}"}
+        try:
+            result = measure(fake, count, args.extra | scaled)
+        finally:
+            fake.stop()
+        print(row(count, result, floor(count, args.latency, args.stale)), flush=True)
+        for cause, times in result["errors"].most_common(3):
+            print(f"      {times} x {cause}")
+        refused = ", ".join(f"{name} {n}" for name, n in (limits.refused or {}).items())
+        print(f"      refused by: {refused}")
 
 
 def windows(log: list[Any], limit: int, seconds: float, count: int) -> str:
