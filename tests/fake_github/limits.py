@@ -70,15 +70,7 @@ class SecondaryLimit:
             return None
         style = STYLES[self.refused % len(STYLES)] if self.style == "mixed" else self.style
         self.refused += 1
-        wait = max(1, math.ceil(self.started + self.window - now))
-        headers = {"retry-after": str(wait)} if style.endswith("retry-after") else {}
-        message = (
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
-            "again. If you reach out to GitHub Support for help, please include the request ID "
-            f"{secrets.token_hex(8).upper()}."
-        )
-        status = 429 if style.startswith("429") else 403
-        return ApiError(status, message, DOC, headers=headers).response()
+        return refusal(style, self.started + self.window - now)
 
 
 @dataclass
@@ -151,13 +143,17 @@ class DocumentedLimits:
         self.refused[name] += 1
         style = STYLES[self._turn % len(STYLES)]
         self._turn += 1
-        headers = (
-            {"retry-after": str(max(1, math.ceil(wait)))} if style.endswith("retry-after") else {}
-        )
-        message = (
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
-            "again. If you reach out to GitHub Support for help, please include the request ID "
-            f"{secrets.token_hex(8).upper()}."
-        )
-        status = 429 if style.startswith("429") else 403
-        return ApiError(status, message, DOC, headers=headers).response()
+        return refusal(style, wait)
+
+
+def refusal(style: str, wait: float) -> ApiResponse:
+    """GitHub's answer past a secondary limit, in ``style`` (one of STYLES), naming ``wait``
+    seconds (rounded up, at least 1) when the style has a ``retry-after``."""
+    headers = {"retry-after": str(max(1, math.ceil(wait)))} if style.endswith("retry-after") else {}
+    message = (
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+        "again. If you reach out to GitHub Support for help, please include the request ID "
+        f"{secrets.token_hex(8).upper()}."
+    )
+    status = 429 if style.startswith("429") else 403
+    return ApiError(status, message, DOC, headers=headers).response()
