@@ -135,6 +135,18 @@ def _check_write(api: Api, repo: Repo, branch: str, path: str, sha: str | None) 
     return current
 
 
+def _check_head(repo: Repo, branch: str, req: ApiRequest) -> None:
+    """409 ``is at X but expected Y`` when another commit moved the branch since this write
+    arrived: GitHub builds each Contents API write on the head it saw and moves the branch only
+    if it still points there. Its docs: PUT and DELETE "in parallel ... will conflict ... use
+    these endpoints serially"; seen for writes of different files in PyGithub/PyGithub#1787,
+    octokit/octokit.net#2365, octokit/octokit.js#1653 and
+    integrations/terraform-provider-github#2909."""
+    head = repo.head(branch).sha
+    if req.seen_head is not None and head != req.seen_head:
+        raise ApiError(409, f"is at {head} but expected {req.seen_head}", CONTENTS_DOC)
+
+
 def _mark_stale(
     api: Api, req: ApiRequest, repo: Repo, branch: str, path: str, previous: str | None
 ) -> None:
@@ -172,6 +184,7 @@ def put_contents(api: Api, req: ApiRequest, owner: str, name: str, path: str) ->
     author, committer = _identity(body, "author"), _identity(body, "committer")
     branch = api.branch(repo, body.get("branch"))
     current = _check_write(api, repo, branch, path, body.get("sha"))
+    _check_head(repo, branch, req)
     commit = repo.commit(branch, {path: data}, message, author=author, committer=committer)
     _mark_stale(api, req, repo, branch, path, current)
     content = api.file_json(repo, path, commit.files[path], branch)
@@ -200,6 +213,7 @@ def delete_contents(api: Api, req: ApiRequest, owner: str, name: str, path: str)
             422, 'Invalid request.\n\n"sha" wasn\'t supplied.', "repos/contents#delete-a-file"
         )
     current = _check_write(api, repo, branch, path, body.get("sha"))
+    _check_head(repo, branch, req)
     commit = repo.commit(branch, {path: None}, message, author=author, committer=committer)
     _mark_stale(api, req, repo, branch, path, current)
     return ApiResponse.json(200, {"content": None, "commit": api.commit_json(repo, commit)})

@@ -29,6 +29,8 @@ class ApiRequest:
     token: Token | None = None
     stale_reads: int | None = None
     client: str = "127.0.0.1"
+    # A Contents API write: the head of its branch when it arrived (contents.put_contents).
+    seen_head: str | None = None
 
     @property
     def wants_raw(self) -> bool:

@@ -260,6 +260,9 @@ class State:
     graphql_bytes: int = 4_000_000
     # ... and past these many path histories in one query.
     graphql_histories: int = 100
+    # A Contents API write is built on the branch head as it was when the request arrived, and
+    # refused if another commit moved the head before it is made (contents.py cites GitHub).
+    parallel_writes_race: bool = True
     listing_limit: int = 1000  # entries of a Contents API directory listing
     trees: dict[str, tuple[Mapping[str, str], str]] = field(default_factory=dict)
     moved: dict[str, int] = field(default_factory=dict)  # old owner/name (lowered) -> id

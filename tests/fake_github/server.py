@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import control, failures, graphql, mutations, pulls, routes, trees
 from .core import Api, ApiError, ApiRequest, ApiResponse
+from .failures import CONTENTS_PATH
 from .faults import Fault, Fired, Injection
 from .limits import DocumentedLimits, SecondaryLimit
 from .model import Repo, State, Token
@@ -502,6 +503,7 @@ class FakeGitHub:
         req.client = exchange.client_address[0]
         with self._lock:
             self._log.append(record)
+            req.seen_head = self._seen_head(req) if self._state.parallel_writes_race else None
             early = self._authenticate(req)
             if early is None and self.secondary is not None:
                 # A GraphQL query is a POST that creates nothing: the limit does not count it;
@@ -536,6 +538,22 @@ class FakeGitHub:
                     self.documented.done()
         if req.method != "GET" and response is not None and response.status < 300:
             self.save_state()
+
+    def _seen_head(self, req: ApiRequest) -> str | None:
+        """For a Contents API write, its branch's head as the write arrives (contents.py's
+        _check_head); None for any other request. Call with the lock held."""
+        match = CONTENTS_PATH.match(req.path)
+        if req.method not in ("PUT", "DELETE") or match is None:
+            return None
+        repo = self._state.repos.get(f"{match.group(1)}/{match.group(2)}".lower())
+        try:
+            branch = str(req.json().get("branch") or "") if repo is not None else ""
+        except ApiError:
+            return None
+        branch = branch or (repo.default_branch if repo is not None else "")
+        if repo is None or branch not in repo.branches:
+            return None
+        return repo.head(branch).sha
 
     def _strip_prefix(self, path: str) -> tuple[str, bool]:
         if not self.prefix:

@@ -301,6 +301,23 @@ def test_branch_race_message(gh: FakeGitHub) -> None:
     assert gh.fired[-1].kind == "status"
 
 
+def test_parallel_writes_of_different_files_race_for_the_branch(gh: FakeGitHub) -> None:
+    repo = client(gh).get_repo(REPO)
+    repo.create_file("first", "m", "x")
+    before = gh.head(REPO)
+    gh.latency = 0.3  # both writes arrive while the other is still being made
+    with ThreadPoolExecutor(2) as pool:
+        tries = [pool.submit(repo.create_file, name, "m", name) for name in ("a", "b")]
+    refused = [t.exception() for t in tries if t.exception() is not None]
+    assert len(refused) == 1 and isinstance(refused[0], GithubException)
+    assert refused[0].status == 409
+    head = gh.head(REPO)
+    assert refused[0].data["message"] == f"is at {head} but expected {before}"
+    gh.latency = 0
+    repo.create_file("c", "m", "c")  # one at a time, each lands
+    assert len(gh.commits(REPO)) == 4  # the first commit, "first", one of a and b, and c
+
+
 def test_rate_limit_faults(gh: FakeGitHub) -> None:
     gh.inject(path_regex="/repos/", fault=faults.secondary_rate_limit(retry_after=3))
     secondary = api_get(gh, f"/repos/{REPO}")
