@@ -13,73 +13,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, console_script, docker_env, start_fake
+from stalling_servers import trickling_deployment, unaccepting
 
 INDEX = r"/contents/registry\.json$"
 EMPTY = b'{"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}\n'
-
-
-@contextmanager
-def trickling_deployment() -> Iterator[str]:
-    """A deployment sending its status line and headers one byte every half second."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-
-    def answer(conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: " + b"x" * 600:
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-                time.sleep(0.5)
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.close()
-
-
-@contextmanager
-def unaccepting() -> Iterator[str]:
-    """An API address whose listen queue is full: the kernel drops SYNs, connect() waits."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        queued = [socket.socket() for _ in range(3)]
-        for waiting in queued:
-            waiting.setblocking(False)
-            waiting.connect_ex(("127.0.0.1", port))
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            for waiting in queued:
-                waiting.close()
 
 
 def run(env: dict[str, str], source: str | None, limit: float) -> tuple[float, int, float, str]:
@@ -190,15 +139,15 @@ def _elsewhere(source: str | None) -> None:
     """The cases where the far end is no fake GitHub: a deployment, an unaccepting address."""
     fake = start_fake()
     try:
-        with tempfile.TemporaryDirectory() as workdir, trickling_deployment() as url:
+        with tempfile.TemporaryDirectory() as workdir, trickling_deployment(padding=600) as url:
             env = docker_env(fake, Path(workdir))
             env.update({"INPUT_HEALTH-CHECK": "true", "INPUT_HEALTH-CHECK-TIMEOUT": "3"})
             env.update({"INPUT_SERVER-DEPLOYMENT-URL": url, "INPUT_UI-REMOTE-ENTRY": f"{url}/e.js"})
             took, code, rss, last = run(env, source, 90)
             show("health gate: headers a byte / 0.5 s, window 3", took, code, "-", rss, last)
-        with tempfile.TemporaryDirectory() as workdir, unaccepting() as url:
+        with tempfile.TemporaryDirectory() as workdir, unaccepting() as port:
             env = docker_env(fake, Path(workdir), TIMEOUT="3")
-            env["GITHUB_API_URL"] = url
+            env["GITHUB_API_URL"] = f"http://127.0.0.1:{port}"
             took, code, rss, last = run(env, source, 90)
             show("connection never accepted, timeout 3", took, code, "-", rss, last)
     finally:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import resource
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from console import terminal
 from fake_github import FakeGitHub, faults
 from harness import REGISTRY, WRITE_TOKEN, Action
 from resolver import Resolver
+from stalling_servers import trickling_deployment, unaccepting
 from strict_checks import assert_failed_cleanly
 
 # A registration's first request: the branch's head, the index and its manifest in one query.
@@ -80,23 +79,13 @@ def test_a_command_line_timeout_holds_against_a_slow_server(
 
 
 def test_a_connection_never_accepted_ends_at_the_deadline(tmp_path: Path) -> None:
-    # A listener whose queue is full: the kernel drops further SYNs, and connect() waits.
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        queued = [socket.socket() for _ in range(3)]
-        for waiting in queued:
-            waiting.setblocking(False)
-            waiting.connect_ex(("127.0.0.1", port))
+    with unaccepting() as port:
         args = ["register", "--registry-repository", REGISTRY, "--registry-branch", "main"]
         args += ["--api-url", f"http://127.0.0.1:{port}", "--version", "1.2.3", "--timeout", "3"]
         args += ["--plugin-id", "cal"]
         started = time.monotonic()
         done = terminal(*args, cwd=tmp_path, env={"GITHUB_TOKEN": WRITE_TOKEN})
         took = time.monotonic() - started
-        for waiting in queued:
-            waiting.close()
     assert done.status == 1, done.stderr
     assert done.stderr == f"error: {late(3, name='`--timeout`')}\n"
     assert 3 <= took < 6, took
@@ -119,31 +108,8 @@ def test_a_gzip_bomb_is_one_line_in_bounded_memory(github: FakeGitHub, action: A
 @pytest.fixture
 def trickling() -> Iterator[str]:
     """A deployment that sends its status line and headers one byte every half second."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-
-    def answer(conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: " + b"x" * 200:
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-                time.sleep(0.5)
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    listener.close()
+    with trickling_deployment() as url:
+        yield url
 
 
 def gated(url: str, **inputs: str) -> dict[str, str]:

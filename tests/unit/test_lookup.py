@@ -11,6 +11,7 @@ import pytest
 
 from registry_action.store.lookup import connect, lookup
 from resolver import Resolver
+from stalling_servers import unaccepting
 
 # What a loaded machine may add to a bound before the caller gets control back.
 SLACK = 0.5
@@ -92,21 +93,11 @@ def test_connect_tries_each_address_in_turn(
 
 
 def test_connect_gives_the_lookup_and_the_connection_one_time(resolver: Resolver) -> None:
-    # A listener whose queue is full: the kernel drops further SYNs, and connect() waits.
-    with socket.socket() as full:
-        full.bind(("127.0.0.1", 0))
-        full.listen(0)
-        port = full.getsockname()[1]
-        queued = [socket.socket() for _ in range(3)]
-        for waiting in queued:
-            waiting.setblocking(False)
-            waiting.connect_ex(("127.0.0.1", port))
+    with unaccepting() as port:
         resolver.here["slow.test"] = 0.6
         started = time.monotonic()
         with pytest.raises(TimeoutError):
             connect(("slow.test", port), 1.0)
         took = time.monotonic() - started
-        for waiting in queued:
-            waiting.close()
     # Not 0.6 s of lookup and then 1 s of connecting.
     assert 1.0 <= took < 1.0 + SLACK
