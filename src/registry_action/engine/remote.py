@@ -95,29 +95,22 @@ class _Budget:
             self.sockets[-1].settimeout(left)
 
 
-def _looking_up_within_timeout(connection: http.client.HTTPConnection) -> None:
-    # http.client opens its sockets through this attribute, with its host name lookup unbounded.
-    setattr(connection, "_create_connection", connect)  # noqa: B010
-
-
 class _Http(http.client.HTTPConnection):
+    """A connection given only what is left of its fetch's budget, host name lookup included,
+    that hands its socket to the budget (_Https is the same over TLS)."""
+
     budget: _Budget
 
     def connect(self) -> None:
         self.timeout = self.budget.left()
-        _looking_up_within_timeout(self)
+        # http.client opens its sockets through this attribute, its host name lookup unbounded.
+        setattr(self, "_create_connection", connect)  # noqa: B010
         super().connect()
         self.budget.sockets.append(self.sock)
 
 
-class _Https(http.client.HTTPSConnection):
-    budget: _Budget
-
-    def connect(self) -> None:
-        self.timeout = self.budget.left()
-        _looking_up_within_timeout(self)
-        super().connect()
-        self.budget.sockets.append(self.sock)
+class _Https(_Http, http.client.HTTPSConnection):
+    pass
 
 
 class _HttpHandler(urllib.request.HTTPHandler):
