@@ -27,7 +27,9 @@ from fake_github import FakeGitHub, faults
 from harness import REGISTRY, console_script, docker_env, start_fake
 from stalling_servers import trickling_deployment, unaccepting
 
-INDEX = r"/contents/registry\.json$"
+# A registration's first read: one GraphQL query (the Contents API read of registry.json in a
+# checkout given with --source from before that query).
+FIRST_READS = (("POST", r"/graphql$"), ("GET", r"/contents/registry\.json$"))
 EMPTY = b'{"version": "1.0.0", "lastUpdated": "2024-01-20T12:00:00.000Z", "plugins": []}\n'
 
 
@@ -56,7 +58,8 @@ Case = Callable[[FakeGitHub, dict[str, str]], None]
 
 def _fault(fault: faults.Fault, **inputs: str) -> Case:
     def arm(fake: FakeGitHub, env: dict[str, str]) -> None:
-        fake.inject(method="GET", path_regex=INDEX, fault=fault, times=None)
+        for method, path in FIRST_READS:
+            fake.inject(method=method, path_regex=path, fault=fault, times=None)
         env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
 
     return arm
