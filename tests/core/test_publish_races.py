@@ -356,3 +356,43 @@ def test_a_snapshot_that_lags_this_runs_manifest_is_taken_again() -> None:
     # The first two looks after its write still showed no manifest: not taken for a deletion.
     assert store.lags == 0 and outcome.warnings == ()
     assert listed_ids(store) == ["calendar", "beta"]
+
+
+def overtaking(store: MemoryStore, refusal: ConflictError) -> list[str]:
+    """The first write of calendar's manifest is refused with ``refusal`` after beta's run
+    commits its manifest; returns the operations (write, read_at) in order from then on."""
+    seen: list[str] = []
+
+    def overtake(operation: str, path: str) -> None:
+        if path == PATH and not seen:
+            seen.append("refused")
+            store.log.clear()
+            in_flight(store, "beta")
+            raise refusal
+
+    store.before_write = overtake
+    return seen
+
+
+def test_a_manifest_write_overtaken_by_another_commit_is_sent_again_without_a_read() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    # GitHub's words when the branch moved during a Contents API write of another file.
+    moved = ConflictError(f"is at {'b' * 40} but expected {'a' * 40}", outdated=False)
+    overtaking(store, moved)
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+    # The same write went again first; only then did the run look, to fold beta in.
+    assert store.log[0] == ("write", PATH)
+    assert ("read_at", PATH) in store.log[1:]
+    assert listed_ids(store) == ["calendar", "beta"]
+    assert any("met a concurrent change" in line for line in log)
+
+
+def test_a_manifest_write_refused_because_the_file_changed_reads_again_first() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    overtaking(store, ConflictError(f"{PATH} does not match {'a' * 40}"))
+    publisher(store, []).register(spec("1.0.0"), "register")
+    # The version it carried is gone: the run reads before it writes again.
+    assert store.log[0] == ("read_at", REGISTRY_PATH)
+    assert store.log.index(("write", PATH)) > 0
+    assert listed_ids(store) == ["calendar", "beta"]

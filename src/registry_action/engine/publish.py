@@ -36,8 +36,9 @@ from registry_action.engine.naming import spelled
 from registry_action.engine.outcome import FileChange, Outcome
 from registry_action.engine.pinning import UNKNOWN_COMMIT, commit_of, entry_at
 from registry_action.engine.retry import RunOptions, retrying
-from registry_action.engine.state import ABSENT, RunState
+from registry_action.engine.state import ABSENT, RunState, Unsent
 from registry_action.store.interface import (
+    ConflictError,
     FileWrite,
     RegistryStore,
     Snapshot,
@@ -84,7 +85,10 @@ class Publisher:
         self, spec: PluginSpec, message: str, state: RunState, attempt: int
     ) -> Outcome:
         entries = Entries(self.store, self.options, state, message)
-        if state.target_path is None:
+        if state.overtaken is not None:
+            # Its commit, made now, cannot follow that snapshot's head: the index step looks.
+            self._send_manifest(state.overtaken, message, state)
+        elif state.target_path is None:
             found = state.look([REGISTRY_PATH, manifest_path(spec.id)], self._ticks)
             quiet = self._place_manifest(spec, message, state, attempt, found)
             if quiet is None:  # nothing to change
@@ -138,13 +142,28 @@ class Publisher:
                 return None
             state.known_at = found.head
             return True
-        result = self._write(stored, path, manifest, message, state)
-        state.target, state.target_path = manifest, path
+        return self._send_manifest(Unsent(stored, path, manifest, found.head), message, state)
+
+    def _send_manifest(self, unsent: Unsent, message: str, state: RunState) -> bool:
+        """Write the manifest; whether its commit follows the snapshot's head directly.
+
+        A write refused because another commit moved the branch during it (GitHub builds a
+        Contents API write on the head it saw; the file itself did not change) is kept in
+        ``state.overtaken``, so that the next attempt sends it again without reading the branch
+        first: racing runs then spend one request a lost race, not two."""
+        stored, path = unsent.stored, unsent.path
+        try:
+            result = self._write(stored, path, unsent.manifest, message, state)
+        except ConflictError as exc:
+            state.overtaken = None if exc.outdated else unsent
+            raise
+        state.overtaken = None
+        state.target, state.target_path = unsent.manifest, path
         state.target_commit = result.commit_sha if result else UNKNOWN_COMMIT
         state.wrote_manifest = True
         state.replaced = stored.version if stored else ABSENT
-        state.known_at = result.commit_sha if result else found.head
-        return result is None or result.parent_sha == found.head
+        state.known_at = result.commit_sha if result else unsent.head
+        return result is None or result.parent_sha == unsent.head
 
     def _commit_of(
         self, path: str, manifest: dict[str, Any], listed: dict[str, Any] | None

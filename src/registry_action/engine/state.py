@@ -26,6 +26,17 @@ from registry_action.store.interface import (
 ABSENT = ""
 
 
+@dataclass(frozen=True)
+class Unsent:
+    """A manifest write to make: ``manifest`` at ``path`` over ``stored``, as read in the
+    snapshot whose head was ``head``."""
+
+    stored: StoredFile | None
+    path: str
+    manifest: dict[str, Any]
+    head: str | None
+
+
 @dataclass
 class RunState:
     """A run's reads, writes and decisions, kept across its attempts."""
@@ -69,6 +80,9 @@ class RunState:
     round_trip: float = 0.0
     # Without registry.json: the index of the manifests already in plugins/, to merge into.
     found_index: dict[str, Any] | None = None
+    # The manifest write another commit to the branch overtook (the file itself unchanged):
+    # the next attempt sends it again as it was, without reading the branch first.
+    overtaken: Unsent | None = None
 
     def warn(self, warning: str) -> None:
         if warning not in self.warnings:
