@@ -157,7 +157,7 @@ def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, An
         "requests": len(fake.requests),
         "graphql": sum(r.path.endswith("/graphql") for r in fake.requests),
         "writes": len(writes),
-        "conflicts": sum((w.status or 0) >= 400 for w in writes) - limited,
+        "conflicts": sum(w.refused for w in writes) - limited,
         "limited": limited,
         "wall": wall,
         "log": writes,

@@ -30,6 +30,15 @@ class RequestRecord:
     time: float
     status: int | None = None
     fault: str | None = None
+    # A GraphQL answer with ``errors``: GitHub refuses a mutation with status 200 and says why
+    # there (https://docs.github.com/graphql/guides/forming-calls-with-graphql).
+    graphql_errors: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Whether the request was answered with a refusal: a status of 400 or more, or a
+        GraphQL mutation's errors."""
+        return (self.status or 0) >= 400 or (self.is_write and self.graphql_errors)
 
     @property
     def is_write(self) -> bool:

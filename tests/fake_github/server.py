@@ -708,6 +708,7 @@ class FakeGitHub:
             if req.method == "GET" and req.headers.get("if-none-match") == etag:
                 status = 304
         record.status = status
+        record.graphql_errors = _is_graphql(req) and _has_errors(response.body)
         exchange.reply(ApiResponse(status, response.body, headers, response.trickle))
 
     def __repr__(self) -> str:
@@ -721,6 +722,14 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _is_graphql(req: ApiRequest) -> bool:
     return req.method == "POST" and req.path in ("/graphql", "/api/graphql")
+
+
+def _has_errors(body: bytes) -> bool:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and bool(answer.get("errors"))
 
 
 def _answer(handler: Callable[[], ApiResponse]) -> ApiResponse:

@@ -77,6 +77,10 @@ def test_a_path_twice_or_a_stale_head_commits_nothing(fake: FakeGitHub) -> None:
         f"`{fake.head(REGISTRY)}`"
     )
     assert len(fake.commits(REGISTRY)) == made
+    # Each refusal came with status 200; the log still tells it from a commit made.
+    assert [r.refused for r in fake.requests[-3:]] == [True, True, True]
+    assert commit(fake, {"c.json": b"{}\n"}).status_code == 200
+    assert not fake.requests[-1].refused
 
 
 def test_no_file_changes_make_an_empty_commit_as_github_does(fake: FakeGitHub) -> None:
