@@ -30,13 +30,15 @@ which of them refused how many requests.
 
 Run: ``.venv/bin/python bench/concurrency.py [N ...] [--latency S] [--stale S]
 [--shared-limit N] [--limit WRITES/SECONDS] [--documented-limits SCALE] [--documented-counts
-N ...] [--input NAME=VALUE ...]``; every input given is printed with the figures.
+N ...] [--arrivals SECONDS] [--input NAME=VALUE ...]``; every input given, and arrivals spread
+over time, are printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import random
 import re
 import sys
 import tempfile
@@ -108,19 +110,25 @@ def floor(count: int, latency: float, stale: float) -> float:
         fake.stop()
 
 
-def run_all(envs: list[dict[str, str]]) -> tuple[list[Run], float]:
-    """``cli.main`` for each environment, each on its own thread, released at once."""
+def run_all(envs: list[dict[str, str]], arrivals: float = 0.0) -> tuple[list[Run], float]:
+    """``cli.main`` for each environment, each on its own thread, released at once (or, with
+    ``arrivals``, each at a moment of its own, drawn evenly over that many seconds)."""
     runs = [Run() for _ in envs]
+    draw = random.Random(len(envs))
+    offsets = [draw.uniform(0, arrivals) for _ in envs]
     ready = threading.Barrier(len(envs) + 1)
     out, err = PerThread(sys.stdout), PerThread(sys.stderr)
 
-    def one(env: dict[str, str], run: Run) -> None:
+    def one(env: dict[str, str], run: Run, offset: float) -> None:
         mine, theirs = out.start(), err.start()
         ready.wait()
+        time.sleep(offset)
         run.status = cli.main([], env)
         run.output = mine.getvalue() + theirs.getvalue()
 
-    threads = [threading.Thread(target=one, args=pair) for pair in zip(envs, runs, strict=True)]
+    threads = [
+        threading.Thread(target=one, args=each) for each in zip(envs, runs, offsets, strict=True)
+    ]
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
     try:
@@ -135,7 +143,9 @@ def run_all(envs: list[dict[str, str]]) -> tuple[list[Run], float]:
         sys.stdout, sys.stderr = saved
 
 
-def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, Any]:
+def measure(
+    fake: FakeGitHub, count: int, extra: dict[str, str], arrivals: float = 0.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
         envs = []
         for number in range(count):
@@ -144,7 +154,7 @@ def measure(fake: FakeGitHub, count: int, extra: dict[str, str]) -> dict[str, An
             del env["REGISTRY_ACTION_TRANSPORT_BACKOFF"]
             envs.append(env | extra)
         fake.reset_log()
-        runs, wall = run_all(envs)
+        runs, wall = run_all(envs, arrivals)
     listed = {entry["id"] for entry in registry(fake)["plugins"]}
     commits = fake.commits(REGISTRY)[1:]
     writes = fake.writes
@@ -207,6 +217,14 @@ def run() -> None:
     )
     parser.add_argument("--documented-counts", type=int, nargs="+", default=[100, 300], metavar="N")
     parser.add_argument(
+        "--arrivals",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start each run of the N scenarios at a random moment within this many seconds "
+        "(default 0: all at once)",
+    )
+    parser.add_argument(
         "--input",
         action="append",
         default=[],
@@ -220,14 +238,15 @@ def run() -> None:
     print(
         f"{shown or 'default inputs'}; latency {args.latency} s, "
         f"reads lag writes by {args.stale} s; "
-        "refused: write requests refused by a conflict + by the secondary limit (share of all "
+        + (f"runs start over {args.arrivals:g} s; " if args.arrivals else "")
+        + "refused: write requests refused by a conflict + by the secondary limit (share of all "
         "write requests); floor: N commits of registry.json in a row"
     )
     print(HEADER)
     for count in filter(None, args.counts):
         fake = fake_with(args.latency, args.stale)
         try:
-            result = measure(fake, count, args.extra)
+            result = measure(fake, count, args.extra, args.arrivals)
         finally:
             fake.stop()
         print(row(count, result, floor(count, args.latency, args.stale)), flush=True)
