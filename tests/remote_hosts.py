@@ -2,17 +2,30 @@
 
 A real HTTP server (http.server, in a thread) so that the program's own client is what is
 tested: answers that change, go away, come slowly or a byte at a time, are huge, compressed,
-or redirect elsewhere.
+or redirect elsewhere; over TLS with a certificate made for the test (``certificate``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
+
+
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with openssl: (cert, key)."""
+    cert, key = folder / "host.pem", folder / "host.key"
+    command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+    named = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run([*command.split(), *named, *files], check=True, capture_output=True)
+    return cert, key
 
 
 @dataclass
@@ -37,13 +50,24 @@ class Seen:
 class RemoteHosts:
     """Serves ``routes`` by path; any other path answers 404."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: serve HTTPS with this certificate and key (see ``certificate``)."""
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            # The handshake happens in the request's thread, where a client refusing the
+            # certificate ends only that request.
+            self._server.socket = context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.base = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> RemoteHosts:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -82,6 +106,11 @@ class RemoteHosts:
 def _handler(hosts: RemoteHosts) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def handle(self) -> None:
+            # A client that refuses the certificate closes the connection mid-handshake.
+            with contextlib.suppress(ssl.SSLError, ConnectionResetError):
+                super().handle()
 
         def do_GET(self) -> None:
             route = hosts._record(self.path, dict(self.headers.items()))

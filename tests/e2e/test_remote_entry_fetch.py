@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from registry_action.engine import remote
 from registry_action.engine.remote import MAX_BYTES, fetch, fetch_all, matches, sri
 from registry_action.store.interface import Deadline
-from remote_hosts import RemoteHosts
+from remote_hosts import RemoteHosts, certificate
 
 ENTRY = b'globalThis["calendar"] = { init() {}, get() {} };\n'
 
@@ -121,3 +124,47 @@ def test_nothing_is_fetched_once_the_deadline_has_passed(hosts: RemoteHosts) -> 
     fetched = fetch_all([url], Deadline(1, clock=lambda: 5.0, started=0.0))
     assert fetched[url].late and fetched[url].body is None
     assert hosts.seen == []
+
+
+@pytest.fixture
+def tls_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RemoteHosts, Path]]:
+    """A host serving HTTPS with a certificate no system trusts, and that certificate. The
+    program's TLS context (made once a run, from the system's trust store) is made afresh."""
+    cert, key = certificate(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    remote._tls.cache_clear()
+    with RemoteHosts(tls=(cert, key)) as running:
+        yield running, cert
+    remote._tls.cache_clear()
+
+
+def test_an_https_remote_entry_is_fetched_when_its_certificate_is_trusted(
+    tls_host: tuple[RemoteHosts, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts, cert = tls_host
+    url = hosts.serve("/assets/remoteEntry.js", ENTRY)
+    assert url.startswith("https://")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # OpenSSL's own way to name a trust store
+    fetched = fetch(url, 5)
+    assert (fetched.body, fetched.reason) == (ENTRY, "")
+    assert hosts.requested() == ["/assets/remoteEntry.js"]
+
+
+def test_an_https_host_whose_certificate_is_not_trusted_is_refused(
+    tls_host: tuple[RemoteHosts, Path],
+) -> None:
+    hosts, _ = tls_host
+    fetched = fetch(hosts.serve("/assets/remoteEntry.js", ENTRY), 5)
+    assert fetched.body is None
+    assert fetched.reason.startswith("could not be reached securely (CERTIFICATE_VERIFY_FAILED")
+    assert hosts.requested() == []  # nothing was asked of a host not known to be it
+
+
+def test_a_tls_handshake_that_never_comes_is_given_up_at_the_budget() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        fetched = fetch(f"https://127.0.0.1:{port}/remoteEntry.js", 0.5)
+        assert time.monotonic() - started < 1.5
+    assert (fetched.body, fetched.reason) == (None, "did not answer in full within 0.5s")
