@@ -254,14 +254,16 @@ def test_a_run_behind_in_line_waits_and_finds_itself_listed() -> None:
 
     def first_in_line_writes(seconds: float) -> None:
         pauses.append(seconds)
-        publisher(store, []).register(other("alpha"), "register")  # alpha's run goes on
+        if ("write", PATH) in store.log:  # not the spread before calendar's manifest write
+            publisher(store, []).register(other("alpha"), "register")  # alpha's run goes on
 
     run = publisher(store, [])
     run.options = replace(run.options, sleep=first_in_line_writes)
     run.register(spec("1.0.0"), "register")
-    # calendar came third in line (alpha, beta, calendar): it waited once, found itself
-    # listed by alpha's index write, and wrote only its manifest.
-    assert len(pauses) == 1 and pauses[0] >= 0
+    # calendar came third in line (alpha, beta, calendar): after the spread before its manifest
+    # write, it waited once, found itself listed by alpha's index write, and wrote only its
+    # manifest.
+    assert len(pauses) == 2 and pauses[1] >= 0
     assert listed_ids(store) == ["alpha", "beta", "calendar"]
     assert [path for operation, path in store.writes if path == REGISTRY_PATH] == [REGISTRY_PATH]
     assert [path for _, path in store.writes].count(PATH) == 1
@@ -275,8 +277,9 @@ def test_a_run_whose_elders_do_not_write_writes_the_index_itself() -> None:
     run = publisher(store, [])
     run.options = replace(run.options, sleep=pauses.append)
     run.register(spec("1.0.0"), "register")
-    # Third in line: two pauses, the second longer; the index had not changed: it writes.
-    assert len(pauses) == 2 and pauses[1] > pauses[0]
+    # Third in line: after the spread before its manifest write, two pauses, the second
+    # longer; the index had not changed: it writes.
+    assert len(pauses) == 3 and pauses[2] > pauses[1]
     assert listed_ids(store) == ["calendar", "alpha", "beta"]
     assert [path for _, path in store.writes] == [PATH, REGISTRY_PATH]
 
@@ -294,7 +297,8 @@ def test_an_unregister_landing_before_a_fold_is_not_undone() -> None:
             publisher(store, []).unregister("todo", "remove")
 
     def then_arm(seconds: float) -> None:
-        store.before_write = unregister_first
+        if ("write", manifest_path("zeta")) in store.log:  # not the spread before zeta's write
+            store.before_write = unregister_first
 
     run = publisher(store, [])
     run.options = replace(run.options, sleep=then_arm)
@@ -396,3 +400,35 @@ def test_a_manifest_write_refused_because_the_file_changed_reads_again_first() -
     assert store.log[0] == ("read_at", REGISTRY_PATH)
     assert store.log.index(("write", PATH)) > 0
     assert listed_ids(store) == ["calendar", "beta"]
+
+
+def spreading(store: MemoryStore) -> list[tuple[str, str]]:
+    """calendar's registration with a clock a tenth of a second a reading (so its snapshot
+    takes 0.1 s), every pause recorded in ``store.log`` as ("sleep", seconds)."""
+    ticks = iter(n / 10 for n in range(1_000_000))
+    run = publisher(store, [])
+    run.options = replace(
+        run.options,
+        deadline=Deadline(600, clock=lambda: next(ticks)),
+        sleep=lambda seconds: store.log.append(("sleep", f"{seconds:.3f}")),
+    )
+    run.register(spec("1.0.0"), "register")
+    return store.log
+
+
+def test_a_manifest_write_spreads_itself_over_the_registrations_in_flight() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    in_flight(store, "beta", "gamma")  # two runs landed their manifests, unlisted yet
+    log = spreading(store)
+    before = log[: log.index(("write", PATH))]
+    pauses = [float(seconds) for operation, seconds in before if operation == "sleep"]
+    # One pause, a random share of one round trip (0.1 s) for each run in flight and this one.
+    assert len(pauses) == 1 and 0 < pauses[0] <= 0.3
+    assert listed_ids(store) == ["calendar", "beta", "gamma"]
+
+
+def test_a_manifest_write_with_no_registration_in_flight_waits_for_nothing() -> None:
+    store = MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))})
+    log = spreading(store)
+    assert not any(operation == "sleep" for operation, _ in log)
+    assert listed_ids(store) == ["calendar"]
