@@ -48,8 +48,8 @@ from registry_action.store.interface import (
 )
 
 # The most in-flight registrations a manifest write spreads itself over (Publisher._spread): a
-# registry whose unlisted manifests no run is waiting on (damaged ones, say) costs a lone run at
-# most this many round trips.
+# registry whose unlisted manifests no run is waiting on (damaged ones, say) costs a lone run a
+# pause of at most the backoff's longest.
 SPREAD_RUNS = 16
 
 
@@ -148,26 +148,28 @@ class Publisher:
                 return None
             state.known_at = found.head
             return True
-        self._spread(index, found, path, state)
+        self._spread(index, found, path)
         return self._send_manifest(Unsent(stored, path, manifest, found.head), message, state)
 
-    def _spread(self, index: dict[str, Any], found: Snapshot, path: str, state: RunState) -> None:
+    def _spread(self, index: dict[str, Any], found: Snapshot, path: str) -> None:
         """Before the manifest's write, when other registrations are in flight (manifests the
-        index does not list yet), wait a random share of one round trip for each of them (at
-        most SPREAD_RUNS, and the backoff's longest pause).
+        index does not list yet), wait a random share of the conflict backoff's first window
+        for each of them and this run (at most SPREAD_RUNS of them, and at most the backoff's
+        longest pause).
 
         Runs released together cannot know of each other before their first write, and GitHub
         refuses each write another commit overtook, so a burst's first writes mostly fail. The
-        registrations already landed are the one measure of a burst a snapshot holds: spreading
-        the writes over as many round trips keeps them near one a round trip. At N = 100 this
-        took a registration's writes from about 4.6 to 3.7 (bench/concurrency.py)."""
+        registrations already landed are the one measure of a burst a snapshot holds, and the
+        runs still to land are more: a run that sees them waits as if it had met their
+        conflicts already. A constant, not the run's own round trip: a round trip measured
+        while many runs share a machine (bench/concurrency.py) is not the service's."""
         if self.options.dry_run:
             return
         racing = sum(other != path for other in unlisted(index, found.folder))
         if racing:
-            span = state.round_trip * (1 + min(racing, SPREAD_RUNS))
-            pause = self.options.rng.uniform(0, min(span, self.options.policy.max_delay))
-            self.options.sleep(pause)
+            policy = self.options.policy
+            span = policy.base_delay * (1 + min(racing, SPREAD_RUNS))
+            self.options.sleep(self.options.rng.uniform(0, min(span, policy.max_delay)))
 
     def _send_manifest(self, unsent: Unsent, message: str, state: RunState) -> bool:
         """Write the manifest; whether its commit follows the snapshot's head directly.
