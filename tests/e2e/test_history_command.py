@@ -4,11 +4,11 @@ checkout with --json, and each bad input as one line."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from console import run_console
 from fake_github import FakeGitHub
+from git_checkouts import git
 from harness import REGISTRY, Action
 from strict_checks import assert_failed_cleanly
 
@@ -84,14 +84,6 @@ def test_a_plugin_never_registered_has_an_empty_history(github: FakeGitHub, acti
     assert run.status == 0, run.stdout + run.stderr
     assert run.outputs["history"] == "[]"
     assert run.stdout.splitlines()[1:] == ["weather: no registrations in org/plugin-registry@main"]
-
-
-def git(folder: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Tester", "-c", "user.email=t@example.com"]
-    done = subprocess.run(
-        ["git", *identity, *args], cwd=folder, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 def test_history_of_a_git_checkout_as_json(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from console import terminal
 from fake_github import FakeGitHub
+from git_checkouts import git, new_checkout
 from harness import (
     READ_TOKEN,
     REGISTRY,
@@ -303,20 +303,9 @@ def test_pull_request_mode_says_it_writes_no_index(github: FakeGitHub, action: A
 # A registry folder that is a git checkout.
 
 
-def git(folder: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    folder = tmp_path / "plugin-registry"
-    folder.mkdir()
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "config", "user.name", "Registry Test")
-    git(folder, "config", "user.email", "registry@example.invalid")
-    return folder
+    return new_checkout(tmp_path / "plugin-registry")
 
 
 def register(folder: Path, plugin_id: str, version: str, *extra: str) -> Run:

@@ -212,13 +212,12 @@ def test_a_branch_moved_before_the_commit_is_read_again_and_committed_once(
 ) -> None:
     register(action, VERSIONS[:3])
     before = len(github.commits(REGISTRY))
-    moved = 'Expected branch to point to "0000000" but it did not. Pull and try again.'
     # The first POST /graphql reads the history; the second is the commit, refused as GitHub
     # refuses a commit whose expected head is gone.
     github.inject(
         method="POST",
         path_regex=r"^/graphql$",
-        fault=faults.graphql_error("STALE_DATA", moved),
+        fault=faults.stale_head(),
         skip=1,
     )
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from console import terminal
 from fake_github import FakeGitHub, faults
+from git_checkouts import git, new_checkout
 from harness import READ_TOKEN, REGISTRY, Action
 
 ALL = "module-federation,native-federation,import-map"
@@ -169,12 +169,11 @@ def test_a_refused_index_commit_is_retried_without_stepping_further_back(
 ) -> None:
     register(action, ["1.0.0", "1.1.0", "1.2.0"], **{"manifest-urls": "commit"})
     before = len(github.commits(REGISTRY))
-    moved = 'Expected branch to point to "0000000" but it did not. Pull and try again.'
     # GraphQL: the history's files, the manifest's commit, then the index's, refused.
     github.inject(
         method="POST",
         path_regex=r"^/graphql$",
-        fault=faults.graphql_error("STALE_DATA", moved),
+        fault=faults.stale_head(),
         skip=2,
     )
 
@@ -304,18 +303,8 @@ def test_promote_in_pull_request_mode_proposes_the_manifest_and_says_what_it_ign
 # -- a registry folder that is a git checkout -------------------------------------------------
 
 
-def git(folder: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
 def test_rollback_in_a_checkout_commits_the_manifest_then_the_index(tmp_path: Path) -> None:
-    folder = tmp_path / "plugin-registry"
-    folder.mkdir()
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "config", "user.name", "Registry Test")
-    git(folder, "config", "user.email", "registry@example.invalid")
+    folder = new_checkout(tmp_path / "plugin-registry")
     where = ("--registry-dir", str(folder), "--registry-repository", REGISTRY)
     modes = ("--manifest-urls", "commit", "--maps", "import-map")
     for version in ("1.0.0", "1.1.0"):

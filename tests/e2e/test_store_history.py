@@ -4,12 +4,12 @@ checkout through git, and a store that keeps none."""
 from __future__ import annotations
 
 import itertools
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from fake_github import FakeGitHub, faults
+from git_checkouts import git
 from harness import REGISTRY, WRITE_TOKEN
 from memory_store import MemoryStore
 from registry_action.store.github.contents import GitHubStore, make_client
@@ -84,14 +84,6 @@ def test_a_renamed_repository_gives_its_history_under_the_new_name(fake: FakeGit
     revisions = list(store_of(fake).history(PATH))
 
     assert [r.commit for r in revisions] == shas[::-1]
-
-
-def git(folder: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Tester", "-c", "user.email=t@example.com"]
-    done = subprocess.run(
-        ["git", *identity, *args], cwd=folder, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 def test_a_registry_folder_in_a_git_checkout_gives_its_history(tmp_path: Path) -> None:

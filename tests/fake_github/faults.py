@@ -255,6 +255,13 @@ def graphql_error(error_type: str, message: str) -> Fault:
     return Fault("graphql_error", status=200, message=message, error_type=error_type)
 
 
+def stale_head() -> Fault:
+    """``createCommitOnBranch`` refused because the branch moved from its ``expectedHeadOid``,
+    in GitHub's words (mutations.py makes the same refusal for a head really gone)."""
+    moved = 'Expected branch to point to "0000000" but it did not. Pull and try again.'
+    return graphql_error("STALE_DATA", moved)
+
+
 def answer(status: int, body: str = "", **headers: str) -> Fault:
     """Answer ``status`` with exactly ``body`` (JSON unless a ``content_type`` is given).
 
