@@ -154,8 +154,8 @@ class Publisher:
     def _spread(self, index: dict[str, Any], found: Snapshot, path: str) -> None:
         """Before the manifest's write, when other registrations are in flight (manifests the
         index does not list yet), wait a random share of the conflict backoff's first window
-        for each of them and this run (at most SPREAD_RUNS of them, and at most the backoff's
-        longest pause).
+        for each of them (at most SPREAD_RUNS) and one more, and at most the backoff's longest
+        pause.
 
         Runs released together cannot know of each other before their first write, and GitHub
         refuses each write another commit overtook, so a burst's first writes mostly fail. The

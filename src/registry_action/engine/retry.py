@@ -89,7 +89,8 @@ def retrying(step: Callable[[int], T], options: RunOptions, subject: str) -> T:
             if not deadline.allows(pause):
                 raise GaveUpError(f"gave up {tried}: {kept}; {deadline.advice()}") from None
             numbered = f"{attempt}/{cap}" if cap is not None else str(attempt)
-            # Not "re-reading": a write another commit overtook is sent again as it was.
+            # The step decides what it reads again: a write another commit overtook is sent as
+            # it was (engine/publish.py).
             options.log(
                 f"Attempt {numbered} met a concurrent change ({reason}); retrying in {pause:.1f}s"
             )
