@@ -135,7 +135,9 @@ def stale_reads(count: int) -> Fault:
 
 @dataclass
 class Injection:
-    """A fault armed for requests matching ``method`` and ``path_regex`` (``re.search``).
+    """A fault armed for requests matching ``method`` and ``path_regex`` (``re.search``), and
+    ``mutation`` (a GraphQL request that carries one: True; one that does not: False; None:
+    either).
 
     It lets ``skip`` matching requests through, then fires ``times`` times (``None``: forever).
     """
@@ -147,6 +149,7 @@ class Injection:
     times: int | None = 1
     skip: int = 0
     fired: int = 0
+    mutation: bool | None = None
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -154,8 +157,10 @@ class Injection:
         if self.method:
             self.method = self.method.upper()
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, mutation: bool = False) -> bool:
         if self.method and self.method != method:
+            return False
+        if self.mutation is not None and self.mutation != mutation:
             return False
         return self._pattern.search(path) is not None
 
@@ -172,6 +177,7 @@ class Injection:
             "times": self.times,
             "skip": self.skip,
             "fired": self.fired,
+            "mutation": self.mutation,
         }
 
 

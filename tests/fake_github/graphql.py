@@ -10,8 +10,11 @@ names nothing); one tree's entries with their blobs (``object(oid: $oid) { ... o
 entries ... } }``); the newest commit that touched each of some paths (``object(expression:
 $ref) { ... on Commit { h0: history(first: 1, path: $p0) { nodes { oid } } } }``); and a
 branch's head commit with tree entries at paths of it (``ref(qualifiedName: $ref) { target {
-oid ... on Commit { f0: file(path: $p0) { ... } } } }``). All sit
+oid ... on Commit { f0: file(path: $p0) { ... } } } }``), which may come with the
+repository's node ``id`` and listings of its refs (``alias: refs(refPrefix: $prefix, first:
+100) { nodes { name target { oid } } totalCount }``), also asked without the ``ref``. All sit
 under ``repository(owner: $owner, name: $name)``; errors come with status 200 in ``errors``.
+A revision in an expression may end in ``^``, ``^<n>`` or ``~<n>`` (see ``rev_parse``).
 
 A ref is read as the REST API's "Get a reference" is here: exactly. The fake's lagging reads
 are those of the Contents API at a branch; anything read at a commit is exact, since a commit
@@ -42,7 +45,8 @@ from typing import Any
 
 from .core import Api, ApiError, ApiRequest, ApiResponse
 from .gitobjects import tree_sha
-from .model import Repo, is_directory
+from .model import Commit, Repo, is_directory
+from .selections import DocumentError, Field, operation
 from .trees import snapshot, tree_entries
 
 # https://docs.github.com/en/graphql/reference/objects#blob: ``text`` is cut, and flagged with
@@ -62,6 +66,20 @@ _EXPRESSION = re.compile(r"object\(expression:\s*\$ref\)")
 _ALIASED_HISTORY = re.compile(r"(\w+)\s*:\s*history\(first:\s*1,\s*path:\s*\$(\w+)\)")
 _REF_QUERY = re.compile(r"ref\(qualifiedName:\s*\$(\w+)\)")
 _FILE_FIELD = re.compile(r"(\w+)\s*:\s*file\(path:\s*\$(\w+)\)")
+_ANCESTRY = re.compile(r"\^\d*|~\d*")
+_REVISION = re.compile(r"(.+?)((?:\^\d*|~\d*)+)")
+# The fields a ``repository`` answered without a ``ref`` may select.
+_REPOSITORY_FIELDS = frozenset({"id", "nameWithOwner", "refs"})
+# "Values of `first` and `last` must be within 1-100" (LIMITS_DOC, "Node limit").
+MAX_PAGE = 100
+
+
+class _FieldError(Exception):
+    """One field refused: null in ``data``, its reason in ``errors``."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
 
 
 def answer(api: Api, req: ApiRequest) -> ApiResponse:
@@ -82,19 +100,24 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
     aliases = _ALIASED_OBJECT.findall(query)
     histories = _ALIASED_HISTORY.findall(query)
     if histories and _EXPRESSION.search(query):
-        found = {"object": _histories(repo, variables.get("ref"), histories, variables)}
+        found: dict[str, Any] = {
+            "object": _histories(repo, variables.get("ref"), histories, variables)
+        }
         if len(histories) > api.state.graphql_histories:
             return timed_out()
         return ApiResponse.json(200, {"data": {"repository": found}})
     expressions = _ALIASED_EXPRESSION.findall(query)
     ref = _REF_QUERY.search(query)
+    errors: list[dict[str, Any]] = []
     if aliases:
         found = {alias: _blob(repo, variables.get(name)) for alias, name in aliases}
     elif expressions:
         found = {alias: _revision(repo, variables.get(name)) for alias, name in expressions}
-    elif ref is not None:
-        target = _ref(api, repo, query, variables, str(variables.get(ref.group(1))))
-        found = {"nameWithOwner": repo.full_name, "ref": target}
+    elif ref is not None or _only_repository_fields(query):
+        found = {"nameWithOwner": repo.full_name}
+        if ref is not None:
+            found["ref"] = _ref(api, repo, query, variables, str(variables.get(ref.group(1))))
+        errors = _repository_fields(repo, _repository_selections(query), variables, found)
     elif _TREE_QUERY.search(query):
         found = {"object": _tree(api, repo, str(variables.get("oid")))}
     else:
@@ -103,7 +126,101 @@ def answer(api: Api, req: ApiRequest) -> ApiResponse:
     state = api.state
     if len(texts) > state.graphql_texts or sum(map(_utf8_size, texts)) > state.graphql_bytes:
         return timed_out()
-    return ApiResponse.json(200, {"data": {"repository": found}})
+    document: dict[str, Any] = {"data": {"repository": found}}
+    return ApiResponse.json(200, document | ({"errors": errors} if errors else {}))
+
+
+def _repository_selections(query: str) -> tuple[Field, ...]:
+    """The fields the query selects under ``repository``; none if it does not parse."""
+    try:
+        _, fields = operation(query)
+    except DocumentError:
+        return ()
+    repository = next((field for field in fields if field.name == "repository"), None)
+    return repository.selections if repository is not None else ()
+
+
+def _only_repository_fields(query: str) -> bool:
+    selected = _repository_selections(query)
+    return bool(selected) and {field.name for field in selected} <= _REPOSITORY_FIELDS
+
+
+def _repository_fields(
+    repo: Repo, selected: tuple[Field, ...], variables: dict[str, Any], found: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Answer the selected ``id`` and ``refs`` fields into ``found``; the errors of those
+    refused. ``Repository.id`` is the node id the REST API gives as ``node_id``."""
+    errors: list[dict[str, Any]] = []
+    for field in selected:
+        if field.name == "id":
+            found[field.key] = f"R_{repo.id}"
+        elif field.name == "refs":
+            try:
+                found[field.key] = _refs(repo, field, variables)
+            except _FieldError as refused:
+                found[field.key] = None
+                path = ["repository", field.key]
+                errors.append({"type": refused.kind, "path": path, "message": refused.message})
+    return errors
+
+
+def _refs(repo: Repo, field: Field, variables: dict[str, Any]) -> dict[str, Any]:
+    """``Repository.refs(refPrefix:, first:)``: "Fetch a list of refs from the repository";
+    ``refPrefix`` is "A ref name prefix like `refs/heads/`, `refs/tags/`, etc."; each ``Ref``'s
+    ``name`` is given without that prefix, as GitHub gives it, in the default order, by name
+    (``RefOrderField.ALPHABETICAL``, "Order refs by their alphanumeric name"). The fake holds
+    branches only. A connection takes ``first`` "within 1-100" (LIMITS_DOC, "Node limit"): none
+    or more than 100 is refused, typed as GitHub types those refusals in its answers
+    (MISSING_PAGINATION_BOUNDARIES, EXCESSIVE_PAGINATION; the docs give no wording)."""
+    if set(field.arguments) - {"refPrefix", "first"}:
+        raise _FieldError("UNPROCESSABLE", "the fake answers refs(refPrefix:, first:) only")
+    prefix, first = field.argument("refPrefix", variables), field.argument("first", variables)
+    if not isinstance(prefix, str):
+        raise _FieldError("INVALID", "Argument 'refPrefix' on Field 'refs' must be a String!")
+    if first is None:
+        message = (
+            "You must provide a `first` or `last` value to properly paginate the `refs` connection."
+        )
+        raise _FieldError("MISSING_PAGINATION_BOUNDARIES", message)
+    if not isinstance(first, int) or isinstance(first, bool) or first < 0:
+        raise _FieldError("INVALID", "Argument 'first' on Field 'refs' must be a non-negative Int")
+    if first > MAX_PAGE:
+        message = (
+            f"Requesting {first} records on the `refs` connection exceeds the `first` limit "
+            f"of {MAX_PAGE} records."
+        )
+        raise _FieldError("EXCESSIVE_PAGINATION", message)
+    names = sorted(n for n in (f"refs/heads/{b}" for b in repo.branches) if n.startswith(prefix))
+    nodes = [
+        {"name": name[len(prefix) :], "target": {"oid": repo.branches[name[len("refs/heads/") :]]}}
+        for name in names[:first]
+    ]
+    answer: dict[str, Any] = {"nodes": nodes}
+    if field.field("totalCount") is not None:
+        answer["totalCount"] = len(names)
+    return answer
+
+
+def rev_parse(repo: Repo, revision: str | None) -> Commit | None:
+    """The commit a revision expression names: a branch or commit (``Repo.resolve``), then
+    each suffix, as gitrevisions(7) has them: ``<rev>^[<n>]``, "A suffix ^ to a revision
+    parameter means the first parent of that commit object. ^<n> means the <n>th parent" (``^0``
+    the commit itself); ``<rev>~[<n>]``, "the <n>th generation ancestor of the named commit
+    object, following only the first parents". None when a commit has no such parent."""
+    parts = _REVISION.fullmatch(revision or "")
+    if parts is None:
+        return repo.resolve(revision)
+    commit = repo.resolve(parts.group(1))
+    for step in _ANCESTRY.findall(parts.group(2)):
+        count = int(step[1:] or 1)
+        if step.startswith("^"):
+            parents = commit.parents if commit is not None else ()
+            if count:
+                commit = repo.commits[parents[count - 1]] if count <= len(parents) else None
+            continue
+        for _ in range(count):
+            commit = repo.commits[commit.parents[0]] if commit and commit.parents else None
+    return commit
 
 
 def _histories(
@@ -118,7 +235,7 @@ def _histories(
     histories are linear) and counts a commit as touching a path when the path's blob differs
     from the first parent's, as git log does.
     """
-    head = repo.resolve(ref) if isinstance(ref, str) else None
+    head = rev_parse(repo, ref) if isinstance(ref, str) else None
     if head is None:
         return None
     newest_first = [repo.commits[sha] for sha in reversed(repo.history_from(head.sha))]
@@ -156,11 +273,12 @@ def _blob(repo: Repo, oid: object) -> dict[str, Any] | None:
 
 
 def _revision(repo: Repo, expression: object) -> dict[str, Any] | None:
-    """The blob ``<commit or branch>:<path>`` names, with its ``oid``; null if none."""
+    """The blob ``<revision>:<path>`` names, with its ``oid``; null if none (``rev_parse``: a
+    branch or commit, ``^`` its first parent, as in ``<commit>^:plugins/a.json``)."""
     if not isinstance(expression, str) or ":" not in expression:
         return None
     revision, _, path = expression.partition(":")
-    commit = repo.resolve(revision)
+    commit = rev_parse(repo, revision)
     sha = commit.files.get(path) if commit is not None else None
     return None if sha is None else {"oid": sha, **blob_json(repo.blobs[sha])}
 

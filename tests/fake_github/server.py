@@ -397,14 +397,18 @@ class FakeGitHub:
         path_regex: str = ".*",
         times: int | None = 1,
         skip: int = 0,
+        mutation: bool | None = None,
     ) -> Injection:
-        """Arm ``fault`` for requests whose method and prefix-less path (``re.search``) match.
+        """Arm ``fault`` for requests whose method and prefix-less path (``re.search``) match,
+        and, unless ``mutation`` is None, that carry a GraphQL mutation or not.
 
         It lets ``skip`` matches through, then fires ``times`` times (``None``: every time).
         Injections are tried in the order they were added; one fault fires per request.
         """
         with self._lock:
-            injection = Injection(self._next_injection, fault, method, path_regex, times, skip)
+            injection = Injection(
+                self._next_injection, fault, method, path_regex, times, skip, mutation=mutation
+            )
             self._next_injection += 1
             self._injections.append(injection)
             return injection
@@ -428,9 +432,9 @@ class FakeGitHub:
     def _record_fired(self, fired: Fired) -> None:
         self._fired.append(fired)
 
-    def _take_fault(self, method: str, path: str) -> Injection | None:
+    def _take_fault(self, method: str, path: str, mutation: bool) -> Injection | None:
         for injection in self._injections:
-            if injection.exhausted or not injection.matches(method, path):
+            if injection.exhausted or not injection.matches(method, path, mutation):
                 continue
             if injection.skip > 0:
                 injection.skip -= 1
@@ -518,7 +522,11 @@ class FakeGitHub:
                 )
                 record.fault = "secondary_limit" if early is not None else record.fault
                 admitted = early is None
-            injection = None if early else self._take_fault(req.method, path)
+            injection = (
+                None
+                if early
+                else self._take_fault(req.method, path, _is_graphql(req) and record.is_write)
+            )
             fault = injection.fault if injection else None
             if injection is not None and fault is not None:
                 record.fault = fault.kind

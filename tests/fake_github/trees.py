@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from .core import Api, ApiRequest, ApiResponse, not_found
 from .gitobjects import tree_sha
 from .model import Repo
+from .selections import DocumentError, operation
 
 TREES_DOC = "git/trees#get-a-tree"
 MOVED_DOC = "https://docs.github.com/v3/#http-redirects"
@@ -154,8 +155,8 @@ def by_id(api: Api, req: ApiRequest) -> ApiRequest | None:
 
 
 def vanish(api: Api, req: ApiRequest) -> None:
-    """Commit the removal of the contents path ``req`` names (or the paths a
-    ``createCommitOnBranch`` deletes), as another writer would."""
+    """Commit the removal of the contents path ``req`` names (or the paths each
+    ``createCommitOnBranch`` of a mutation deletes), as another writer would."""
     if req.path.endswith("/graphql"):
         _vanish_deletions(api, req)
         return
@@ -170,7 +171,19 @@ def vanish(api: Api, req: ApiRequest) -> None:
 
 
 def _vanish_deletions(api: Api, req: ApiRequest) -> None:
-    given = (req.json().get("variables") or {}).get("input") or {}
+    body = req.json()
+    query, variables = body.get("query"), body.get("variables") or {}
+    try:
+        _, fields = operation(query if isinstance(query, str) else "")
+    except DocumentError:
+        return
+    for field in fields:
+        given = field.argument("input", variables) if field.name == "createCommitOnBranch" else 0
+        if isinstance(given, dict):
+            _vanish_commit_deletions(api, given)
+
+
+def _vanish_commit_deletions(api: Api, given: dict[str, Any]) -> None:
     branch = given.get("branch") or {}
     repo = api.state.repo(str(branch.get("repositoryNameWithOwner")))
     name = str(branch.get("branchName"))
