@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from registry_action.store.interface import (
     ConflictError,
     FileWrite,
+    Parked,
     RegistryStore,
+    Snapshot,
     StoredFile,
     WriteResult,
     blob_sha,
@@ -29,6 +31,10 @@ class MemoryStore(RegistryStore):
     commits: int = 0
     # The files as of each commit, so that reads at a commit are exact, as on GitHub.
     snapshots: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    # Whether it parks manifests (RegistryStore.park), and those parked: the commit, the
+    # content and the version the file had where it was parked, by path.
+    parking: bool = False
+    parked: dict[str, tuple[str, bytes, str | None]] = field(default_factory=dict)
 
     @property
     def description(self) -> str:
@@ -128,6 +134,34 @@ class MemoryStore(RegistryStore):
             for c in changes
         ]
 
+    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+        found = super().snapshot(paths, folder)
+        return replace(found, parked={path: ref[0] for path, ref in self.parked.items()})
+
+    def park(self, path: str, content: bytes, head: str, message: str) -> str | None:
+        if not self.parking or path in self.parked:
+            return None  # a store that parks nothing, or a branch another run holds
+        self.log.append(("park", path))
+        base = self.snapshots[head].get(path)
+        commit = f"parked{len(self.log)}"
+        self.parked[path] = (commit, content, None if base is None else blob_sha(base))
+        return commit
+
+    def read_parked(self, parked: Mapping[str, str]) -> list[Parked]:
+        self.log.append(("read_parked", ",".join(sorted(parked))))
+        return [
+            Parked(path, commit, content, base)
+            for path, (commit, content, base) in self.parked.items()
+            if parked.get(path) == commit
+        ]
+
+    def unpark(self, parked: Mapping[str, str]) -> None:
+        self.log.append(("unpark", ",".join(sorted(parked))))
+        for path, commit in parked.items():
+            if self.parked.get(path, ("",))[0] == commit:
+                del self.parked[path]
+
     @property
     def writes(self) -> list[tuple[str, str]]:
-        return [entry for entry in self.log if entry[0] in ("write", "delete", "commit")]
+        kinds = ("write", "delete", "commit", "park", "unpark")
+        return [entry for entry in self.log if entry[0] in kinds]

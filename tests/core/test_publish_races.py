@@ -429,3 +429,109 @@ def test_a_manifest_write_with_no_registration_in_flight_waits_for_nothing() -> 
     log = spreading(store)
     assert not any(operation == "sleep" for operation, _ in log)
     assert listed_ids(store) == ["calendar"]
+
+
+MOVED = ConflictError(f"is at {'b' * 40} but expected {'a' * 40}", outdated=False)
+
+
+def parking_store() -> MemoryStore:
+    return MemoryStore(files={REGISTRY_PATH: dumps(new_registry(NOW))}, parking=True)
+
+
+def versions(store: MemoryStore, plugin_id: str) -> tuple[str, str]:
+    """The version of ``plugin_id``'s manifest, and of its index entry."""
+    import json
+
+    manifest = json.loads(store.files[manifest_path(plugin_id)])
+    index = json.loads(store.files[REGISTRY_PATH])
+    [entry] = [e for e in index["plugins"] if e["id"] == plugin_id]
+    return manifest["version"], entry["version"]
+
+
+def park_other(store: MemoryStore, plugin_id: str, version: str = "1.0.0") -> bytes:
+    """Another run parks ``plugin_id``'s manifest over the file as it is now."""
+    content = dumps(render_manifest(plugin_spec(plugin_id, version), NOW))
+    assert store.park(manifest_path(plugin_id), content, store.head() or "", "register") is not None
+    return content
+
+
+def test_an_overtaken_manifest_write_is_parked_and_committed_with_the_index() -> None:
+    store = parking_store()
+    overtaking(store, MOVED)
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+    # Parked at once, not sent again; then one commit of the manifest and the index, which
+    # also lists beta (landed on the branch), and the parked branch removed.
+    writes = store.writes
+    assert writes[0] == ("park", PATH)
+    assert writes[1:] == [("commit", PATH), ("commit", REGISTRY_PATH), ("unpark", PATH)]
+    assert store.parked == {}
+    assert sorted(listed_ids(store)) == ["beta", "calendar"]
+    assert versions(store, "calendar") == ("1.0.0", "1.0.0")
+    assert any("Parked plugins/calendar.json" in line for line in log)
+
+
+def test_a_run_in_line_commits_the_other_parked_manifests_with_its_own() -> None:
+    store = parking_store()
+    beta = park_other(store, "beta")
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+    # A parked registration in sight: calendar parks too, without a write to the branch, and
+    # (after beta's turn passed) commits both manifests and the index in one commit.
+    assert ("write", PATH) not in store.log
+    commits = [path for operation, path in store.writes if operation == "commit"]
+    assert sorted(commits) == sorted([PATH, manifest_path("beta"), REGISTRY_PATH])
+    assert store.commits == 2  # the registry as it was, and the one commit of all three
+    assert store.files[manifest_path("beta")] == beta
+    assert sorted(listed_ids(store)) == ["beta", "calendar"]
+    assert store.parked == {}
+    assert any("Also committing what concurrent runs parked: beta" in line for line in log)
+
+
+def test_a_parked_manifest_whose_file_changed_since_is_not_committed() -> None:
+    store = parking_store()
+    park_other(store, "delta", "1.0.0")
+    # delta is then registered directly at 2.0.0: the parked 1.0.0 is outdated.
+    store.files[manifest_path("delta")] = dumps(render_manifest(plugin_spec("delta", "2.0.0"), NOW))
+    overtaking(store, MOVED)
+    publisher(store, []).register(spec("1.0.0"), "register")
+    assert versions(store, "delta") == ("2.0.0", "2.0.0")
+    assert store.parked == {}  # delta's outdated branch is removed with calendar's
+    assert sorted(listed_ids(store)) == ["beta", "calendar", "delta"]
+
+
+def test_a_parked_run_whose_manifest_changed_meanwhile_registers_again() -> None:
+    store = parking_store()
+    overtaking(store, MOVED)
+    changed: list[str] = []
+    inner = store.park
+
+    def park_then_change(path: str, content: bytes, head: str, message: str) -> str | None:
+        commit = inner(path, content, head, message)
+        if path == PATH and not changed:
+            changed.append(path)  # another run registers calendar 2.0.0 directly meanwhile
+            manifest, index = registered("2.0.0")
+            store.files[PATH], store.files[REGISTRY_PATH] = manifest, index
+        return commit
+
+    store.park = park_then_change  # type: ignore[method-assign]
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+    # Its parked 1.0.0 was never committed over 2.0.0: the run registered again from 2.0.0
+    # (a deliberate roll-back here), and both files agree.
+    assert any("changed while parked: registering again" in line for line in log)
+    assert versions(store, "calendar") == ("1.0.0", "1.0.0")
+    assert store.parked == {}
+
+
+def test_a_dry_run_parks_nothing_and_neither_do_commit_urls_or_maps() -> None:
+    store = parking_store()
+    park_other(store, "beta")
+    run = publisher(store, [])
+    run.options = replace(run.options, dry_run=True)
+    run.register(spec("1.0.0"), "register")
+    assert ("park", PATH) not in store.log and list(store.parked) == [manifest_path("beta")]
+    # An entry naming its manifest's commit, and maps written by each run with the index, are
+    # written as they always were.
+    assert not replace(run.options, dry_run=False, maps=("alt",)).parks
+    assert replace(run.options, dry_run=False).parks

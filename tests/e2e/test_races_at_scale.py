@@ -89,7 +89,8 @@ def _waits(runs: list[Run]) -> list[tuple[float, float]]:
     for run in runs:
         for line in run.stdout.splitlines():
             match = re.match(
-                r"GitHub's secondary rate limit \((403|429)\) on PUT \S+: waiting ([\d.]+) s "
+                r"GitHub's secondary rate limit \((403|429)\) on (?:PUT|POST) \S+: "
+                r"waiting ([\d.]+) s "
                 r"\((?:its retry-after header: (\d+) s|GitHub named no time: at least ([\d.]+) s)",
                 line,
             )
@@ -126,21 +127,23 @@ def test_forty_at_once_under_one_shared_secondary_limit_all_land(
     assert [message for message, empty in new_commits(fake) if empty] == []
 
 
-INDEX, MANIFESTS, ANY = r"registry\.json$", r"/plugins/", ".*"
-# Each kind of fault GitHub throws at a write or a read, with how many times it fires in a row
-# and how many matching requests pass before it fires again.
-READ = r"/graphql$"
+MANIFESTS, ANY, GRAPHQL = r"/plugins/", ".*", r"/graphql$"
+# Each kind of fault GitHub throws at a write or a read, with how many times it fires in a row,
+# how many matching requests pass before it fires again, and whether it hits GraphQL requests
+# that carry a mutation (True), that do not (False), or any request (None).
 FAULTS = (
-    # Racing runs write the index a few times in all (one write lists them all), so its faults
-    # come close together.
-    ("PUT", INDEX, faults.branch_race(), 2, 1),  # 409: the branch moved
-    ("PUT", INDEX, faults.status(502, apply=True), 1, 1),  # written, then a 502
-    ("PUT", MANIFESTS, faults.status(502, apply=True), 3, 8),
-    # A registration reads the branch in one GraphQL query (a POST).
-    ("POST", READ, faults.secondary_rate_limit(retry_after=1), 2, 30),  # 403 secondary limit
-    ("PUT", ANY, faults.too_many_requests(retry_after=1), 2, 15),  # 429
-    ("POST", READ, faults.status(503), 3, 30),
-    ("POST", READ, faults.reset(), 3, 30),  # the connection closed with no answer
+    # A run first writes its manifest with the Contents API (a PUT), unless it sees others
+    # parked already: a few PUTs in a race.
+    ("PUT", MANIFESTS, faults.status(502, apply=True), 1, 2, None),  # written, then a 502
+    ("PUT", ANY, faults.too_many_requests(retry_after=1), 1, 2, None),  # 429
+    # Overtaken, runs park their manifests, and one commits them with the index: mutations.
+    ("POST", GRAPHQL, faults.status(502, apply=True), 1, 4, True),  # made, then a 502
+    ("POST", GRAPHQL, faults.status(503), 1, 4, True),
+    ("POST", GRAPHQL, faults.secondary_rate_limit(retry_after=1), 1, 4, True),
+    # A registration reads the branch in one GraphQL query.
+    ("POST", GRAPHQL, faults.secondary_rate_limit(retry_after=1), 2, 30, False),  # 403
+    ("POST", GRAPHQL, faults.status(503), 3, 30, False),
+    ("POST", GRAPHQL, faults.reset(), 3, 30, False),  # the connection closed with no answer
 )
 
 
@@ -149,8 +152,15 @@ def _faulty_fake() -> FakeGitHub:
     fake = start_fake()
     fake.latency, fake.stale_read_count = 0.02, 1
     for wave in range(3):
-        for method, path, fault, times, gap in FAULTS:
-            fake.inject(method=method, path_regex=path, fault=fault, times=times, skip=wave * gap)
+        for method, path, fault, times, gap, mutation in FAULTS:
+            fake.inject(
+                method=method,
+                path_regex=path,
+                fault=fault,
+                times=times,
+                skip=wave * gap,
+                mutation=mutation,
+            )
     return fake
 
 

@@ -5,6 +5,10 @@ race, each commits its manifest and then needs an entry in the one ``registry.js
 write that lists every manifest on the branch that the index does not list yet lets the others
 find their entry there and stop without writing (engine/publish.py orders who writes it).
 
+Parked manifests (on branches of their own, store/interface.py ``RegistryStore.park``) are folded
+the same way, committed with the index; a parked one may also replace the manifest of a plugin
+the index lists.
+
 Only what a registration would have written is folded: a manifest that parses as strict JSON,
 passes the schema, lives at the path its id names and points its ``manifestUrl`` there, and
 whose id neither the index nor another folded manifest already holds, in any case or as the
@@ -27,10 +31,12 @@ def unlisted(index: Mapping[str, Any], paths: Iterable[str]) -> list[str]:
     the order folding takes them: by id, regardless of case."""
     listed = {str(entry.get("id")).casefold() for entry in index["plugins"]}
     found = (p for p in paths if is_manifest_path(p) and "/" not in p.split("/", 1)[1])
-    return sorted(
-        (p for p in found if plugin_id_of(p).casefold() not in listed),
-        key=lambda path: (plugin_id_of(path).casefold(), path),
-    )
+    return sorted((p for p in found if plugin_id_of(p).casefold() not in listed), key=in_line)
+
+
+def in_line(path: str) -> tuple[str, str]:
+    """The order runs fold manifests in: by id, regardless of case."""
+    return plugin_id_of(path).casefold(), path
 
 
 def fold(
@@ -50,6 +56,27 @@ def fold(
             updated = changed
             folded.append(manifest["id"])
             taken |= {manifest["id"].casefold(), "\0" + container_name(manifest["id"])}
+    return updated, folded
+
+
+def fold_parked(
+    index: Mapping[str, Any], manifests: Mapping[str, bytes], now: str
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """``index`` with the entry of each foldable parked manifest of ``manifests`` (contents by
+    path) added, or replacing its id's entry; None when no entry changes. Also the paths of
+    the manifests folded, to commit with it: a parked manifest may change a plugin the index
+    lists, with the same entry."""
+    updated: dict[str, Any] | None = None
+    folded: list[str] = []
+    for path in sorted(manifests, key=in_line):
+        current = updated or index
+        plugin_id = plugin_id_of(path)
+        others = {"plugins": [e for e in current["plugins"] if e.get("id") != plugin_id]}
+        manifest = _foldable(path, manifests[path], _taken(others))
+        if manifest is None:
+            continue
+        folded.append(path)
+        updated = upsert(current, entry_for(manifest), now) or updated
     return updated, folded
 
 

@@ -28,14 +28,23 @@ from typing import Any
 
 from registry_action.core.commit_urls import pinned
 from registry_action.core.documents import REGISTRY_PATH, plugin_id_of
-from registry_action.core.folding import fold, unlisted
+from registry_action.core.folding import fold, fold_parked, in_line, unlisted
 from registry_action.core.registry import find_entry, remove, upsert
 from registry_action.core.strictjson import dumps
 from registry_action.engine.maps import commit_index_and_maps
+from registry_action.engine.outcome import FileChange
 from registry_action.engine.pinning import agrees_at_commit, commit_of, entry_at
 from registry_action.engine.retry import RunOptions
 from registry_action.engine.state import ABSENT, RunState, agrees, parsed_manifest
-from registry_action.store.interface import ConflictError, RegistryStore, Snapshot, WriteResult
+from registry_action.store.interface import (
+    ConflictError,
+    FileWrite,
+    RegistryStore,
+    Snapshot,
+    StoredFile,
+    WriteResult,
+    blob_sha,
+)
 
 # Snapshots a run takes waiting for its entry before it backs off like any conflict.
 LOOKS = 16
@@ -81,10 +90,14 @@ class Entries:
         plugin_id = state.plugin_id or ""
         if state.target is None:
             updated = remove(index, plugin_id, now)
-        else:
+        elif state.parked is None:
             updated = upsert(index, self._entry(index), now)
+        else:
+            updated = None  # listed with its parked manifest, as every parked one is
         if self._folds:
             updated = self._folded(updated or index, found, now) or updated
+        if options.parks and found.parked:
+            return self._commit_parked(found, at or found.head, (index_file, index), updated, now)
         if options.maps:
             read = (index_file, index)
             head = at or found.head
@@ -151,6 +164,61 @@ class Entries:
         self.options.log(f"Also listing what concurrent runs registered: {shown}")
         return folded if urls is None else pinned(folded, commits, urls)
 
+    def _commit_parked(
+        self,
+        found: Snapshot,
+        head: str | None,
+        read: tuple[StoredFile | None, dict[str, Any]],
+        updated: dict[str, Any] | None,
+        now: str,
+    ) -> WriteResult | None:
+        """Commit the parked manifests of ``found`` with the index listing them (``updated``,
+        else the index ``read``, with their entries) on ``head``, then remove their branches.
+
+        A parked manifest is committed only if the file is still as it was parked over: one
+        changed since (another registration, an unregistration) is dropped, and its run, if
+        it still waits, registers again from what it finds."""
+        state, store = self.state, self.store
+        drop: dict[str, str] = {}
+        texts: dict[str, bytes] = {}
+        for parked in store.read_parked(found.parked):
+            drop[parked.path] = parked.commit
+            content = parked.content
+            if content is None or blob_sha(content) == parked.base:
+                continue  # its commit did not change the file: nothing parked there
+            if parked.base == found.folder.get(parked.path):
+                texts[parked.path] = content
+        index_file, index = read
+        folded, paths = fold_parked(updated or index, texts, now)
+        changes = [
+            FileWrite(path, texts[path], found.folder.get(path))
+            for path in paths
+            if blob_sha(texts[path]) != found.folder.get(path)
+        ]
+        if folded is not None or updated is not None:
+            version = index_file.version if index_file else None
+            changes.append(FileWrite(REGISTRY_PATH, dumps(folded or updated), version))
+        if not changes:
+            store.unpark(drop)
+            return None
+        if len(paths) > 1 or (paths and paths[0] != state.target_path):
+            shown = ", ".join(plugin_id_of(path) for path in paths[:5])
+            more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+            self.options.log(f"Also committing what concurrent runs parked: {shown}{more}")
+        results = store.commit(changes, head, self.message)
+        store.unpark(drop)
+        for change, result in zip(changes, results, strict=True):
+            state.committed(result)
+            if change.path in (REGISTRY_PATH, state.target_path):
+                before = state.before(change.path, found.files.get(change.path))
+                state.changes[change.path] = FileChange(
+                    change.path, before, change.content, result.commit_sha, result.commit_url
+                )
+                if change.path == state.target_path:
+                    state.parked, state.wrote_manifest = None, True
+                    state.target_commit = result.commit_sha
+        return results[-1]
+
     def settle(self) -> None:
         """Look until the index entry agrees with the manifest, writing the index when this
         run is first in line or the runs before it did not write it."""
@@ -166,7 +234,7 @@ class Entries:
             if not usable:
                 continue
             index_file, index = state.registry(found, self.options.clock)
-            if self._agrees(index):
+            if state.parked is None and self._agrees(index):
                 return
             place = min(self._place(index, found), LAST_PLACE)
             version = index_file.version if index_file else ABSENT
@@ -196,6 +264,8 @@ class Entries:
         state = self.state
         stored = found.files.get(state.target_path or "")
         manifest = parsed_manifest(stored)
+        if state.parked is not None:
+            return self._follow_parked(found, stored, manifest)
         if manifest == state.target:
             return True
         version = stored.version if stored else ABSENT
@@ -215,11 +285,40 @@ class Entries:
         state.target, state.target_commit = manifest, None
         return True
 
+    def _follow_parked(
+        self, found: Snapshot, stored: StoredFile | None, manifest: dict[str, Any] | None
+    ) -> bool:
+        """Whether ``found`` can settle a parked manifest: True once a run committed it (this
+        run's change, made in that commit), or while it still waits, parked over the file as
+        it is; else its branch is removed and the run registers again from what it finds."""
+        state = self.state
+        path, parked = state.target_path or "", state.parked
+        before = state.park_from
+        if manifest == state.target and stored is not None:
+            if found.parked.get(path) == parked:
+                # The run that committed it did not remove its branch (its answer failed).
+                self.store.unpark({path: parked or ""})
+            commit = self.store.last_commits([path], found.head).get(path)
+            change = FileChange(path, before.content if before else None, stored.content, commit)
+            state.changes[path], state.target_commit = change, commit
+            state.parked, state.wrote_manifest = None, True
+            return True
+        version = stored.version if stored else None
+        if found.parked.get(path) == parked:
+            if version == (before.version if before else None):
+                return True
+            self.store.unpark({path: parked or ""})
+        state.parked, state.target_path = None, None
+        raise ConflictError(f"{path} changed while parked: registering again", outdated=False)
+
     def _place(self, index: dict[str, Any], found: Snapshot) -> int:
-        """This run's place among the manifests the index does not list (0: write now)."""
+        """This run's place among the manifests the index does not list and the parked ones
+        (0: write now)."""
         if not self._folds:
             return 0  # nobody lists another run's manifest: each writes its own entry
         waiting = unlisted(index, found.folder)
+        if self.options.parks and found.parked:
+            waiting = sorted({*waiting, *found.parked}, key=in_line)
         path = self.state.target_path
         return waiting.index(path) if path in waiting else 0
 

@@ -148,8 +148,37 @@ class Publisher:
                 return None
             state.known_at = found.head
             return True
+        unsent = Unsent(stored, path, manifest, found.head)
+        racing = found.parked or self._racing(index, found, path)
+        if racing and self._park(unsent, message, state):
+            return False
         self._spread(index, found, path)
-        return self._send_manifest(Unsent(stored, path, manifest, found.head), message, state)
+        return self._send_manifest(unsent, message, state)
+
+    @staticmethod
+    def _racing(index: dict[str, Any], found: Snapshot, path: str) -> int:
+        """How many other registrations ``found`` shows in flight: manifests the index does
+        not list yet."""
+        return sum(other != path for other in unlisted(index, found.folder))
+
+    def _park(self, unsent: Unsent, message: str, state: RunState) -> bool:
+        """Park the manifest on a branch of its own (``RegistryStore.park``) when other
+        registrations race this one for the branch: the run first in line commits it with
+        theirs and the index (engine/entries.py). Whether it was parked."""
+        if not self.options.parks or not state.may_park or unsent.head is None:
+            return False
+        parked = self.store.park(unsent.path, dumps(unsent.manifest), unsent.head, message)
+        if parked is None:
+            state.may_park = False
+            return False
+        state.overtaken = None
+        state.parked, state.park_from = parked, unsent.stored
+        state.target, state.target_path, state.target_commit = unsent.manifest, unsent.path, None
+        self.options.log(
+            f"Parked {unsent.path} beside the branch: registrations racing for it are committed "
+            "together"
+        )
+        return True
 
     def _spread(self, index: dict[str, Any], found: Snapshot, path: str) -> None:
         """Before the manifest's write, when other registrations are in flight (manifests the
@@ -165,7 +194,7 @@ class Publisher:
         while many runs share a machine (bench/concurrency.py) is not the service's."""
         if self.options.dry_run:
             return
-        racing = sum(other != path for other in unlisted(index, found.folder))
+        racing = self._racing(index, found, path)
         if racing:
             policy = self.options.policy
             span = policy.base_delay * (1 + min(racing, SPREAD_RUNS))
@@ -182,6 +211,8 @@ class Publisher:
         try:
             result = self._write(stored, path, unsent.manifest, message, state)
         except ConflictError as exc:
+            if not exc.outdated and self._park(unsent, message, state):
+                return False
             state.overtaken = None if exc.outdated else unsent
             raise
         state.overtaken = None

@@ -58,6 +58,14 @@ class RunOptions:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
+    @property
+    def parks(self) -> bool:
+        """Whether a registration racing others parks its manifest (``RegistryStore.park``)
+        for the run first in line to commit: not in a dry run, which writes nothing, nor with
+        commit URLs (an entry names its manifest's own commit) or maps (written with the
+        index by each run)."""
+        return not self.dry_run and self.commit_urls is None and not self.maps
+
 
 def retrying(step: Callable[[int], T], options: RunOptions, subject: str) -> T:
     """Run ``step(attempt)`` until it meets no concurrent change, or the deadline or cap passes.

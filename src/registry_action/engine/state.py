@@ -83,6 +83,12 @@ class RunState:
     # The manifest write another commit to the branch overtook (the file itself unchanged):
     # the next attempt sends it again as it was, without reading the branch first.
     overtaken: Unsent | None = None
+    # The commit this run's manifest is parked at (``RegistryStore.park``), until a run commits
+    # it to the branch, and the manifest it was parked over (None: there was none).
+    parked: str | None = None
+    park_from: StoredFile | None = None
+    # False once the store parked nothing for this run: it does not ask again.
+    may_park: bool = True
 
     def warn(self, warning: str) -> None:
         if warning not in self.warnings:

@@ -105,6 +105,21 @@ class Snapshot:
     head: str | None  # None on a store without commits
     files: Mapping[str, StoredFile | None]  # each path asked for; None when there is no file
     folder: Mapping[str, str]  # the version of each file directly inside the folder, by path
+    # Manifests parked on branches of their own (``RegistryStore.park``): the commit of each,
+    # by the path it is for. A store that parks nothing has none.
+    parked: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A parked manifest (``RegistryStore.park``) as its commit holds it: ``content`` at
+    ``path`` (None: the commit has no such file), and ``base``, the version the file had in
+    the commit it was parked on (None: there was no file)."""
+
+    path: str
+    commit: str
+    content: bytes | None
+    base: str | None
 
 
 @dataclass(frozen=True)
@@ -244,6 +259,24 @@ class RegistryStore(ABC):
         ``changes`` must change something (a store never makes an empty commit); the results
         come in their order.
         """
+
+    def park(self, path: str, content: bytes, head: str, message: str) -> str | None:
+        """Put ``content`` at ``path`` in a commit on ``head``, on a branch of its own rather
+        than the registry's, for a run that commits the parked manifests together with the
+        index (``Snapshot.parked`` lists them). Returns that commit; None when the store parks
+        nothing, or it could not park this one (another run holds the branch, or the
+        repository forbids creating it): the caller writes as it would have.
+        """
+        return None
+
+    def read_parked(self, parked: Mapping[str, str]) -> list[Parked]:
+        """The manifests at the commits ``parked`` names, by path (``Snapshot.parked``)."""
+        return []
+
+    def unpark(self, parked: Mapping[str, str]) -> None:
+        """Remove the parked branches of ``parked`` (commits by path) that still point at those
+        commits; one parked again meanwhile is kept."""
+        return None
 
     @property
     def commit_limit(self) -> CommitLimit | None:

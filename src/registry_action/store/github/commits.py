@@ -109,6 +109,14 @@ def create_commit(requester: Requester, variables: dict[str, Any], where: str, h
         _, data = requester.graphql_query(COMMIT_MUTATION, variables)
     except GithubException as exc:
         refusal = _refusal(exc, where, doing, hint)
+        if refusal is None and exc.status >= 500:
+            # GitHub may have made the commit before its answer failed (a 502 or 504 is also
+            # how it ends a request it cut after 10 s): the caller reads again to see.
+            refusal = ConflictError(
+                f"could not {doing}: GitHub answered {exc.status}, the commit may or may not "
+                "have been made",
+                outdated=False,
+            )
         if refusal is None:
             raise  # not GraphQL's answer: the store translates it as any other
         raise refusal from None

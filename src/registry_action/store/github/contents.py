@@ -20,7 +20,7 @@ from github.Repository import Repository
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from registry_action.errors import GitHubError
-from registry_action.store.github import http
+from registry_action.store.github import http, parking
 from registry_action.store.github.answers import decoded, file_document, odd_document
 from registry_action.store.github.commit_times import last_commits
 from registry_action.store.github.commits import (
@@ -49,12 +49,14 @@ from registry_action.store.interface import (
     ConflictError,
     Deadline,
     FileWrite,
+    Parked,
     RegistryStore,
     Revision,
     Snapshot,
     StoredFile,
     VanishedError,
     WriteResult,
+    blob_sha,
 )
 
 T = TypeVar("T")
@@ -130,6 +132,8 @@ class GitHubStore(RegistryStore):
         # that it moved: a run against a repository under its own name saves that request.
         self._moved = False
         self._notices: tuple[str, ...] = ()
+        # The repository's GraphQL node id, from the last snapshot: parking names it by that.
+        self._node_id: str | None = None
 
     def _call(
         self,
@@ -294,7 +298,7 @@ class GitHubStore(RegistryStore):
             where = (self.repository, self.branch)  # looks the repository up after a move
             call = self._call
             try:
-                found = read_snapshot(
+                answered = read_snapshot(
                     self._client.requester, call, where, (paths, folder), self._blob
                 )
             except MovedInGraphQL:
@@ -307,7 +311,10 @@ class GitHubStore(RegistryStore):
                 raise translate(
                     missing, self._repository_name, self._branch, "read", names=self._names
                 ) from None
-            return found if found is not None else super().snapshot(paths, folder)
+            if answered is None:
+                return super().snapshot(paths, folder)
+            found, self._node_id = answered
+            return found
         raise GitHubError(
             f"GitHub's GraphQL API does not find {self._repository_name}, though its REST API "
             "does: use a token GitHub's GraphQL API accepts (an App installation token, a "
@@ -356,6 +363,51 @@ class GitHubStore(RegistryStore):
             lambda: create_commit(requester, variables, where, self._protected_hint),
         )
         return made.results(changes, expected_head)
+
+    def park(self, path: str, content: bytes, head: str, message: str) -> str | None:
+        """One GraphQL request: the branch made at ``head`` and the manifest committed on it
+        (parking.py); a branch made but left without the commit is removed again."""
+        if self._node_id is None:
+            return None
+        where = (self._repository_name, self._node_id, self.branch)
+        send = parking.sender(self._client.requester)
+        self._before_write(f"parking {path}")
+        write = FileWrite(path, content, None)
+        parked, left = self._call(
+            f"park {path}", lambda: parking.park(send, where, write, head, message)
+        )
+        if left is not None:
+            self.unpark({path: head})
+        return parked
+
+    def read_parked(self, parked: Mapping[str, str]) -> list[Parked]:
+        """Each parked manifest and the file's version before it, in one query."""
+        if not parked:
+            return []
+        reader = HistoryReader(
+            self._client.requester,
+            self._repo.url,
+            self.repository,
+            lambda doing, request: self._call(doing, request),
+            (self._blob, self._file),
+        )
+        pairs = parking.expressions(parked)
+        files = reader.files_at(pairs)
+        found = []
+        for (path, commit), content, base in zip(pairs[::2], files[::2], files[1::2], strict=True):
+            version = None if base is None else blob_sha(base)
+            found.append(Parked(path, commit, content, version))
+        return found
+
+    def unpark(self, parked: Mapping[str, str]) -> None:
+        """One request of ``updateRefs`` mutations, each removing one branch if unmoved."""
+        if not parked or self._node_id is None:
+            return
+        branch, node_id = self.branch, self._node_id
+        refs = {parking.parked_ref(branch, path): commit for path, commit in parked.items()}
+        send = parking.sender(self._client.requester)
+        self._before_write(f"removing {len(refs)} parked branches")
+        self._call("remove parked branches", lambda: parking.unpark(send, node_id, refs))
 
     def pace(self) -> None:
         self._before_write("reading for its next write")

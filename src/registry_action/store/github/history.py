@@ -104,8 +104,16 @@ class HistoryReader:
 
     def _files(self, path: str, shas: Sequence[str]) -> list[bytes | None]:
         """``path`` as each commit left it (None: deleted there)."""
-        nodes = self._nodes([f"{sha}:{path}" for sha in shas])
-        return [self._content(path, sha, node) for sha, node in zip(shas, nodes, strict=True)]
+        return self.files_at([(path, sha) for sha in shas])
+
+    def files_at(self, pairs: Sequence[tuple[str, str]]) -> list[bytes | None]:
+        """Each path as the revision paired with it holds it (None: no such file there), in
+        one query."""
+        nodes = self._nodes([f"{revision}:{path}" for path, revision in pairs])
+        return [
+            self._content(path, revision, node)
+            for (path, revision), node in zip(pairs, nodes, strict=True)
+        ]
 
     def _content(self, path: str, sha: str, node: object) -> bytes | None:
         if node is _UNKNOWN:

@@ -4,7 +4,9 @@ Part of the GitHub store (store/github): contents.py answers ``RegistryStore.sna
 ``Repository.ref`` gives the branch's head commit, and that commit's ``file(path:)`` the tree
 entry at each path (https://docs.github.com/en/graphql/reference/objects#commit): the files'
 texts and the folder's entries come from the commit whose ``oid`` is returned, so they agree
-with each other, where separate REST reads of a branch may each see another moment.
+with each other, where separate REST reads of a branch may each see another moment. The same
+query lists the registrations parked beside the branch (parking.py) and the repository's node
+id, which the mutations that park and unpark name it by.
 
 A text GraphQL cut (``isTruncated``, past 512,000 bytes), or one that does not hash to its
 entry's ``oid``, is read through the blob API. A query GitHub stopped (502/504) is answered
@@ -18,7 +20,9 @@ from typing import Any
 
 from github.Requester import Requester
 
+from registry_action.core.documents import manifest_path
 from registry_action.errors import GitHubError
+from registry_action.store.github.parking import LISTED, parked_prefix
 from registry_action.store.github.texts import named_errors, post_query, verified_text
 from registry_action.store.interface import Snapshot, StoredFile
 
@@ -38,9 +42,14 @@ def snapshot_query(count: int) -> str:
     text = "object { ... on Blob { text isTruncated } }"
     files = "".join(f"\n          f{i}: file(path: $p{i}) {{ oid {text} }}" for i in range(count))
     return (
-        f"query($owner: String!, $name: String!, $ref: String!, $folder: String!{declared}) {{\n"
+        "query($owner: String!, $name: String!, $ref: String!, $folder: String!, "
+        f"$parked: String!{declared}) {{\n"
         "  repository(owner: $owner, name: $name) {\n"
         "    nameWithOwner\n"
+        "    id\n"
+        f"    parked: refs(refPrefix: $parked, first: {LISTED}) {{\n"
+        "      nodes { name target { oid } }\n"
+        "    }\n"
         "    ref(qualifiedName: $ref) {\n"
         "      target {\n"
         "        oid\n"
@@ -63,13 +72,15 @@ def read_snapshot(
     where: tuple[str, str],
     asked: tuple[Sequence[str], str],
     blob: Blob,
-) -> Snapshot | None:
+) -> tuple[Snapshot, str | None] | None:
     """The snapshot of branch ``where[1]`` of repository ``where[0]``: files ``asked[0]`` and
-    folder ``asked[1]``; None when GitHub stopped the query. Raises Moved, or the branch's
-    absence as GitHub's REST API words it (for the store to translate)."""
+    folder ``asked[1]``, with the repository's node id; None when GitHub stopped the query.
+    Raises Moved, or the branch's absence as GitHub's REST API words it (for the store to
+    translate)."""
     (repository, branch), (paths, folder) = where, asked
     owner, _, name = repository.partition("/")
     variables = {"owner": owner, "name": name, "ref": f"refs/heads/{branch}", "folder": folder}
+    variables["parked"] = parked_prefix(branch)
     variables.update({f"p{i}": path for i, path in enumerate(paths)})
     body = {"query": snapshot_query(len(paths)), "variables": variables}
     data = call(f"read {' and '.join(paths) or folder}", lambda: post_query(requester, body))
@@ -77,7 +88,25 @@ def read_snapshot(
         return None
     target = _target(data, repository, branch)
     files = {path: _file(target.get(f"f{i}"), path, blob) for i, path in enumerate(paths)}
-    return Snapshot(str(target["oid"]), files, _entries(target.get("folder"), folder))
+    found = data["data"]["repository"]
+    node_id = found.get("id")
+    snapshot = Snapshot(
+        str(target["oid"]), files, _entries(target.get("folder"), folder), _parked(found)
+    )
+    return snapshot, node_id if isinstance(node_id, str) else None
+
+
+def _parked(repository: dict[str, Any]) -> dict[str, str]:
+    """The parked registrations' commits by manifest path: branch names that are a plugin id."""
+    nodes = (repository.get("parked") or {}).get("nodes") or []
+    found = {}
+    for node in nodes:
+        if not isinstance(node, dict) or not isinstance(node.get("target"), dict):
+            continue
+        name, oid = node.get("name"), node["target"].get("oid")
+        if isinstance(name, str) and isinstance(oid, str) and "/" not in name:
+            found[manifest_path(name)] = oid
+    return found
 
 
 def _target(data: dict[str, Any], repository: str, branch: str) -> dict[str, Any]:
