@@ -35,6 +35,7 @@ class MemoryStore(RegistryStore):
     # content and the version the file had where it was parked, by path.
     parking: bool = False
     parked: dict[str, tuple[str, bytes, str | None]] = field(default_factory=dict)
+    listed: int | None = None  # the most parked manifests a snapshot lists (None: all)
 
     @property
     def description(self) -> str:
@@ -136,7 +137,8 @@ class MemoryStore(RegistryStore):
 
     def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
         found = super().snapshot(paths, folder)
-        return replace(found, parked={path: ref[0] for path, ref in self.parked.items()})
+        parked = {path: self.parked[path][0] for path in sorted(self.parked)[: self.listed]}
+        return replace(found, parked=parked, parked_all=len(parked) == len(self.parked))
 
     def park(self, path: str, content: bytes, head: str, message: str) -> str | None:
         if not self.parking or path in self.parked:

@@ -535,3 +535,19 @@ def test_a_dry_run_parks_nothing_and_neither_do_commit_urls_or_maps() -> None:
     # written as they always were.
     assert not replace(run.options, dry_run=False, maps=("alt",)).parks
     assert replace(run.options, dry_run=False).parks
+
+
+def test_a_parked_run_past_the_end_of_a_listing_still_commits_itself() -> None:
+    store = parking_store()
+    store.listed = 1  # a snapshot lists one parked manifest, and says there are more
+    park_other(store, "alpha")
+    park_other(store, "delta")
+    overtaking(store, MOVED)
+    log: list[str] = []
+    publisher(store, log).register(spec("1.0.0"), "register")
+    # Not listed, calendar is not taken for gone: it waits its turn behind alpha, then commits
+    # alpha's manifest and its own (delta's run commits delta).
+    assert not any("registering again" in line for line in log)
+    assert versions(store, "calendar") == ("1.0.0", "1.0.0")
+    assert versions(store, "alpha") == ("1.0.0", "1.0.0")
+    assert list(store.parked) == [manifest_path("delta")]

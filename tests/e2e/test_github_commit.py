@@ -3,12 +3,15 @@ and each refusal as one line, with nothing committed."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from fake_github import FakeGitHub
+from fake_github import FakeGitHub, faults
 from harness import READ_TOKEN, REGISTRY, WRITE_TOKEN
 from registry_action.errors import GitHubError
 from registry_action.store.github.contents import GitHubStore, make_client
+from registry_action.store.github.http import waits_of
 from registry_action.store.interface import ConflictError, Deadline, FileWrite, blob_sha
 
 OLD = b'{"old": true}\n'
@@ -115,3 +118,57 @@ def test_a_custom_committer_is_said_not_to_apply(fake: FakeGitHub) -> None:
         "files: GitHub records the token's owner as its author (and signs it)",
     )
     assert fake.commits(REGISTRY)[-1].verified
+
+
+def test_a_commit_a_graphql_rate_limit_refused_is_sent_again_after_the_wait(
+    fake: FakeGitHub,
+) -> None:
+    fake.put_file(REGISTRY, "plugins/old.json", OLD)
+    store = store_of(fake)
+    head = store.head()
+    fake.reset_log()
+    # Status 200, RATE_LIMITED: the commit was not made; a retry-after of 1 s is waited out.
+    fake.inject(
+        method="POST",
+        mutation=True,
+        fault=faults.graphql_rate_limited(reset_in=None, retry_after=1),
+    )
+    started = time.monotonic()
+    results = store.commit(changes(), head, "Reindex registry")
+    assert time.monotonic() - started >= 1.0
+    assert [r.path for r in fake.requests] == ["/graphql", "/graphql"]
+    assert fake.head(REGISTRY) == results[0].commit_sha
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (502, "GitHub answered 502, the commit may or may not have been made"),
+        # A 503 is tried again, and the commit made the first time moved the branch.
+        (503, "moved meanwhile"),
+    ],
+)
+def test_a_commit_whose_answer_failed_is_a_conflict_to_read_again(
+    fake: FakeGitHub, status: int, said: str
+) -> None:
+    fake.put_file(REGISTRY, "plugins/old.json", OLD)
+    store = store_of(fake)
+    head = store.head()
+    # GitHub made it, then its answer failed: the caller reads again to see, not the run fails.
+    fake.inject(method="POST", mutation=True, fault=faults.status(status, apply=True))
+    with pytest.raises(ConflictError, match=said):
+        store.commit(changes(), head, "Reindex registry")
+    assert fake.get_file(REGISTRY, "plugins/new.json") == b'{"new": true}\n'
+
+
+def test_a_commit_a_secondary_limit_refused_spreads_the_runs_later_writes(
+    fake: FakeGitHub,
+) -> None:
+    fake.put_file(REGISTRY, "plugins/old.json", OLD)
+    store = store_of(fake)
+    head = store.head()
+    fake.inject(method="POST", mutation=True, fault=faults.secondary_rate_limit(retry_after=1))
+    store.commit(changes(), head, "Reindex registry")
+    # A mutation is a write to that limit: the run spreads each later write, as after a PUT.
+    waits = waits_of(store._client)
+    assert waits is not None and waits.write_spread > 0

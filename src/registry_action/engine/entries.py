@@ -181,7 +181,10 @@ class Entries:
         state, store = self.state, self.store
         drop: dict[str, str] = {}
         texts: dict[str, bytes] = {}
-        for parked in store.read_parked(found.parked):
+        asked = dict(found.parked)
+        if state.parked is not None and state.target_path:
+            asked[state.target_path] = state.parked  # its own, even past a listing's end
+        for parked in store.read_parked(asked):
             drop[parked.path] = parked.commit
             content = parked.content
             if content is None or blob_sha(content) == parked.base:
@@ -251,7 +254,7 @@ class Entries:
                 # soon rather than back off.
                 exc.pause = state.round_trip * self.options.rng.uniform(1.0, 2.0)
                 raise
-            if written is None or written.parent_sha == found.head:
+            if (written is None or written.parent_sha == found.head) and state.parked is None:
                 return
             # Other commits landed between the snapshot and this write: one may have changed
             # this plugin's manifest without touching the index (back to the version listed).
@@ -304,7 +307,9 @@ class Entries:
             state.parked, state.wrote_manifest = None, True
             return True
         version = stored.version if stored else None
-        if found.parked.get(path) == parked:
+        listed = found.parked.get(path)
+        if listed == parked or (listed is None and not found.parked_all):
+            # Still parked, as far as the snapshot shows (a listing cut short may not show it).
             if version == (before.version if before else None):
                 return True
             self.store.unpark({path: parked or ""})
@@ -317,9 +322,10 @@ class Entries:
         if not self._folds:
             return 0  # nobody lists another run's manifest: each writes its own entry
         waiting = unlisted(index, found.folder)
-        if self.options.parks and found.parked:
-            waiting = sorted({*waiting, *found.parked}, key=in_line)
         path = self.state.target_path
+        if self.options.parks and (found.parked or self.state.parked):
+            own = {path} if self.state.parked and path else set()
+            waiting = sorted({*waiting, *found.parked, *own}, key=in_line)
         return waiting.index(path) if path in waiting else 0
 
     def _pause(self, place: int) -> float:

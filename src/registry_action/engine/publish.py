@@ -93,7 +93,8 @@ class Publisher:
         entries = Entries(self.store, self.options, state, message)
         if state.overtaken is not None:
             # Its commit, made now, cannot follow that snapshot's head: the index step looks.
-            self._send_manifest(state.overtaken, message, state)
+            if not self._park(state.overtaken, message, state):
+                self._send_manifest(state.overtaken, message, state)
         elif state.target_path is None:
             found = state.look([REGISTRY_PATH, manifest_path(spec.id)], self._ticks)
             quiet = self._place_manifest(spec, message, state, attempt, found)
@@ -211,7 +212,8 @@ class Publisher:
         try:
             result = self._write(stored, path, unsent.manifest, message, state)
         except ConflictError as exc:
-            if not exc.outdated and self._park(unsent, message, state):
+            # Overtaken, it parks at once; refused by a rate limit, only after the wait.
+            if not exc.outdated and exc.least is None and self._park(unsent, message, state):
                 return False
             state.overtaken = None if exc.outdated else unsent
             raise

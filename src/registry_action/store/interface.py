@@ -108,6 +108,8 @@ class Snapshot:
     # Manifests parked on branches of their own (``RegistryStore.park``): the commit of each,
     # by the path it is for. A store that parks nothing has none.
     parked: Mapping[str, str] = field(default_factory=dict)
+    # False when ``parked`` is only the first of them (a store lists so many at once).
+    parked_all: bool = True
 
 
 @dataclass(frozen=True)

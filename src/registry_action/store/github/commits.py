@@ -21,6 +21,7 @@ from github.Requester import Requester
 from registry_action.errors import GitHubError
 from registry_action.settings.spelling import named, setting
 from registry_action.store.github.errors import graphql_errors, is_protection_text, protection_error
+from registry_action.store.github.texts import rate_limit, wait_out
 from registry_action.store.interface import (
     CommitLimit,
     ConflictError,
@@ -105,27 +106,40 @@ def create_commit(requester: Requester, variables: dict[str, Any], where: str, h
     """
     count = sum(len(v) for v in variables["input"]["fileChanges"].values())
     doing = f"commit {count} file{'s' if count != 1 else ''}"
-    try:
-        _, data = requester.graphql_query(COMMIT_MUTATION, variables)
-    except GithubException as exc:
-        refusal = _refusal(exc, where, doing, hint)
-        if refusal is None and exc.status >= 500:
-            # GitHub may have made the commit before its answer failed (a 502 or 504 is also
-            # how it ends a request it cut after 10 s): the caller reads again to see.
-            refusal = ConflictError(
-                f"could not {doing}: GitHub answered {exc.status}, the commit may or may not "
-                "have been made",
-                outdated=False,
-            )
-        if refusal is None:
-            raise  # not GraphQL's answer: the store translates it as any other
-        raise refusal from None
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            _, data = requester.graphql_query(COMMIT_MUTATION, variables)
+            break
+        except GithubException as exc:
+            limited = rate_limit(exc.data) if isinstance(exc.data, dict) else None
+            if limited is None:
+                raise _translated(exc, where, doing, hint) from None
+            # Refused by a rate limit, the commit was not made: wait as for any query, and
+            # send it again (the deadline ends the waits).
+            wait_out(requester, exc.headers or {}, limited, tries)
     made = ((data.get("data") or {}).get("createCommitOnBranch") or {}).get("commit") or {}
     sha = made.get("oid")
     if not isinstance(sha, str):
         raise GitHubError(f"GitHub answered the request to {doing} to {where} with no commit")
     url = made.get("url")
     return Made(sha, url if isinstance(url, str) else None)
+
+
+def _translated(exc: GithubException, where: str, doing: str, hint: str) -> Exception:
+    """The project's error for a refused commit; ``exc`` itself when GraphQL did not answer
+    (the store translates it as any other)."""
+    refusal = _refusal(exc, where, doing, hint)
+    if refusal is None and exc.status >= 500:
+        # GitHub may have made the commit before its answer failed (a 502 or 504 is also how
+        # it ends a request it cut after 10 s): the caller reads again to see.
+        refusal = ConflictError(
+            f"could not {doing}: GitHub answered {exc.status}, the commit may or may not have "
+            "been made",
+            outdated=False,
+        )
+    return exc if refusal is None else refusal
 
 
 def _refusal(exc: GithubException, where: str, doing: str, hint: str) -> Exception | None:

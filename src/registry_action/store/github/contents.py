@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -358,10 +359,11 @@ class GitHubStore(RegistryStore):
         }
         requester = self._client.requester
         self._before_write(f"committing {len(changes)} files")
-        made = self._call(
-            f"commit {len(changes)} files",
-            lambda: create_commit(requester, variables, where, self._protected_hint),
-        )
+        with self._mutating():
+            made = self._call(
+                f"commit {len(changes)} files",
+                lambda: create_commit(requester, variables, where, self._protected_hint),
+            )
         return made.results(changes, expected_head)
 
     def park(self, path: str, content: bytes, head: str, message: str) -> str | None:
@@ -373,9 +375,10 @@ class GitHubStore(RegistryStore):
         send = parking.sender(self._client.requester)
         self._before_write(f"parking {path}")
         write = FileWrite(path, content, None)
-        parked, left = self._call(
-            f"park {path}", lambda: parking.park(send, where, write, head, message)
-        )
+        with self._mutating():
+            parked, left = self._call(
+                f"park {path}", lambda: parking.park(send, where, write, head, message)
+            )
         if left is not None:
             self.unpark({path: head})
         return parked
@@ -407,10 +410,24 @@ class GitHubStore(RegistryStore):
         refs = {parking.parked_ref(branch, path): commit for path, commit in parked.items()}
         send = parking.sender(self._client.requester)
         self._before_write(f"removing {len(refs)} parked branches")
-        self._call("remove parked branches", lambda: parking.unpark(send, node_id, refs))
+        with self._mutating():
+            self._call("remove parked branches", lambda: parking.unpark(send, node_id, refs))
 
     def pace(self) -> None:
         self._before_write("reading for its next write")
+
+    @contextmanager
+    def _mutating(self) -> Iterator[None]:
+        """Around a GraphQL mutation: a secondary limit refusing it spreads this run's writes,
+        as for any write."""
+        if self._waits is None:
+            yield
+            return
+        self._waits.mutating = True
+        try:
+            yield
+        finally:
+            self._waits.mutating = False
 
     def _before_write(self, what: str) -> None:
         if self._waits is not None:

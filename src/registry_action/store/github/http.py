@@ -222,7 +222,7 @@ class GitHubRetry(GithubRetry):
         if wait is None:
             raise GithubException(response.status, data, headers)
         where = f"{method} {urlsplit(url).path}"
-        creates = _creates_content(method, url)
+        creates = _creates_content(method, url) or waits.mutating
         pause = self.pause_for(wait, response.status, data, headers, where, write=creates)
         if creates and waits.hand_back_limits and wait.kind == "secondary":
             raise LimitedWrite(response.status, data, headers, pause)
@@ -280,8 +280,8 @@ class GitHubRetry(GithubRetry):
 
 def _creates_content(method: str | None, url: str) -> bool:
     """Whether a request is one GitHub's secondary limit on content creation counts: every
-    write but a GraphQL POST, which is most often a query (a commit of many files is paced by
-    the store, ``Waits.before_write``)."""
+    write but a GraphQL POST, which is a query unless the store says it sends a mutation
+    (``Waits.mutating``)."""
     if method == "POST":
         return not urlsplit(url).path.endswith("/graphql")
     return method in ("PUT", "PATCH", "DELETE")

@@ -48,7 +48,7 @@ def snapshot_query(count: int) -> str:
         "    nameWithOwner\n"
         "    id\n"
         f"    parked: refs(refPrefix: $parked, first: {LISTED}) {{\n"
-        "      nodes { name target { oid } }\n"
+        "      totalCount nodes { name target { oid } }\n"
         "    }\n"
         "    ref(qualifiedName: $ref) {\n"
         "      target {\n"
@@ -90,15 +90,20 @@ def read_snapshot(
     files = {path: _file(target.get(f"f{i}"), path, blob) for i, path in enumerate(paths)}
     found = data["data"]["repository"]
     node_id = found.get("id")
+    parked, listed_all = _parked(found)
     snapshot = Snapshot(
-        str(target["oid"]), files, _entries(target.get("folder"), folder), _parked(found)
+        str(target["oid"]), files, _entries(target.get("folder"), folder), parked, listed_all
     )
     return snapshot, node_id if isinstance(node_id, str) else None
 
 
-def _parked(repository: dict[str, Any]) -> dict[str, str]:
-    """The parked registrations' commits by manifest path: branch names that are a plugin id."""
-    nodes = (repository.get("parked") or {}).get("nodes") or []
+def _parked(repository: dict[str, Any]) -> tuple[dict[str, str], bool]:
+    """The parked registrations' commits by manifest path (branch names that are a plugin id),
+    and whether that is all of them (a listing holds at most LISTED)."""
+    listing = repository.get("parked") or {}
+    nodes = listing.get("nodes") or []
+    total = listing.get("totalCount")
+    listed_all = not isinstance(total, int) or total <= len(nodes)
     found = {}
     for node in nodes:
         if not isinstance(node, dict) or not isinstance(node.get("target"), dict):
@@ -106,7 +111,7 @@ def _parked(repository: dict[str, Any]) -> dict[str, str]:
         name, oid = node.get("name"), node["target"].get("oid")
         if isinstance(name, str) and isinstance(oid, str) and "/" not in name:
             found[manifest_path(name)] = oid
-    return found
+    return found, listed_all
 
 
 def _target(data: dict[str, Any], repository: str, branch: str) -> dict[str, Any]:

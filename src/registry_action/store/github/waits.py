@@ -64,6 +64,8 @@ class Waits:
     write_spread: float = 0.0
     # The write being made is not to be made again after a secondary limit's wait: LimitedWrite.
     hand_back_limits: bool = False
+    # The GraphQL request being sent carries a mutation: it creates content, as a REST write.
+    mutating: bool = False
 
     def before_write(self, what: str) -> None:
         """Once a write of this run met a secondary limit, wait a random share of the spread
