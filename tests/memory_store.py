@@ -35,6 +35,8 @@ class MemoryStore(RegistryStore):
     # content and the version the file had where it was parked, by path.
     parking: bool = False
     parked: dict[str, tuple[str, bytes, str | None]] = field(default_factory=dict)
+    parked_messages: dict[str, str] = field(default_factory=dict)  # by parked commit
+    messages: list[str] = field(default_factory=list)  # of each commit of many files
     listed: int | None = None  # the most parked manifests a snapshot lists (None: all)
 
     @property
@@ -113,6 +115,7 @@ class MemoryStore(RegistryStore):
         self, changes: Sequence[FileWrite], expected_head: str | None, message: str
     ) -> list[WriteResult]:
         assert changes, "a commit needs at least one change"
+        self.messages.append(message)
         for change in changes:
             if self.before_write:  # a hook may take itself away once it has played
                 self.before_write("commit", change.path)
@@ -147,12 +150,13 @@ class MemoryStore(RegistryStore):
         base = self.snapshots[head].get(path)
         commit = f"parked{len(self.log)}"
         self.parked[path] = (commit, content, None if base is None else blob_sha(base))
+        self.parked_messages[commit] = message
         return commit
 
     def read_parked(self, parked: Mapping[str, str]) -> list[Parked]:
         self.log.append(("read_parked", ",".join(sorted(parked))))
         return [
-            Parked(path, commit, content, base)
+            Parked(path, commit, content, base, self.parked_messages.get(commit, ""))
             for path, (commit, content, base) in self.parked.items()
             if parked.get(path) == commit
         ]

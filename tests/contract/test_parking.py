@@ -17,7 +17,12 @@ from test_graphql_mutation import problems
 from fake_github import FakeGitHub
 from harness import REGISTRY, WRITE_TOKEN
 from registry_action.store.github.contents import GitHubStore, make_client
-from registry_action.store.github.parking import PARK_MUTATION, park, unpark_mutation
+from registry_action.store.github.parking import (
+    PARK_MUTATION,
+    messages_query,
+    park,
+    unpark_mutation,
+)
 from registry_action.store.interface import Deadline, FileWrite
 
 PATH = "plugins/calendar.json"
@@ -50,6 +55,7 @@ def test_a_parked_manifest_is_listed_read_and_removed(fake: FakeGitHub, store: G
     [read] = store.read_parked(found.parked)
     assert (read.path, read.commit, read.content) == (PATH, parked, NEW)
     assert read.base == found.folder[PATH]  # the file as the run read it: unchanged since
+    assert read.message == "Register calendar"  # whose trailer names the run that parked it
     store.unpark(found.parked)
     assert fake.branches(REGISTRY) == ["main"]
     for name, query in (("createRef", PARK_MUTATION), ("updateRefs", unpark_mutation(1))):
@@ -93,6 +99,11 @@ def test_a_branch_made_without_its_commit_is_reported_for_removal() -> None:
     answer = {"data": {"createRef": None, "createCommitOnBranch": None}, "errors": []}
     assert park(lambda body: answer, where, write, "a" * 40, "m") == (None, None)
     assert park(lambda body: None, where, write, "a" * 40, "m") == (None, None)
+
+
+def test_the_query_for_parked_commits_messages_is_one_github_answers() -> None:
+    variables = {"owner": "org", "name": "registry", "c0": "a" * 40, "c1": "b" * 40}
+    assert problems(messages_query(2), variables) == []
 
 
 def test_the_unpark_document_for_many_branches_is_one_github_answers() -> None:

@@ -11,6 +11,7 @@ from registry_action.core.documents import REGISTRY_PATH, manifest_path
 from registry_action.core.manifest import PluginSpec, render_manifest
 from registry_action.core.registry import entry_for, new_registry, upsert
 from registry_action.core.strictjson import dumps
+from registry_action.engine.history import run_of, with_run
 from registry_action.engine.publish import Publisher
 from registry_action.engine.retry import RetryPolicy, RunOptions
 from registry_action.store.interface import (
@@ -23,6 +24,7 @@ from registry_action.store.interface import (
 from registry_files import plugin_spec
 
 NOW = "2024-01-20T12:00:00.000Z"
+RUN = "https://github.com/acme/calendar/actions/runs/1"
 PATH = manifest_path("calendar")
 
 
@@ -448,10 +450,12 @@ def versions(store: MemoryStore, plugin_id: str) -> tuple[str, str]:
     return manifest["version"], entry["version"]
 
 
-def park_other(store: MemoryStore, plugin_id: str, version: str = "1.0.0") -> bytes:
+def park_other(
+    store: MemoryStore, plugin_id: str, version: str = "1.0.0", message: str = "register"
+) -> bytes:
     """Another run parks ``plugin_id``'s manifest over the file as it is now."""
     content = dumps(render_manifest(plugin_spec(plugin_id, version), NOW))
-    assert store.park(manifest_path(plugin_id), content, store.head() or "", "register") is not None
+    assert store.park(manifest_path(plugin_id), content, store.head() or "", message) is not None
     return content
 
 
@@ -473,9 +477,10 @@ def test_an_overtaken_manifest_write_is_parked_and_committed_with_the_index() ->
 
 def test_a_run_in_line_commits_the_other_parked_manifests_with_its_own() -> None:
     store = parking_store()
-    beta = park_other(store, "beta")
+    beta_run = "https://github.com/acme/beta/actions/runs/7"
+    beta = park_other(store, "beta", message=with_run("Register beta", beta_run))
     log: list[str] = []
-    publisher(store, log).register(spec("1.0.0"), "register")
+    publisher(store, log).register(spec("1.0.0"), with_run("Register calendar", RUN))
     # A parked registration in sight: calendar parks too, without a write to the branch, and
     # (after beta's turn passed) commits both manifests and the index in one commit.
     assert ("write", PATH) not in store.log
@@ -486,6 +491,9 @@ def test_a_run_in_line_commits_the_other_parked_manifests_with_its_own() -> None
     assert sorted(listed_ids(store)) == ["beta", "calendar"]
     assert store.parked == {}
     assert any("Also committing what concurrent runs parked: beta" in line for line in log)
+    # The commit names the run that registered beta, for `history`, beside its own.
+    [message] = store.messages
+    assert (run_of(message, "beta"), run_of(message, "calendar")) == (beta_run, RUN)
 
 
 def test_a_parked_manifest_whose_file_changed_since_is_not_committed() -> None:

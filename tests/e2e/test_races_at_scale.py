@@ -78,6 +78,13 @@ def test_a_hundred_plugins_at_once_land_in_at_most_two_commits_each(
     runs = run_at_once([default_env(fake, tmp_path / i, PLUGIN_ID=i) for i in ids])
     all_succeeded(runs)
     listed_once(fake, ids)
+    # Each names the commit that carried its manifest, a run that committed parked ones for
+    # it included; no parked branch is left.
+    paths = {c.sha: c.paths for c in fake.commits(REGISTRY)}
+    for plugin_id, run in zip(ids, runs, strict=True):
+        made = paths.get(run.outputs.get("commit-sha", ""), ())
+        assert f"plugins/{plugin_id}.json" in made or "registry.json" in made
+    assert fake.branches(REGISTRY) == ["main"]
     commits = new_commits(fake)
     assert len(commits) <= 200
     assert [message for message, empty in commits if empty] == []

@@ -267,7 +267,12 @@ def _texts(found: object) -> list[str | None]:
 
 
 def _blob(repo: Repo, oid: object) -> dict[str, Any] | None:
-    # An oid that names no blob of the repository resolves to null.
+    """``Repository.object(oid:)``: a blob's fields, or a commit's ``message`` ("The Git commit
+    message", https://docs.github.com/en/graphql/reference/objects#commit); an oid that names
+    neither resolves to null."""
+    commit = repo.commits.get(oid) if isinstance(oid, str) else None
+    if commit is not None:
+        return {"message": commit.message}
     data = repo.blobs.get(oid) if isinstance(oid, str) else None
     return None if data is None else blob_json(data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry_action.engine.history import run_of, with_run
+from registry_action.engine.history import run_of, with_carried, with_run
 from registry_action.errors import InputError
 from registry_action.settings.runner import Runner
 
@@ -52,3 +52,22 @@ def test_the_trailer_is_the_last_paragraph_and_reads_back() -> None:
 )
 def test_a_message_without_a_run_trailer_names_no_run(message: str) -> None:
     assert run_of(message) is None
+
+
+OTHER = "https://github.com/acme/beta/actions/runs/456"
+
+
+def test_a_commit_carrying_parked_registrations_names_each_ones_run() -> None:
+    message = with_carried(with_run("Update plugin: calendar", RUN), [("beta", OTHER), ("x", None)])
+    assert message == (
+        f"Update plugin: calendar\n\nWorkflow-Run: {RUN}\n"
+        f"Registration-Run: beta {OTHER}\nRegistration-Run: x"
+    )
+    assert run_of(message, "calendar") == run_of(message) == RUN  # its own
+    assert run_of(message, "beta") == OTHER
+    assert run_of(message, "x") is None  # registered where no run was named (a terminal)
+    # Off a runner, the commit's own message has no trailer: the carried ones start one.
+    bare = with_carried("Update plugin: calendar", [("beta", OTHER)])
+    assert bare == f"Update plugin: calendar\n\nRegistration-Run: beta {OTHER}"
+    assert (run_of(bare, "beta"), run_of(bare, "calendar")) == (OTHER, None)
+    assert with_carried("Update", []) == "Update"

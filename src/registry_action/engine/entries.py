@@ -31,6 +31,7 @@ from registry_action.core.documents import REGISTRY_PATH, plugin_id_of
 from registry_action.core.folding import fold, fold_parked, in_line, unlisted
 from registry_action.core.registry import find_entry, remove, upsert
 from registry_action.core.strictjson import dumps
+from registry_action.engine.history import run_of, with_carried
 from registry_action.engine.maps import commit_index_and_maps
 from registry_action.engine.outcome import FileChange
 from registry_action.engine.pinning import agrees_at_commit, commit_of, entry_at
@@ -181,6 +182,7 @@ class Entries:
         state, store = self.state, self.store
         drop: dict[str, str] = {}
         texts: dict[str, bytes] = {}
+        runs: dict[str, str | None] = {}
         asked = dict(found.parked)
         if state.parked is not None and state.target_path:
             asked[state.target_path] = state.parked  # its own, even past a listing's end
@@ -191,6 +193,7 @@ class Entries:
                 continue  # its commit did not change the file: nothing parked there
             if parked.base == found.folder.get(parked.path):
                 texts[parked.path] = content
+                runs[parked.path] = run_of(parked.message)
         index_file, index = read
         folded, paths = fold_parked(updated or index, texts, now)
         changes = [
@@ -208,7 +211,8 @@ class Entries:
             shown = ", ".join(plugin_id_of(path) for path in paths[:5])
             more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
             self.options.log(f"Also committing what concurrent runs parked: {shown}{more}")
-        results = store.commit(changes, head, self.message)
+        carried = [(plugin_id_of(p), runs[p]) for p in paths if p != state.target_path]
+        results = store.commit(changes, head, with_carried(self.message, carried))
         store.unpark(drop)
         for change, result in zip(changes, results, strict=True):
             state.committed(result)

@@ -4,8 +4,9 @@ Part of the engine: it works on the RegistryStore port only. Every commit that c
 ``plugins/<id>.json`` and left a manifest there is a registration: its version, the commit,
 when it was made, and the workflow run that made it when the commit message names one in its
 ``Workflow-Run:`` trailer (which every commit of this program carries when the runner says
-which run it is). History is read lazily, newest first, until the caller has what it needs or
-the run's deadline passes.
+which run it is), or, for a registration another run committed with its own (a parked one),
+in that commit's ``Registration-Run:`` trailer for the plugin. History is read lazily, newest
+first, until the caller has what it needs or the run's deadline passes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from registry_action.errors import DamagedFileError
 from registry_action.store.interface import Deadline, RegistryStore
 
 RUN_TRAILER = "Workflow-Run"
+CARRIED_TRAILER = "Registration-Run"
 # What a trailer's value must be to be shown: a workflow run's web address, nothing else.
 _RUN_URL = re.compile(r"https?://[^\s/]+(?:/[^\s/]+)*/actions/runs/[0-9]+")
 
@@ -32,13 +34,41 @@ def with_run(message: str, run_url: str | None) -> str:
     return f"{message.rstrip()}\n\n{RUN_TRAILER}: {run_url}"
 
 
-def run_of(message: str) -> str | None:
-    """The workflow run a commit message names in its trailer (its last paragraph), if any."""
-    for line in reversed(message.strip().split("\n\n")[-1].splitlines()):
+def with_carried(message: str, carried: list[tuple[str, str | None]]) -> str:
+    """``message`` of a commit that also carries other runs' registrations (parked ones,
+    engine/entries.py): a ``Registration-Run: <id> <run>`` trailer for each (``<id>`` alone
+    when its run is not known), beside this run's own."""
+    if not carried:
+        return message
+    lines = [f"{CARRIED_TRAILER}: {plugin_id} {run or ''}".rstrip() for plugin_id, run in carried]
+    text = message.rstrip()
+    joined = "\n" if _trailers(text) else "\n\n"
+    return text + joined + "\n".join(lines)
+
+
+def run_of(message: str, plugin_id: str | None = None) -> str | None:
+    """The workflow run a commit message names in its trailer (its last paragraph) for the
+    registration of ``plugin_id``: its ``Registration-Run`` when the commit carried it for
+    another run, else the commit's own ``Workflow-Run``; None when it names none."""
+    own = None
+    for key, value in reversed(_trailers(message)):
+        if key == CARRIED_TRAILER and plugin_id is not None:
+            named, _, run = value.partition(" ")
+            if named == plugin_id:
+                return run.strip() if _RUN_URL.fullmatch(run.strip()) else None
+        if key == RUN_TRAILER and own is None and _RUN_URL.fullmatch(value):
+            own = value
+    return own
+
+
+def _trailers(message: str) -> list[tuple[str, str]]:
+    """The ``key: value`` lines of a message's last paragraph, when it is one of trailers."""
+    found = []
+    for line in message.strip().split("\n\n")[-1].splitlines():
         key, colon, value = line.partition(":")
-        if colon and key.strip() == RUN_TRAILER and _RUN_URL.fullmatch(value.strip()):
-            return value.strip()
-    return None
+        if colon and key.strip() in (RUN_TRAILER, CARRIED_TRAILER):
+            found.append((key.strip(), value.strip()))
+    return found
 
 
 @dataclass(frozen=True)
@@ -90,7 +120,7 @@ class PluginHistory:
                 manifest["version"],
                 revision.commit,
                 timestamp(revision.date),
-                run_of(revision.message),
+                run_of(revision.message, manifest["id"]),
                 manifest,
                 revision.content,
             )

@@ -115,13 +115,14 @@ class Snapshot:
 @dataclass(frozen=True)
 class Parked:
     """A parked manifest (``RegistryStore.park``) as its commit holds it: ``content`` at
-    ``path`` (None: the commit has no such file), and ``base``, the version the file had in
-    the commit it was parked on (None: there was no file)."""
+    ``path`` (None: the commit has no such file), ``base``, the version the file had in the
+    commit it was parked on (None: there was no file), and the commit's message."""
 
     path: str
     commit: str
     content: bytes | None
     base: str | None
+    message: str = ""
 
 
 @dataclass(frozen=True)

@@ -396,10 +396,17 @@ class GitHubStore(RegistryStore):
         )
         pairs = parking.expressions(parked)
         files = reader.files_at(pairs)
+        send = parking.sender(self._client.requester)
+        said = self._call(
+            "read the parked commits",
+            lambda: parking.messages(send, self.repository, list(parked.values())),
+        )
         found = []
-        for (path, commit), content, base in zip(pairs[::2], files[::2], files[1::2], strict=True):
+        for (path, commit), content, base, message in zip(
+            pairs[::2], files[::2], files[1::2], said, strict=True
+        ):
             version = None if base is None else blob_sha(base)
-            found.append(Parked(path, commit, content, version))
+            found.append(Parked(path, commit, content, version, message))
         return found
 
     def unpark(self, parked: Mapping[str, str]) -> None:

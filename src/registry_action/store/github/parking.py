@@ -18,7 +18,8 @@ them is rejected, no other ref will be modified", GitHub's schema), so each bran
 
 A parked manifest is read by revision expression: the file at the parked commit, and at its
 parent (``<commit>^``), the registry as the run read it, so that the run committing it can
-tell that nothing changed the file since.
+tell that nothing changed the file since; and the parked commit's message, whose trailer names
+the workflow run that registered it.
 """
 
 from __future__ import annotations
@@ -126,6 +127,29 @@ def unpark(send: Send, node_id: str, refs: Mapping[str, str]) -> None:
             for i, name in enumerate(batch)
         }
         send({"query": unpark_mutation(len(batch)), "variables": variables})
+
+
+def messages_query(count: int) -> str:
+    """A query for the messages of ``count`` commits: ``c{i}`` takes ``$c{i}``."""
+    declared = "".join(f", $c{i}: GitObjectID!" for i in range(count))
+    fields = "".join(
+        f"\n    c{i}: object(oid: $c{i}) {{ ... on Commit {{ message }} }}" for i in range(count)
+    )
+    return (
+        f"query($owner: String!, $name: String!{declared}) {{\n"
+        f"  repository(owner: $owner, name: $name) {{{fields}\n  }}\n}}\n"
+    )
+
+
+def messages(send: Send, repository: str, commits: Sequence[str]) -> list[str]:
+    """The message of each commit ("" where GitHub gave none), in one query."""
+    owner, _, name = repository.partition("/")
+    variables = {"owner": owner, "name": name}
+    variables.update({f"c{i}": commit for i, commit in enumerate(commits)})
+    data = send({"query": messages_query(len(commits)), "variables": variables}) or {}
+    found = (data.get("data") or {}).get("repository") or {}
+    said = [(found.get(f"c{i}") or {}).get("message") for i in range(len(commits))]
+    return [text if isinstance(text, str) else "" for text in said]
 
 
 def parked_ref(branch: str, path: str) -> str:
