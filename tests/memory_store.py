@@ -138,8 +138,10 @@ class MemoryStore(RegistryStore):
             for c in changes
         ]
 
-    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
-        found = super().snapshot(paths, folder)
+    def snapshot(
+        self, paths: Sequence[str], folder: str, last_commit_of: Sequence[str] = ()
+    ) -> Snapshot:
+        found = super().snapshot(paths, folder, last_commit_of)
         parked = {path: self.parked[path][0] for path in sorted(self.parked)[: self.listed]}
         return replace(found, parked=parked, parked_all=len(parked) == len(self.parked))
 

@@ -37,9 +37,9 @@ def test_the_blob_queries_are_ones_github_answers(count: int) -> None:
     assert problems(query_for(count)) == []
 
 
-@pytest.mark.parametrize("count", [0, 2])
-def test_the_snapshot_query_is_one_github_answers(count: int) -> None:
-    assert problems(snapshot_query(count)) == []
+@pytest.mark.parametrize(("count", "histories"), [(0, 0), (2, 0), (2, 1)])
+def test_the_snapshot_query_is_one_github_answers(count: int, histories: int) -> None:
+    assert problems(snapshot_query(count, histories)) == []
 
 
 def test_the_check_refuses_a_field_github_does_not_have() -> None:

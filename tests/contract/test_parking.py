@@ -117,3 +117,15 @@ def test_the_unpark_document_for_many_branches_is_one_github_answers() -> None:
         for i in range(3)
     }
     assert problems(unpark_mutation(3), variables) == []
+
+
+def test_a_snapshot_names_the_commit_that_last_changed_a_path(
+    fake: FakeGitHub, store: GitHubStore
+) -> None:
+    made = fake.put_files(REGISTRY, {PATH: NEW})
+    fake.put_files(REGISTRY, {"plugins/other.json": b"{}\n"})
+    fake.reset_log()
+    found = store.snapshot([PATH], "plugins", [PATH, "plugins/none.json"])
+    # In the snapshot's one query: a parked run learns the commit that carried its manifest.
+    assert found.last_commits == {PATH: made, "plugins/none.json": None}
+    assert len(fake.requests) == 1

@@ -344,14 +344,16 @@ class LaggingSnapshots(MemoryStore):
     lags: int = 0
     first: Snapshot | None = None
 
-    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+    def snapshot(
+        self, paths: Sequence[str], folder: str, last_commit_of: Sequence[str] = ()
+    ) -> Snapshot:
         if self.first is None:
-            self.first = super().snapshot(paths, folder)
+            self.first = super().snapshot(paths, folder, last_commit_of)
             return self.first
         if self.lags:
             self.lags -= 1
             return self.first
-        return super().snapshot(paths, folder)
+        return super().snapshot(paths, folder, last_commit_of)
 
 
 def test_a_snapshot_that_lags_this_runs_manifest_is_taken_again() -> None:

@@ -294,7 +294,8 @@ def _ref(
     """``Repository.ref``: null for no such branch; else its head commit's ``oid`` and, for each
     ``alias: file(path: $var)``, ``Commit.file``: "The tree entry representing the file located
     at the given path" (null when there is none), a file's or a folder's
-    (https://docs.github.com/en/graphql/reference/objects#commit)."""
+    (https://docs.github.com/en/graphql/reference/objects#commit); and for each ``alias:
+    history(first: 1, path: $var)``, the newest commit that touched the path."""
     branch = name.removeprefix("refs/heads/")
     if branch not in repo.branches:
         return None
@@ -302,6 +303,9 @@ def _ref(
     target: dict[str, Any] = {"oid": commit.sha}
     for alias, variable in _FILE_FIELD.findall(query):
         target[alias] = _tree_entry(api, repo, commit.files, str(variables.get(variable)))
+    # ``Commit.history(first: 1, path:)`` under the head, as ``_histories`` answers it.
+    histories = _ALIASED_HISTORY.findall(query)
+    target.update(_histories(repo, commit.sha, histories, variables) or {})
     return {"name": branch, "prefix": "refs/heads/", "target": target}
 
 

@@ -232,9 +232,11 @@ class Entries:
         state = self.state
         for _ in range(LOOKS):
             self.store.pace()  # before the read a write may follow, not between them
-            found = state.look(
-                [REGISTRY_PATH, state.target_path or ""], self.options.deadline.clock
-            )
+            # A parked run's look also asks for the last commit of its manifest: the one that
+            # carried it, once a run did.
+            path = state.target_path or ""
+            last = [path] if state.parked is not None else []
+            found = state.look([REGISTRY_PATH, path], self.options.deadline.clock, last)
             usable = self._follow(found)
             if usable is None:
                 return
@@ -305,7 +307,10 @@ class Entries:
             if found.parked.get(path) == parked:
                 # The run that committed it did not remove its branch (its answer failed).
                 self.store.unpark({path: parked or ""})
-            commit = self.store.last_commits([path], found.head).get(path)
+            if path in found.last_commits:
+                commit = found.last_commits[path]
+            else:
+                commit = self.store.last_commits([path], found.head).get(path)
             change = FileChange(path, before.content if before else None, stored.content, commit)
             state.changes[path], state.target_commit = change, commit
             state.parked, state.wrote_manifest = None, True

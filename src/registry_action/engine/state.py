@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,11 +94,13 @@ class RunState:
         if warning not in self.warnings:
             self.warnings.append(warning)
 
-    def look(self, paths: list[str], clock: Callable[[], float]) -> Snapshot:
+    def look(
+        self, paths: list[str], clock: Callable[[], float], last_commit_of: Sequence[str] = ()
+    ) -> Snapshot:
         """The branch as of its head: ``paths`` and the manifests' versions (see
         ``RegistryStore.snapshot``); a version already replaced is a stale read: retry."""
         began = clock()
-        found = self.store.snapshot(paths, PLUGINS_DIR)
+        found = self.store.snapshot(paths, PLUGINS_DIR, last_commit_of)
         took = max(clock() - began, 0.0)
         self.round_trip = min(self.round_trip, took) if self.round_trip else took
         for path, stored in found.files.items():

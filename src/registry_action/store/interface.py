@@ -110,6 +110,8 @@ class Snapshot:
     parked: Mapping[str, str] = field(default_factory=dict)
     # False when ``parked`` is only the first of them (a store lists so many at once).
     parked_all: bool = True
+    # The commit that last changed each path asked for (``snapshot``'s ``last_commit_of``).
+    last_commits: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,13 +205,19 @@ class RegistryStore(ABC):
         """Every file of the folder as of ``commit``, exactly (a store without commits: now)."""
         return self.read_folder(path)
 
-    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
-        """The branch's head and, exactly as of it, ``paths`` and the versions of the files
-        directly inside ``folder``. A store may read them in one request; this reads each."""
+    def snapshot(
+        self, paths: Sequence[str], folder: str, last_commit_of: Sequence[str] = ()
+    ) -> Snapshot:
+        """The branch's head and, exactly as of it, ``paths``, the versions of the files
+        directly inside ``folder``, and the commit that last changed each of
+        ``last_commit_of`` (``last_commits``). A store may read them in one request; this
+        reads each."""
         head = self.head()
         files = {path: self.read_at(path, head) for path in paths}
         inside = self.read_folder_at(folder, head)
-        return Snapshot(head, files, {path: stored.version for path, stored in inside.items()})
+        versions = {path: stored.version for path, stored in inside.items()}
+        last = self.last_commits(list(last_commit_of), head) if last_commit_of else {}
+        return Snapshot(head, files, versions, last_commits=last)
 
     def read_versions(self, versions: Mapping[str, str]) -> dict[str, StoredFile]:
         """The files at the versions given (by path); a file no longer at its version is left

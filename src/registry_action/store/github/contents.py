@@ -292,16 +292,17 @@ class GitHubStore(RegistryStore):
                 self._found, self._moved = None, True
         raise self._moved_meanwhile("list the registry")
 
-    def snapshot(self, paths: Sequence[str], folder: str) -> Snapshot:
+    def snapshot(
+        self, paths: Sequence[str], folder: str, last_commit_of: Sequence[str] = ()
+    ) -> Snapshot:
         """The head, ``paths`` and ``folder``'s listing in one GraphQL query (snapshot.py); if
         GitHub stopped the query, through REST: the head, then each file at it."""
         for looked_up in (False, True):
             where = (self.repository, self.branch)  # looks the repository up after a move
             call = self._call
             try:
-                answered = read_snapshot(
-                    self._client.requester, call, where, (paths, folder), self._blob
-                )
+                asked = (paths, folder, last_commit_of)
+                answered = read_snapshot(self._client.requester, call, where, asked, self._blob)
             except MovedInGraphQL:
                 if looked_up:
                     break
@@ -313,7 +314,7 @@ class GitHubStore(RegistryStore):
                     missing, self._repository_name, self._branch, "read", names=self._names
                 ) from None
             if answered is None:
-                return super().snapshot(paths, folder)
+                return super().snapshot(paths, folder, last_commit_of)
             found, self._node_id = answered
             return found
         raise GitHubError(

@@ -35,12 +35,18 @@ class Moved(Exception):
     under another: it may have been renamed, so the store looks it up again."""
 
 
-def snapshot_query(count: int) -> str:
-    """The query for the head of ``$ref``, ``count`` files (``f{i}`` at ``$p{i}``) and the
-    entries of the folder at ``$folder``."""
+def snapshot_query(count: int, histories: int = 0) -> str:
+    """The query for the head of ``$ref``, ``count`` files (``f{i}`` at ``$p{i}``), the
+    entries of the folder at ``$folder``, and the last commit that changed each of
+    ``histories`` paths (``h{i}`` at ``$h{i}``)."""
     declared = "".join(f", $p{i}: String!" for i in range(count))
+    declared += "".join(f", $h{i}: String!" for i in range(histories))
     text = "object { ... on Blob { text isTruncated } }"
     files = "".join(f"\n          f{i}: file(path: $p{i}) {{ oid {text} }}" for i in range(count))
+    files += "".join(
+        f"\n          h{i}: history(first: 1, path: $h{i}) {{ nodes {{ oid }} }}"
+        for i in range(histories)
+    )
     return (
         "query($owner: String!, $name: String!, $ref: String!, $folder: String!, "
         f"$parked: String!{declared}) {{\n"
@@ -70,19 +76,20 @@ def read_snapshot(
     requester: Requester,
     call: Call,
     where: tuple[str, str],
-    asked: tuple[Sequence[str], str],
+    asked: tuple[Sequence[str], str, Sequence[str]],
     blob: Blob,
 ) -> tuple[Snapshot, str | None] | None:
-    """The snapshot of branch ``where[1]`` of repository ``where[0]``: files ``asked[0]`` and
-    folder ``asked[1]``, with the repository's node id; None when GitHub stopped the query.
-    Raises Moved, or the branch's absence as GitHub's REST API words it (for the store to
-    translate)."""
-    (repository, branch), (paths, folder) = where, asked
+    """The snapshot of branch ``where[1]`` of repository ``where[0]``: files ``asked[0]``,
+    folder ``asked[1]`` and the last commits of ``asked[2]``, with the repository's node id;
+    None when GitHub stopped the query. Raises Moved, or the branch's absence as GitHub's REST
+    API words it (for the store to translate)."""
+    (repository, branch), (paths, folder, histories) = where, asked
     owner, _, name = repository.partition("/")
     variables = {"owner": owner, "name": name, "ref": f"refs/heads/{branch}", "folder": folder}
     variables["parked"] = parked_prefix(branch)
     variables.update({f"p{i}": path for i, path in enumerate(paths)})
-    body = {"query": snapshot_query(len(paths)), "variables": variables}
+    variables.update({f"h{i}": path for i, path in enumerate(histories)})
+    body = {"query": snapshot_query(len(paths), len(histories)), "variables": variables}
     data = call(f"read {' and '.join(paths) or folder}", lambda: post_query(requester, body))
     if data is None:
         return None
@@ -91,10 +98,18 @@ def read_snapshot(
     found = data["data"]["repository"]
     node_id = found.get("id")
     parked, listed_all = _parked(found)
+    last = {path: _newest(target.get(f"h{i}")) for i, path in enumerate(histories)}
     snapshot = Snapshot(
-        str(target["oid"]), files, _entries(target.get("folder"), folder), parked, listed_all
+        str(target["oid"]), files, _entries(target.get("folder"), folder), parked, listed_all, last
     )
     return snapshot, node_id if isinstance(node_id, str) else None
+
+
+def _newest(history: object) -> str | None:
+    """The oid of the one commit of a ``history(first: 1)`` connection (None: none)."""
+    nodes = history.get("nodes") if isinstance(history, dict) else None
+    oid = nodes[0].get("oid") if isinstance(nodes, list) and nodes else None
+    return oid if isinstance(oid, str) else None
 
 
 def _parked(repository: dict[str, Any]) -> tuple[dict[str, str], bool]:
