@@ -22,6 +22,13 @@ def store_of(fake: FakeGitHub, token: str = WRITE_TOKEN, **options: object) -> G
     return GitHubStore(client, REGISTRY, "main", **options)  # type: ignore[arg-type]
 
 
+def seeded(fake: FakeGitHub) -> tuple[GitHubStore, str | None]:
+    """A store on a registry holding plugins/old.json, and the head it is at."""
+    fake.put_file(REGISTRY, "plugins/old.json", OLD)
+    store = store_of(fake)
+    return store, store.head()
+
+
 def changes() -> list[FileWrite]:
     return [
         FileWrite("plugins/new.json", b'{"new": true}\n', None),
@@ -30,9 +37,7 @@ def changes() -> list[FileWrite]:
 
 
 def test_one_commit_adds_and_deletes_in_one_request_signed(fake: FakeGitHub) -> None:
-    fake.put_file(REGISTRY, "plugins/old.json", OLD)
-    store = store_of(fake)
-    head = store.head()
+    store, head = seeded(fake)
     fake.reset_log()
 
     results = store.commit(changes(), head, "Reindex registry")
@@ -52,9 +57,7 @@ def test_one_commit_adds_and_deletes_in_one_request_signed(fake: FakeGitHub) -> 
 def test_a_branch_moved_since_the_read_is_a_conflict_and_nothing_is_committed(
     fake: FakeGitHub,
 ) -> None:
-    fake.put_file(REGISTRY, "plugins/old.json", OLD)
-    store = store_of(fake)
-    head = store.head()
+    store, head = seeded(fake)
     fake.put_file(REGISTRY, "plugins/other.json", b"{}\n")  # another run's commit
     made = len(fake.commits(REGISTRY))
 
@@ -123,9 +126,7 @@ def test_a_custom_committer_is_said_not_to_apply(fake: FakeGitHub) -> None:
 def test_a_commit_a_graphql_rate_limit_refused_is_sent_again_after_the_wait(
     fake: FakeGitHub,
 ) -> None:
-    fake.put_file(REGISTRY, "plugins/old.json", OLD)
-    store = store_of(fake)
-    head = store.head()
+    store, head = seeded(fake)
     fake.reset_log()
     # Status 200, RATE_LIMITED: the commit was not made; a retry-after of 1 s is waited out.
     fake.inject(
@@ -151,9 +152,7 @@ def test_a_commit_a_graphql_rate_limit_refused_is_sent_again_after_the_wait(
 def test_a_commit_whose_answer_failed_is_a_conflict_to_read_again(
     fake: FakeGitHub, status: int, said: str
 ) -> None:
-    fake.put_file(REGISTRY, "plugins/old.json", OLD)
-    store = store_of(fake)
-    head = store.head()
+    store, head = seeded(fake)
     # GitHub made it, then its answer failed: the caller reads again to see, not the run fails.
     fake.inject(method="POST", mutation=True, fault=faults.status(status, apply=True))
     with pytest.raises(ConflictError, match=said):
@@ -164,9 +163,7 @@ def test_a_commit_whose_answer_failed_is_a_conflict_to_read_again(
 def test_a_commit_a_secondary_limit_refused_spreads_the_runs_later_writes(
     fake: FakeGitHub,
 ) -> None:
-    fake.put_file(REGISTRY, "plugins/old.json", OLD)
-    store = store_of(fake)
-    head = store.head()
+    store, head = seeded(fake)
     fake.inject(method="POST", mutation=True, fault=faults.secondary_rate_limit(retry_after=1))
     store.commit(changes(), head, "Reindex registry")
     # A mutation is a write to that limit: the run spreads each later write, as after a PUT.
