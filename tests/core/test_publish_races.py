@@ -561,3 +561,17 @@ def test_a_parked_run_past_the_end_of_a_listing_still_commits_itself() -> None:
     assert versions(store, "calendar") == ("1.0.0", "1.0.0")
     assert versions(store, "alpha") == ("1.0.0", "1.0.0")
     assert list(store.parked) == [manifest_path("delta")]
+
+
+def test_a_parked_file_no_registration_would_write_is_not_committed() -> None:
+    store = parking_store()
+    head = store.head() or ""
+    # Branches in the parked namespace that no run of this program made: a damaged manifest,
+    # and one whose id is not its file's.
+    for plugin_id, content in (("evil", b'{"id": "evil", NaN}\n'), ("odd", dumps({"id": "x"}))):
+        assert store.park(manifest_path(plugin_id), content, head, "m") is not None
+    overtaking(store, MOVED)
+    publisher(store, []).register(spec("1.0.0"), "register")
+    assert manifest_path("evil") not in store.files and manifest_path("odd") not in store.files
+    assert sorted(listed_ids(store)) == ["beta", "calendar"]
+    assert store.parked == {}  # their branches are removed with calendar's
