@@ -307,10 +307,7 @@ class Entries:
             if found.parked.get(path) == parked:
                 # The run that committed it did not remove its branch (its answer failed).
                 self.store.unpark({path: parked or ""})
-            if path in found.last_commits:
-                commit = found.last_commits[path]
-            else:
-                commit = self.store.last_commits([path], found.head).get(path)
+            commit = found.last_commits.get(path)  # asked for by every look while parked
             change = FileChange(path, before.content if before else None, stored.content, commit)
             state.changes[path], state.target_commit = change, commit
             state.parked, state.wrote_manifest = None, True

@@ -150,17 +150,12 @@ class Publisher:
             state.known_at = found.head
             return True
         unsent = Unsent(stored, path, manifest, found.head)
-        racing = found.parked or self._racing(index, found, path)
-        if racing and self._park(unsent, message, state):
+        # Other registrations in flight: manifests the index does not list yet.
+        racing = sum(other != path for other in unlisted(index, found.folder))
+        if (racing or found.parked) and self._park(unsent, message, state):
             return False
-        self._spread(index, found, path)
+        self._spread(racing)
         return self._send_manifest(unsent, message, state)
-
-    @staticmethod
-    def _racing(index: dict[str, Any], found: Snapshot, path: str) -> int:
-        """How many other registrations ``found`` shows in flight: manifests the index does
-        not list yet."""
-        return sum(other != path for other in unlisted(index, found.folder))
 
     def _park(self, unsent: Unsent, message: str, state: RunState) -> bool:
         """Park the manifest on a branch of its own (``RegistryStore.park``) when other
@@ -181,22 +176,20 @@ class Publisher:
         )
         return True
 
-    def _spread(self, index: dict[str, Any], found: Snapshot, path: str) -> None:
+    def _spread(self, racing: int) -> None:
         """Before the manifest's write, when other registrations are in flight (manifests the
         index does not list yet), wait a random share of the conflict backoff's first window
         for each of them (at most SPREAD_RUNS) and one more, and at most the backoff's longest
         pause.
 
-        Runs released together cannot know of each other before their first write, and GitHub
+        ``racing``: the other registrations the snapshot shows in flight. Runs released
+        together cannot know of each other before their first write, and GitHub
         refuses each write another commit overtook, so a burst's first writes mostly fail. The
         registrations already landed are the one measure of a burst a snapshot holds, and the
         runs still to land are more: a run that sees them waits as if it had met their
         conflicts already. A constant, not the run's own round trip: a round trip measured
         while many runs share a machine (bench/concurrency.py) is not the service's."""
-        if self.options.dry_run:
-            return
-        racing = self._racing(index, found, path)
-        if racing:
+        if racing and not self.options.dry_run:
             policy = self.options.policy
             span = policy.base_delay * (1 + min(racing, SPREAD_RUNS))
             self.options.sleep(self.options.rng.uniform(0, min(span, policy.max_delay)))

@@ -388,13 +388,7 @@ class GitHubStore(RegistryStore):
         """Each parked manifest and the file's version before it, in one query."""
         if not parked:
             return []
-        reader = HistoryReader(
-            self._client.requester,
-            self._repo.url,
-            self.repository,
-            lambda doing, request: self._call(doing, request),
-            (self._blob, self._file),
-        )
+        reader = self._history_reader()
         pairs = parking.expressions(parked)
         files = reader.files_at(pairs)
         send = parking.sender(self._client.requester)
@@ -531,18 +525,22 @@ class GitHubStore(RegistryStore):
             f"read the history of {path}", lambda: last_commit_time(self._repo, branch, path)
         )
 
+    def _history_reader(self) -> HistoryReader:
+        """Files at revisions of the repository, under its name as it is now."""
+        repository = self.repository  # looks the repository up again after a move
+        return HistoryReader(
+            self._client.requester,
+            self._repo.url,
+            repository,
+            lambda doing, request: self._call(doing, request),
+            (self._blob, self._file),
+        )
+
     def history(self, path: str, commit: str | None = None) -> Iterator[Revision]:
         """The commits that changed ``path`` (commits API), each page's files in one query."""
         given = 0
         for _ in range(2):
-            repository = self.repository  # looks the repository up again after a move
-            reader = HistoryReader(
-                self._client.requester,
-                self._repo.url,
-                repository,
-                lambda doing, request: self._call(doing, request),
-                (self._blob, self._file),
-            )
+            reader = self._history_reader()  # under the repository's name after a move
             try:
                 for number, revision in enumerate(reader.revisions(commit or self.branch, path)):
                     if number >= given:  # after a move, what was given is not given twice
